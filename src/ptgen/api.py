@@ -1,0 +1,62 @@
+"""The library API that the CLI (and the tests) call: check, build, import."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import lint
+from .errors import UserError
+from .load import find_publications, load
+from .model import Publication
+from .report import Report
+
+
+@dataclass
+class CheckResult:
+    publications: list[Publication] = field(default_factory=list)
+    report: Report = field(default_factory=Report)
+
+
+def check(path: Path, select: set[str] | None = None, ignore: set[str] | None = None) -> CheckResult:
+    """Load and lint every publication at or below ``path``."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"找不到文件夹 {path}。")
+    roots = find_publications(path)
+    if not roots:
+        raise UserError(f"{path} 里没有出版物（找不到 ptgen.yaml）。",
+                        hint="出版物文件夹要有 ptgen.yaml；可以先用 ptgen import 从已发布的表格生成。")
+    result = CheckResult()
+    for root in roots:
+        pub, report = load(root)
+        result.report.extend(report.issues)
+        if pub is not None:
+            result.publications.append(pub)
+            result.report.extend(lint.run(pub, select, ignore).issues)
+    return result
+
+
+def import_sources(sources: list[Path], into: Path, force: bool = False, department_name: str | None = None,
+                   title: str | None = None):
+    """Import published tables into the publication folder ``into`` (see :mod:`ptgen.importers.merge`)."""
+    from .importers.merge import import_sources as _import
+    return _import(sources, into, force=force, department_name=department_name, title=title)
+
+
+@dataclass
+class BuildPlan:
+    publication: Publication
+    outputs: list[tuple[str, str]]  # (format, relative path)
+    tables: int
+
+
+def plan_build(pub: Publication, formats: list[str]) -> BuildPlan:
+    """What ``build`` produces for ``pub``: one compilation per department and one for the whole publication."""
+    slug = pub.root.name
+    outputs = []
+    for fmt in formats:
+        for d in pub.departments:
+            outputs.append((fmt, f"{fmt}/{slug}/{d.folder}.{fmt}"))
+        outputs.append((fmt, f"{fmt}/{slug}/{slug}.{fmt}"))
+    tables = sum(1 for _ in pub.projects())
+    return BuildPlan(pub, outputs, tables)

@@ -1,0 +1,192 @@
+"""Merge imported sources into a publication folder: plan every file first, then write or refuse."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import bookmarks, content, output
+from ..errors import UserError
+from ..load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, load
+from ..model import BookmarkScheme, Department, Settings, Unit
+from . import ImportedSource, ImportProblem
+
+
+@dataclass
+class ImportResult:
+    written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    projects: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def read_source(path: Path) -> ImportedSource:
+    """Read one source by its kind (.docx, or extracted text)."""
+    if not path.is_file():
+        raise UserError(f"找不到要导入的文件：{path}")
+    try:
+        if path.suffix.lower() == ".docx":
+            from .docx import read_docx
+            return read_docx(path)
+        from .text import read_text
+        return read_text(path)
+    except ImportProblem as exc:
+        raise UserError(f"无法导入 {exc}") from None
+
+
+def _folder(code: str | None, name: str) -> str:
+    return code or content.file_name(name, set()).removesuffix(".yaml")
+
+
+def import_sources(paths: list[Path], into: Path, *, force: bool = False, department_name: str | None = None,
+                   title: str | None = None) -> ImportResult:
+    """Import ``paths`` into the publication at ``into``; nothing is written if anything conflicts."""
+    sources = [read_source(Path(p)) for p in paths]
+    result = ImportResult()
+    into = Path(into)
+    layouts = {s.layout for s in sources}
+    if len(layouts) > 1:
+        raise UserError("这些文件的版式不同（天津版式和上海版式），不能导入同一个出版物；请分别导入到不同的文件夹。")
+    first = sources[0]
+    for s in sources[1:]:
+        if (s.money_unit, s.year) != (first.money_unit, first.year):
+            raise UserError(f"{s.path} 的金额单位或年度与 {first.path} 不同，不能导入同一个出版物。")
+
+    existing_settings: Settings | None = None
+    departments: dict[str, Department] = {}
+    units: dict[tuple[str, str], Unit] = {}
+    used_bookmarks: dict[str, str] = {}
+    if (into / SETTINGS_FILE).exists():
+        pub, report = load(into)
+        if pub is None or report.errors and any(i.code.startswith(("Y", "F")) for i in report.errors):
+            raise UserError(f"{into} 中已有的内容有格式错误，请先运行 ptgen check {into} 并修正，再导入。")
+        existing_settings = pub.settings
+        st = pub.settings
+        if (st.layout, st.money_unit, st.year) != (first.layout, first.money_unit, first.year or st.year):
+            raise UserError(
+                f"{into} 是 {st.year} 年、{st.layout} 版式、金额单位 {st.money_unit} 的出版物，"
+                f"要导入的是 {first.year} 年、{first.layout} 版式、金额单位 {first.money_unit}：不能合并。",
+                hint="请导入到一个新的文件夹。")
+        for d in pub.departments:
+            departments[d.folder] = d.department
+            for u in d.units:
+                units[(d.folder, u.folder)] = u.unit
+                for p in u.projects:
+                    used_bookmarks[p.project.bookmark] = p.source.rel
+    all_names = [p.bookmark for s in sources for u in s.units for p in u.projects if p.bookmark]
+    if existing_settings is not None:
+        scheme = existing_settings.bookmarks
+    else:
+        scheme = bookmarks.guess_scheme(all_names) or BookmarkScheme(prefix="_Toc_pt_", digits=6)
+
+    planned: dict[Path, str] = {}
+    conflicts: list[str] = []
+    dept_order = list(existing_settings.departments) if existing_settings else []
+    taken_names = set(used_bookmarks)
+    for s in sources:
+        for iu in s.units:
+            dcode = iu.department_code
+            dfolder = _folder(dcode, iu.department_name or "主管部门")
+            dept = departments.get(dfolder)
+            if dept is None:
+                name = department_name or iu.department_name or _guess_department_name(sources, dcode)
+                if not (department_name or iu.department_name):
+                    result.notes.append(f"部门 {dcode} 的名称取自本级单位“{name}”，如不对请修改 {dfolder}/{DEPARTMENT_FILE}。")
+                dept = Department(code=dcode, name=name, units=[])
+            ufolder = _folder(iu.unit_code, iu.unit_name)
+            unit = units.get((dfolder, ufolder)) or Unit(code=iu.unit_code, name=iu.unit_name, projects=[])
+            if unit.name != iu.unit_name:
+                conflicts.append(f"{dfolder}/{ufolder}/{UNIT_FILE}：已有单位名称“{unit.name}”，导入的是“{iu.unit_name}”。")
+            project_files = list(unit.projects)
+            taken_files = set(project_files)
+            for project in iu.projects:
+                if not project.bookmark:
+                    project = project.model_copy(update={"bookmark": bookmarks.next_free(taken_names, scheme)})
+                fname = _existing_file_for(project.bookmark, used_bookmarks, dfolder, ufolder)
+                if fname is None:
+                    fname = content.file_name(project.name, taken_files)
+                    project_files.append(fname)
+                elif fname not in project_files:
+                    project_files.append(fname)
+                taken_files.add(fname)
+                path = into / dfolder / ufolder / fname
+                rel = f"{into.name}/{dfolder}/{ufolder}/{fname}"
+                owner = used_bookmarks.get(project.bookmark)
+                if owner is not None and owner != rel:
+                    conflicts.append(f"书签 {project.bookmark} 已被 {owner} 使用，不能再给“{project.name}”。")
+                used_bookmarks[project.bookmark] = rel
+                taken_names.add(project.bookmark)
+                planned[path] = content.project_yaml(project)
+                result.projects += 1
+            unit = unit.model_copy(update={"projects": project_files})
+            units[(dfolder, ufolder)] = unit
+            if ufolder not in dept.units:
+                dept = dept.model_copy(update={"units": _insert_sorted(dept.units, ufolder)})
+            departments[dfolder] = dept
+            if dfolder not in dept_order:
+                dept_order = _insert_sorted(dept_order, dfolder)
+    for dfolder, dept in departments.items():
+        planned[into / dfolder / DEPARTMENT_FILE] = content.department_yaml(dept)
+    for (dfolder, ufolder), unit in units.items():
+        planned[into / dfolder / ufolder / UNIT_FILE] = content.unit_yaml(unit)
+    settings = existing_settings or _new_settings(sources, scheme, title)
+    settings = settings.model_copy(update={"departments": dept_order})
+    planned[into / SETTINGS_FILE] = content.settings_yaml(settings)
+
+    to_write: dict[Path, str] = {}
+    meta = {SETTINGS_FILE, DEPARTMENT_FILE, UNIT_FILE}
+    for path, text in planned.items():
+        if path.exists():
+            old = path.read_text(encoding="utf-8", errors="replace")
+            if old == text:
+                result.unchanged.append(path)
+                continue
+            if path.name not in meta and not force:
+                conflicts.append(f"{path} 已存在且内容不同（加 --force 覆盖）。")
+                continue
+        to_write[path] = text
+    if conflicts:
+        raise UserError("导入已取消，没有写入任何文件：\n" + "\n".join(f"  - {c}" for c in conflicts),
+                        hint="如确实要用导入的内容覆盖已有文件，请加 --force。")
+    output.write_files(to_write)
+    result.written = sorted(to_write)
+    return result
+
+
+def _existing_file_for(bookmark: str, used: dict[str, str], dfolder: str, ufolder: str) -> str | None:
+    rel = used.get(bookmark)
+    if rel is None:
+        return None
+    parts = rel.split("/")
+    return parts[-1] if parts[-3:-1] == [dfolder, ufolder] else None
+
+
+def _insert_sorted(items: list[str], new: str) -> list[str]:
+    """Insert ``new`` by code order, leaving the existing (explicit) order of the others alone."""
+    out = list(items)
+    pos = next((i for i, x in enumerate(out) if x > new), len(out))
+    out.insert(pos, new)
+    return out
+
+
+def _guess_department_name(sources: list[ImportedSource], dcode: str | None) -> str:
+    for s in sources:
+        for u in s.units:
+            if dcode and u.unit_code == f"{dcode}101":
+                return u.unit_name
+    return f"主管部门{dcode}" if dcode else "主管部门"
+
+
+def _new_settings(sources: list[ImportedSource], scheme: BookmarkScheme, title: str | None) -> Settings:
+    first = sources[0]
+    year = first.year or 2025
+    region = next((s.region for s in sources if s.region), "") or ""
+    # Per-unit numbering restarts at 1 in every unit; continuous numbering restarts less often.
+    restarts = sum(s.numbers.count(1) for s in sources)
+    n_units = sum(len(s.units) for s in sources)
+    continuous = any(s.numbers for s in sources) and restarts < n_units
+    return Settings(
+        title=title or f"{region}{year}年部门预算项目支出绩效目标表", year=year, region=region or "—",
+        money_unit=first.money_unit, layout=first.layout, numbering="continuous" if continuous else "per_unit",
+        bookmarks=scheme, framework=first.framework, departments=[],
+        merge_level1=["产出指标"] if first.layout == "tianjin" else ["成本指标", "产出指标", "效益指标", "满意度指标"],
+    )

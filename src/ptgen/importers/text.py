@@ -1,0 +1,122 @@
+"""Read published tables from extracted text (the form of ``shared/seeds``).
+
+The text form: a line starting with a tab is one table cell; other lines continue the cell
+above (a further paragraph of it, possibly empty); a blank line ends a table row;
+``[bookmark: X]`` marks a Word bookmark.  Row boundaries are therefore ambiguous when a cell
+ends with empty paragraphs; the Tianjin reader resolves that with the layout's known row
+shapes (2, 2, 7, 2, 2 cells, then rows of 5).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from . import ImportedSource, ImportedUnit, ImportProblem
+from .tianjin import HEADER_CELLS, Cell, Table, guess_region, guess_year, parse_table
+
+BOOKMARK_RE = re.compile(r"\[bookmark: ([^\]]+)\]")
+HEADING_RE = re.compile(r"^\s*(?:\[bookmark: [^\]]+\])*\s*\d+\..*绩效目标表\s*$")
+# Cell positions (within a Tianjin table) that end a row, and how many blank lines follow a row
+# there before any trailing empty paragraphs of the cell are counted.
+_HEADER_ROW_ENDS = {1: 1, 3: 1, 10: 1, 12: 1, 14: 3}
+
+
+def detect(text: str) -> str | None:
+    """Which layout an extracted text is in, or None."""
+    if "财政项目支出绩效目标申报表" in text:
+        return "shanghai"
+    if any(HEADING_RE.match(line) for line in text.splitlines()[:50]) and "\t项目名称" in text:
+        return "tianjin"
+    return None
+
+
+def _tables(text: str) -> list[tuple[Table, list[int]]]:
+    """Split into tables; each cell gets its paragraphs and the count of blank lines after it."""
+    tables: list[tuple[Table, list[int]]] = []
+    current: Table | None = None
+    blanks: list[int] = []
+    paras: list[list[str]] = []
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if HEADING_RE.match(line) and not line.startswith("\t"):
+            current = Table(title=BOOKMARK_RE.sub("", line).strip(), bookmarks=BOOKMARK_RE.findall(line),
+                            cells=[], line=lineno)
+            blanks, paras = [], []
+            tables.append((current, blanks))
+            current._paras = paras  # type: ignore[attr-defined]
+        elif current is None:
+            if line.strip():
+                raise ImportProblem("", lineno, f"第一个表格标题之前有无法识别的文字“{line.strip()[:30]}”。")
+        elif line.startswith("\t"):
+            current.cells.append(Cell("", lineno))
+            paras.append([line[1:]])
+            blanks.append(0)
+        elif not current.cells:
+            if line.strip():
+                raise ImportProblem("", lineno, f"标题和表格之间有无法识别的文字“{line.strip()[:30]}”。")
+        elif line == "":
+            blanks[-1] += 1
+        else:
+            # A non-empty continuation line: the blank lines before it were empty paragraphs.
+            paras[-1].extend([""] * blanks[-1])
+            blanks[-1] = 0
+            paras[-1].append(line)
+    for table, _ in tables:
+        table._paras = table.__dict__.pop("_paras")  # type: ignore[attr-defined]
+    return tables
+
+
+def _cell_texts(table: Table, blanks: list[int]) -> None:
+    paras = table._paras  # type: ignore[attr-defined]
+    n = len(table.cells)
+    for i, cell in enumerate(table.cells):
+        if i < HEADER_CELLS:
+            row_sep = _HEADER_ROW_ENDS.get(i, 0)
+        elif i == n - 1:
+            row_sep = blanks[i]  # the table's end: what follows belongs to the page, not the cell
+        else:
+            row_sep = 1 if (i - HEADER_CELLS) % 5 == 4 else 0
+        extra = max(blanks[i] - row_sep, 0)
+        cell.text = "\n".join(paras[i] + [""] * extra)
+
+
+def read_tianjin(text: str, source: str) -> ImportedSource:
+    tables = _tables(text)
+    if not tables:
+        raise ImportProblem(source, None, "没有找到“N.项目名称绩效目标表”形式的表格标题。")
+    units: dict[str, ImportedUnit] = {}
+    numbers: list[int] = []
+    money_units: set[str] = set()
+    for table, blanks in tables:
+        _cell_texts(table, blanks)
+        try:
+            number, code, name, money_unit, project = parse_table(table, source)
+        except ImportProblem as exc:
+            raise ImportProblem(source, exc.line, exc.message) from None
+        numbers.append(number)
+        money_units.add(money_unit)
+        unit = units.setdefault(code, ImportedUnit(code, name, code[:3], None))
+        if unit.unit_name != name:
+            raise ImportProblem(source, table.line, f"单位编码 {code} 对应了两个名称：“{unit.unit_name}”和“{name}”。")
+        unit.projects.append(project)
+    if len(money_units) > 1:
+        raise ImportProblem(source, None, f"同一文件中的表格用了不同的金额单位：{'、'.join(sorted(money_units))}。")
+    names = [u.unit_name for u in units.values()]
+    return ImportedSource(path=source, layout="tianjin", money_unit=money_units.pop(), framework="mof2015",
+                          year=guess_year([text]), region=guess_region(names), units=list(units.values()),
+                          numbers=numbers)
+
+
+def read_text(path: Path) -> ImportedSource:
+    """Read one extracted-text source of either layout."""
+    source = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        raise ImportProblem(source, None, "文件不是 UTF-8 编码的文本。") from None
+    layout = detect(text)
+    if layout == "tianjin":
+        return read_tianjin(text, source)
+    if layout == "shanghai":
+        from .shanghai import read_shanghai
+        return read_shanghai(text, source)
+    raise ImportProblem(source, None, "无法识别的文件：既不是天津版式的绩效目标表，也不是上海版式的申报表。")

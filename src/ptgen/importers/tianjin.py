@@ -1,0 +1,110 @@
+"""The Tianjin 项目支出绩效目标表 layout: cells in published order → :class:`Project`.
+
+Both the extracted-text reader and the .docx reader reduce a table to a flat list of cells (each
+``w:tc`` once, in document order, its paragraphs joined with newlines); this module knows what
+each position means and checks the labels so that a wrongly shaped table is refused, not guessed.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from ..model import Budget, Indicator, Project
+from . import ImportProblem
+
+HEADER_LABELS = {2: "项目名称", 4: "预算规模及资金用途", 5: "预算数",
+                 7: "其中：财政    资金", 9: "其他资金", 13: "绩效目标"}
+GRID_HEADER = ["一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值"]
+HEADER_CELLS = 15  # rows of 2, 2, 7, 2, 2 cells
+TITLE_RE = re.compile(r"^(?P<num>\d+)\.(?P<stem>.*)绩效目标表$", re.S)
+AGENCY_RE = re.compile(r"^(?P<code>\d{3,})(?P<name>.*)$", re.S)
+
+
+@dataclass
+class Cell:
+    text: str
+    line: int | None = None  # where it starts in the source, for messages
+
+
+@dataclass
+class Table:
+    """One published table: its heading paragraph and its cells."""
+
+    title: str
+    bookmarks: list[str]
+    cells: list[Cell]
+    line: int | None = None
+
+
+def _norm_label(s: str) -> str:
+    return s.strip()
+
+
+def parse_table(table: Table, source: str) -> tuple[int, str, str, str, Project]:
+    """``(number, unit_code, unit_name, money_unit, project)`` of one table; raises :class:`ImportProblem`."""
+    m = TITLE_RE.match(table.title.strip())
+    if not m:
+        raise ImportProblem(source, table.line, f"标题“{table.title.strip()}”不是“N.项目名称绩效目标表”的形式。")
+    cells = table.cells
+    if len(cells) < HEADER_CELLS + 5 or (len(cells) - HEADER_CELLS) % 5:
+        raise ImportProblem(source, table.line, f"表格“{m['stem']}”有 {len(cells)} 个单元格，不符合天津版式"
+                            "（表头 15 个单元格，指标部分每行 5 个）。")
+    unit_cell = cells[1].text.strip()
+    if unit_cell not in ("单位：万元", "单位：元"):
+        raise ImportProblem(source, cells[1].line or table.line,
+                            f"表格“{m['stem']}”第 2 个单元格应为“单位：万元”或“单位：元”，实际是“{unit_cell}”。")
+    for i, label in HEADER_LABELS.items():
+        if _norm_label(cells[i].text) != label:
+            raise ImportProblem(source, cells[i].line or table.line,
+                                f"表格“{m['stem']}”第 {i + 1} 个单元格应为“{label}”，实际是“{cells[i].text.strip()}”。")
+    if [c.text.strip() for c in cells[15:20]] != GRID_HEADER:
+        raise ImportProblem(source, cells[15].line or table.line,
+                            f"表格“{m['stem']}”的指标表头应为 {' | '.join(GRID_HEADER)}。")
+    if cells[11].text.strip():
+        raise ImportProblem(source, cells[11].line, "“预算规模及资金用途”下面的合并单元格应为空。")
+    agency = AGENCY_RE.match(cells[0].text.strip())
+    if not agency:
+        raise ImportProblem(source, cells[0].line, f"第一行应为“单位编码+单位名称”，实际是“{cells[0].text}”。")
+    indicators: list[Indicator] = []
+    level1 = ""
+    for r in range(20, len(cells), 5):
+        l1, l2, l3, desc, value = (c.text for c in cells[r:r + 5])
+        if l1.strip():
+            level1 = l1
+        elif not level1:
+            raise ImportProblem(source, cells[r].line, "第一行指标的一级指标为空。")
+        indicators.append(Indicator(level1=level1, level2=l2, name=l3, description=desc, value=value))
+    bookmark = next((b for b in table.bookmarks if b != "_GoBack"), "")
+    stem = m["stem"]
+    try:
+        project = _project(cells, stem, bookmark, indicators)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ImportProblem(source, table.line, f"表格“{stem}”：{str(err['msg']).removeprefix('Value error, ')}") from None
+    return int(m["num"]), agency["code"], agency["name"], unit_cell.removeprefix("单位："), project
+
+
+def _project(cells: list[Cell], stem: str, bookmark: str, indicators: list[Indicator]) -> Project:
+    return Project(
+        name=cells[3].text,
+        title=None if stem == cells[3].text else f"{stem}绩效目标表",
+        bookmark=bookmark,
+        budget=Budget(total=cells[6].text, fiscal=cells[8].text, other=cells[10].text),
+        purpose=cells[12].text,
+        goals=cells[14].text,
+        indicators=indicators,
+    )
+
+
+def guess_year(texts: list[str]) -> int | None:
+    """The budget year: the year most often written in the tables' text."""
+    years = Counter(int(y) for t in texts for y in re.findall(r"(20\d\d)年", t))
+    return years.most_common(1)[0][0] if years else None
+
+
+def guess_region(names: list[str]) -> str | None:
+    regions = Counter(m[1] for n in names if (m := re.match(r"^(.{2,3}?[市省])", n)))
+    return regions.most_common(1)[0][0] if regions else None

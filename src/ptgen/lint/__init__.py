@@ -1,0 +1,91 @@
+"""Lint rules: a registry of checks, each with a stable code, a severity and a one-line rationale.
+
+A rule yields :class:`Finding` objects (where, message, offending text); :func:`run` turns them
+into issues, applying the publication's ``rules:`` settings (disable a rule, change its severity).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..model import DepartmentDoc, ProjectDoc, Publication, Settings, UnitDoc
+from ..report import Issue, Report, Severity
+
+
+@dataclass
+class Finding:
+    path: tuple[str | int, ...]  # key path inside the file, for the line number
+    message: str
+    text: str | None = None
+    doc: object | None = None  # the file it is in, when not the project being checked
+
+
+class Rule:
+    code: str = ""
+    severity: Severity = Severity.WARNING
+    title: str = ""  # the one-line rationale shown by `ptgen rules` and in the README
+    scope: str = "project"  # "project" or "publication"
+
+    def check_project(self, doc: ProjectDoc, unit: UnitDoc, dept: DepartmentDoc, settings: Settings) -> Iterator[Finding]:
+        return iter(())
+
+    def check_publication(self, pub: Publication) -> Iterator[Finding]:
+        return iter(())
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def register(cls: type[Rule]) -> type[Rule]:
+    assert cls.code and cls.code not in REGISTRY, cls.code
+    REGISTRY[cls.code] = cls()
+    return cls
+
+
+def _load_rules() -> None:
+    from . import budget, structure, text, values  # noqa: F401  (registration side effect)
+
+
+def rules() -> list[Rule]:
+    _load_rules()
+    return [REGISTRY[c] for c in sorted(REGISTRY)]
+
+
+def _config(settings: Settings, report: Report, pub: Publication) -> dict[str, Severity | None]:
+    """Effective severity per rule code (None = disabled); unknown codes in ptgen.yaml are reported."""
+    effective: dict[str, Severity | None] = {r.code: r.severity for r in rules()}
+    for code, setting in settings.rules.items():
+        if code not in effective:
+            line, col = pub.source.pos("rules", code)
+            report.add(Issue(pub.source.rel, line, col, "Y006", Severity.ERROR,
+                             f"rules 里的规则代码“{code}”不存在（可用 ptgen rules 查看全部规则）。", code))
+            continue
+        if isinstance(setting, str):
+            effective[code] = None if setting == "off" else Severity(setting)
+        elif not setting.enabled:
+            effective[code] = None
+        elif setting.severity:
+            effective[code] = Severity(setting.severity)
+    return effective
+
+
+def run(pub: Publication, select: set[str] | None = None, ignore: set[str] | None = None) -> Report:
+    """Run every enabled rule over ``pub``."""
+    report = Report()
+    effective = _config(pub.settings, report, pub)
+    for rule in rules():
+        severity = effective[rule.code]
+        if severity is None or (select and not any(rule.code.startswith(s) for s in select)) or \
+                (ignore and any(rule.code.startswith(s) for s in ignore)):
+            continue
+        if rule.scope == "publication":
+            for f in rule.check_publication(pub):
+                source = f.doc.source if f.doc is not None else pub.source
+                line, col = source.pos(*f.path)
+                report.add(Issue(source.rel, line, col, rule.code, severity, f.message, f.text))
+        else:
+            for dept, unit, doc in pub.projects():
+                for f in rule.check_project(doc, unit, dept, pub.settings):
+                    line, col = doc.source.pos(*f.path)
+                    report.add(Issue(doc.source.rel, line, col, rule.code, severity, f.message, f.text))
+    return report

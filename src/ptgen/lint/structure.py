@@ -1,0 +1,201 @@
+"""Rules about the shape of a table: indicator groups, their order, required cells, bookmarks."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from .. import bookmarks
+from ..report import Severity
+from . import Finding, Rule, register
+
+FRAMEWORKS = {
+    # 财预〔2015〕88号: 成本 is a 二级 under 产出 (the Tianjin seeds)
+    "mof2015": {
+        "产出指标": ["数量指标", "质量指标", "时效指标", "成本指标"],
+        "效益指标": ["经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"],
+        "满意度指标": ["服务对象满意度指标"],
+    },
+    # 财预〔2021〕101号: 成本 is a 一级 of its own, first (the Shanghai seed)
+    "mof2021": {
+        "成本指标": ["经济成本指标", "社会成本指标", "生态环境成本指标"],
+        "产出指标": ["数量指标", "质量指标", "时效指标"],
+        "效益指标": ["经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"],
+        "满意度指标": ["服务对象满意度指标"],
+    },
+}
+
+
+@register
+class LevelMembership(Rule):
+    code = "H01"
+    severity = Severity.ERROR
+    title = "一级、二级指标要用所选指标体系（mof2015 / mof2021）规定的名称，二级指标要放在对应的一级下。"
+
+    def check_project(self, doc, unit, dept, settings):
+        fw = FRAMEWORKS[settings.framework]
+        for i, ind in enumerate(doc.project.indicators):
+            if not ind.level1.strip() or not ind.level2.strip():
+                continue  # E01 reports empty cells
+            if ind.level1 not in fw:
+                yield Finding(("indicators", i, "level1"), f"一级指标“{ind.level1}”不在指标体系中"
+                              f"（应为 {'、'.join(fw)} 之一）。", ind.level1)
+            elif ind.level2 not in fw[ind.level1]:
+                yield Finding(("indicators", i, "level2"), f"二级指标“{ind.level2}”不属于“{ind.level1}”"
+                              f"（应为 {'、'.join(fw[ind.level1])} 之一）。", ind.level2)
+
+
+@register
+class RequiredGroups(Rule):
+    code = "H02"
+    severity = Severity.ERROR
+    title = "每个项目都要有产出、效益、满意度指标，以及成本指标。"
+
+    def check_project(self, doc, unit, dept, settings):
+        inds = doc.project.indicators
+        l1 = {i.level1 for i in inds}
+        has_cost = any(i.level1 == "成本指标" or i.level2 == "成本指标" for i in inds)
+        missing = [g for g in ("产出指标", "效益指标", "满意度指标") if g not in l1]
+        if not has_cost:
+            missing.append("成本指标")
+        if missing:
+            yield Finding(("indicators",), f"缺少{'、'.join(missing)}。")
+
+
+@register
+class GroupOrder(Rule):
+    code = "H03"
+    severity = Severity.WARNING
+    title = "指标按体系顺序分组排列（同一个二级指标的行放在一起），读者才能看清。"
+
+    def check_project(self, doc, unit, dept, settings):
+        fw = FRAMEWORKS[settings.framework]
+        order = {(l1, l2): (a, b) for a, l1 in enumerate(fw) for b, l2 in enumerate(fw[l1])}
+        last = (-1, -1)
+        seen: set[tuple[str, str]] = set()
+        prev: tuple[str, str] | None = None
+        for i, ind in enumerate(doc.project.indicators):
+            key = (ind.level1, ind.level2)
+            rank = order.get(key)
+            if rank is None:
+                continue  # H01
+            if key != prev and key in seen:
+                yield Finding(("indicators", i, "level2"), f"“{ind.level2}”的指标被其他指标隔开了"
+                              f"（第 {i + 1} 行“{ind.name}”）：同类指标应排在一起。", ind.level2)
+            elif rank < last:
+                yield Finding(("indicators", i, "level2"), f"“{ind.level1}/{ind.level2}”排在了后面的类别之后"
+                              f"（第 {i + 1} 行“{ind.name}”）。", ind.level2)
+            seen.add(key)
+            prev = key
+            last = max(last, rank)
+
+
+@register
+class DuplicateIndicator(Rule):
+    code = "H08"
+    severity = Severity.WARNING
+    title = "同一项目中三级指标名称不能重复，否则无法分别考核。"
+
+    def check_project(self, doc, unit, dept, settings):
+        counts = Counter(ind.name.strip() for ind in doc.project.indicators)
+        reported: set[str] = set()
+        for i, ind in enumerate(doc.project.indicators):
+            name = ind.name.strip()
+            if name and counts[name] > 1 and name not in reported:
+                reported.add(name)
+                yield Finding(("indicators", i, "name"), f"三级指标“{name}”出现了 {counts[name]} 次。", ind.name)
+
+
+@register
+class RequiredCells(Rule):
+    code = "E01"
+    severity = Severity.ERROR
+    title = "版式要求填写的单元格不能空着（项目名称、预算数、绩效目标、各级指标名称和指标值等）。"
+
+    def check_project(self, doc, unit, dept, settings):
+        p = doc.project
+        if not p.name.strip():
+            yield Finding(("name",), "项目名称是空的。")
+        if p.budget.total is None:
+            yield Finding(("budget", "total"), "预算数是空的。")
+        if not p.goals.strip():
+            yield Finding(("goals",), "绩效目标是空的。")
+        if settings.layout == "tianjin" and not (p.purpose or "").strip():
+            yield Finding(("purpose",), "资金用途是空的。")
+        if not p.indicators:
+            yield Finding(("indicators",), "没有任何绩效指标。")
+        labels = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标", "value": "指标值"}
+        if settings.layout == "tianjin":
+            labels["description"] = "绩效指标描述"
+        for i, ind in enumerate(p.indicators):
+            for key, label in labels.items():
+                if not (getattr(ind, key) or "").strip():
+                    yield Finding(("indicators", i, key), f"第 {i + 1} 行指标的{label}是空的。")
+
+
+@register
+class BookmarkName(Rule):
+    code = "P03"
+    severity = Severity.ERROR
+    title = "书签名要合法（字母数字下划线，最多 40 个字符），否则 Word 会截断或丢掉，目录和链接失效。"
+
+    def check_project(self, doc, unit, dept, settings):
+        why = bookmarks.problem(doc.project.bookmark)
+        if why:
+            hint = ""
+            if not doc.project.bookmark:
+                hint = "（新项目请用下一个空闲的书签名，可运行 ptgen check 查看提示，或用 ptgen new 生成）"
+            yield Finding(("bookmark",), f"{why}{hint}。", doc.project.bookmark)
+
+
+@register
+class BookmarkUnique(Rule):
+    code = "P04"
+    severity = Severity.ERROR
+    title = "书签名在整个出版物中必须唯一：Word 遇到同名书签只保留一个，链接会指错表。"
+    scope = "publication"
+
+    def check_publication(self, pub):
+        first: dict[str, str] = {}
+        for _, _, doc in pub.projects():
+            name = doc.project.bookmark
+            if not name:
+                continue
+            if name in first:
+                yield Finding(("bookmark",), f"书签名 {name} 已经用于 {first[name]}。", name, doc=doc)
+            else:
+                first[name] = doc.source.rel
+
+
+@register
+class TitleMatchesName(Rule):
+    code = "P01"
+    severity = Severity.WARNING
+    title = "表格标题应是“项目名称+绩效目标表”，与项目名称不一致的标题会让读者对不上表。"
+
+    def check_project(self, doc, unit, dept, settings):
+        p = doc.project
+        if p.title is not None and p.title != f"{p.name}绩效目标表":
+            yield Finding(("title",), f"标题“{p.title}”与项目名称“{p.name}”不一致。", p.title)
+
+
+@register
+class UnitCodes(Rule):
+    code = "P02"
+    severity = Severity.WARNING
+    title = "预算单位编码应以主管部门编码开头，单位按编码顺序排列。"
+    scope = "publication"
+
+    def check_publication(self, pub):
+        for d in pub.departments:
+            codes = []
+            for i, u in enumerate(d.units):
+                code = u.unit.code
+                if code and d.department.code and not code.startswith(d.department.code):
+                    yield Finding(("code",), f"单位编码 {code} 不以部门编码 {d.department.code} 开头。", code, doc=u)
+                if code and not re.fullmatch(r"\d+", code):
+                    yield Finding(("code",), f"单位编码“{code}”应只含数字。", code, doc=u)
+                codes.append((i, code))
+            known = [(i, c) for i, c in codes if c]
+            for (i, a), (j, b) in zip(known, known[1:]):
+                if b < a:
+                    yield Finding(("units", j), f"单位 {b} 排在了 {a} 之后，应按编码顺序排列。", b, doc=d)

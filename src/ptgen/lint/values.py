@@ -1,0 +1,221 @@
+"""Rules about indicator values: syntax, units, percentages, satisfaction and dates."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from ..report import Severity
+from ..values import parse, years
+from . import Finding, Rule, register
+
+ODD_UNITS = {"项数", "次数", "个数", "人数", "套或件", "平米/年", "平方米/年"}
+VAGUE = ("不断提升", "显著提高", "显著提升", "有效提升", "有效提高", "有效改善", "作用较显著", "稳步提高", "持续改善",
+         "明显提升", "良好", "改善", "完成年度目标", "完成年度任务", "提高", "提升")
+PLACEHOLDER_RE = re.compile(r"\*\*|XX|xx|……|＊＊")
+DESCRIPTIVE_RE = re.compile(r"通过|按月|每月|每日|针对|进行|开展")
+
+
+def _rows(doc):
+    for i, ind in enumerate(doc.project.indicators):
+        yield i, ind, parse(ind.value)
+
+
+@register
+class ValueSyntax(Rule):
+    code = "V00"
+    severity = Severity.ERROR
+    title = "指标值写了比较符（≥ ≤ = > <）就必须紧跟数字，例如 ≥10个。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for i, ind, v in _rows(doc):
+            if v.op and v.kind == "text":
+                yield Finding(("indicators", i, "value"), f"指标值“{ind.value}”在比较符后面没有数字。", ind.value)
+
+
+@register
+class PercentRange(Rule):
+    code = "V01"
+    severity = Severity.ERROR
+    title = "百分比只能在 0% 到 100% 之间。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for i, ind, v in _rows(doc):
+            if v.is_percent and v.number is not None and v.number > 100:
+                yield Finding(("indicators", i, "value"), f"“{ind.value}”超过了 100%。", ind.value)
+
+
+@register
+class AtLeastHundredPercent(Rule):
+    code = "V11"
+    severity = Severity.WARNING
+    title = "“≥100%”不可能超过，实际就是 100%：请写 100%（或 =100%），满意度定 100% 也不可信。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for i, ind, v in _rows(doc):
+            if v.is_percent and v.op in ("≥", ">") and v.number is not None and v.number >= 100:
+                yield Finding(("indicators", i, "value"), f"“{ind.value}”：百分比不可能超过 100%，“≥100%”等于 100%。",
+                              ind.value)
+
+
+@register
+class QuantityWithoutUnit(Rule):
+    code = "V02"
+    severity = Severity.WARNING
+    title = "数量型指标值要写单位（个、次、人次、%……），否则无法考核。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for i, ind, v in _rows(doc):
+            if v.kind == "quantity" and not v.unit:
+                yield Finding(("indicators", i, "value"), f"指标值“{ind.value}”没有单位。", ind.value)
+
+
+@register
+class OddUnit(Rule):
+    code = "V04"
+    severity = Severity.WARNING
+    title = "单位要规范：写“项”不写“项数”，写“平方米”不写“平米/年”，不用“套或件”这样的复合单位。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for i, ind, v in _rows(doc):
+            if v.kind == "quantity" and v.unit in ODD_UNITS:
+                yield Finding(("indicators", i, "value"), f"指标值“{ind.value}”的单位“{v.unit}”不规范。", ind.value)
+
+
+@register
+class QuantityUpperBound(Rule):
+    code = "V05"
+    severity = Severity.WARNING
+    title = "数量指标是要完成的产出，通常用“≥”；用“≤”往往是把成本或投入写成了数量。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for i, ind, v in _rows(doc):
+            if ind.level2 == "数量指标" and v.op in ("≤", "<"):
+                yield Finding(("indicators", i, "value"), f"数量指标“{ind.name}”用了“{v.op}”（{ind.value}）。", ind.value)
+
+
+@register
+class RateNeedsNumber(Rule):
+    code = "V06"
+    severity = Severity.WARNING
+    title = "名称里有“率”的指标，值应是百分比，不能只写文字。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for i, ind, v in _rows(doc):
+            if "率" in ind.name and v.kind != "quantity":
+                yield Finding(("indicators", i, "value"), f"“{ind.name}”是一个比率，值却是“{ind.value}”：请写成百分比，"
+                              "例如 ≥95%。", ind.value)
+
+
+@register
+class VagueValue(Rule):
+    code = "V07"
+    severity = Severity.INFO
+    title = "“有效提升”“显著提高”这类笼统的定性值难以考核，按财预〔2021〕101号应尽量量化或分级。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for i, ind, v in _rows(doc):
+            if v.kind == "text" and not v.op and ind.value.strip() in VAGUE:
+                yield Finding(("indicators", i, "value"), f"指标值“{ind.value}”比较笼统，难以考核。", ind.value)
+
+
+@register
+class ValueIsDescription(Rule):
+    code = "V08"
+    severity = Severity.WARNING
+    title = "指标值应是目标值，不是工作方法的描述。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for i, ind, v in _rows(doc):
+            text = ind.value.strip()
+            if v.kind == "text" and (len(text) > 20 or (len(text) > 10 and DESCRIPTIVE_RE.search(text))):
+                yield Finding(("indicators", i, "value"), f"指标值“{text[:30]}…”是一段描述，不是可考核的目标值。", ind.value)
+
+
+@register
+class ValueEqualsName(Rule):
+    code = "V09"
+    severity = Severity.ERROR
+    title = "指标值不能照抄指标名称。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for i, ind, v in _rows(doc):
+            if ind.value.strip() and ind.value.strip() == ind.name.strip():
+                yield Finding(("indicators", i, "value"), f"指标值和指标名称都是“{ind.value}”。", ind.value)
+
+
+@register
+class Placeholder(Rule):
+    code = "V10"
+    severity = Severity.ERROR
+    title = "模板里的占位符（**、XX、……）必须换成实际内容。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for i, ind in enumerate(doc.project.indicators):
+            for key in ("name", "value", "description"):
+                text = getattr(ind, key) or ""
+                if PLACEHOLDER_RE.search(text):
+                    yield Finding(("indicators", i, key), f"“{text}”里还有没填的占位符。", text)
+
+
+def _satisfaction(doc):
+    for i, ind, v in _rows(doc):
+        if ind.level1 == "满意度指标" or "满意度指标" in ind.level2:
+            yield i, ind, v
+
+
+@register
+class SatisfactionIsPercent(Rule):
+    code = "S01"
+    severity = Severity.WARNING
+    title = "满意度指标的值应是百分比，例如 ≥90%。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for i, ind, v in _satisfaction(doc):
+            if "满意" in ind.name and not v.is_percent:
+                yield Finding(("indicators", i, "value"), f"满意度“{ind.name}”的值“{ind.value}”不是百分比。", ind.value)
+
+
+@register
+class SatisfactionRange(Rule):
+    code = "S02"
+    severity = Severity.WARNING
+    title = "满意度目标一般在 85% 到 100% 之间（不含 100%）：太低没有意义，100% 不可信。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for i, ind, v in _satisfaction(doc):
+            if v.is_percent and v.number is not None and not (Decimal(85) <= v.number < 100):
+                yield Finding(("indicators", i, "value"), f"满意度目标“{ind.value}”不在 85%～100%（不含）之间。", ind.value)
+
+
+@register
+class SatisfactionName(Rule):
+    code = "S03"
+    severity = Severity.WARNING
+    title = "满意度指标下只放满意度，其他指标应归到产出或效益指标。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for i, ind, v in _satisfaction(doc):
+            if "满意" not in ind.name:
+                yield Finding(("indicators", i, "name"), f"“{ind.name}”不是满意度，却放在满意度指标下。", ind.name)
+
+
+@register
+class DatesInBudgetYear(Rule):
+    code = "T03"
+    severity = Severity.ERROR
+    title = "指标值和计划日期里的年份必须是预算年度（跨年项目另行说明）。"
+
+    def check_project(self, doc, unit, dept, settings):
+        p = doc.project
+        for key in ("start", "end"):
+            text = getattr(p, key)
+            if text:
+                for y in years(text):
+                    if y != settings.year:
+                        yield Finding((key,), f"日期“{text}”不在预算年度 {settings.year} 年内。", text)
+        for i, ind, v in _rows(doc):
+            for y in years(ind.value):
+                if y != settings.year:
+                    yield Finding(("indicators", i, "value"), f"“{ind.value}”写的是 {y} 年，预算年度是 {settings.year} 年。",
+                                  ind.value)
+                    break

@@ -1,0 +1,198 @@
+"""Load a publication folder into the model, collecting every problem as an :class:`Issue`.
+
+Layout of a publication folder::
+
+    ptgen.yaml                 settings; ``departments:`` lists the department folders in order
+    <dept>/department.yaml     code, name; ``units:`` lists the unit folders in order
+    <dept>/<unit>/unit.yaml    code, name; ``projects:`` lists the project files in order
+    <dept>/<unit>/<name>.yaml  one project
+
+One bad file never hides the problems of the others: each is reported and loading goes on.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from . import yamlio
+from .model import (Budget, Department, DepartmentDoc, Indicator, Project, ProjectDoc, ProjectFunds,
+                    Publication, Settings, Source, Unit, UnitDoc, BookmarkScheme)
+from .report import Issue, Report, Severity
+
+SETTINGS_FILE = "ptgen.yaml"
+DEPARTMENT_FILE = "department.yaml"
+UNIT_FILE = "unit.yaml"
+META_FILES = {SETTINGS_FILE, DEPARTMENT_FILE, UNIT_FILE}
+
+_MODELS: list[type[BaseModel]] = [Indicator, Budget, ProjectFunds, Project, Unit, Department, Settings, BookmarkScheme]
+TITLES: dict[str, str] = {}
+for _m in _MODELS:
+    for _name, _f in _m.model_fields.items():
+        TITLES.setdefault(_name, _f.title or _name)
+
+_TYPE_NAMES = {"str": "文字", "list": "列表", "dict": "键值映射"}
+
+
+def _kind(value: Any) -> str:
+    return _TYPE_NAMES.get(type(value).__name__, type(value).__name__)
+
+
+def _zh_error(err: dict, model: type[BaseModel]) -> str:
+    loc = err["loc"]
+    key = next((p for p in reversed(loc) if isinstance(p, str)), "")
+    title = TITLES.get(key, key)
+    label = f"“{key}”（{title}）" if title != key else f"“{key}”"
+    typ = err["type"]
+    value = err.get("input")
+    if typ == "missing":
+        return f"缺少必填字段{label}。"
+    if typ == "extra_forbidden":
+        allowed = "、".join(_allowed_keys(model, loc[:-1]))
+        return f"不认识的字段“{key}”：ptgen 不会使用它的内容（是不是拼错了？）。这里可以写的字段有：{allowed}。"
+    if typ == "string_type":
+        return f"{label}应该是一段文字，这里写成了{_kind(value)}。"
+    if typ == "list_type":
+        return f"{label}应该是列表（每项以“- ”开头），这里写成了{_kind(value)}。"
+    if typ in ("model_type", "dict_type", "model_attributes_type"):
+        return f"{label}应该是键值映射（“字段: 值”），这里写成了{_kind(value)}。"
+    if typ in ("int_parsing", "int_type", "int_from_float"):
+        return f"{label}应该是整数，这里是“{value}”。"
+    if typ in ("bool_parsing", "bool_type"):
+        return f"{label}应该是 true 或 false，这里是“{value}”。"
+    if typ in ("literal_error", "enum"):
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"{label}只能是 {expected} 之一，这里是“{value}”。"
+    if typ in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return f"{label}超出允许范围：{err['msg']}，这里是“{value}”。"
+    if typ == "value_error":
+        return f"{label}：{str(err['msg']).removeprefix('Value error, ')}"
+    if typ == "union_tag_invalid" or typ.startswith("union"):
+        return f"{label}的写法不对。"
+    return f"{label}：{err['msg']}"
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            break
+        ann = field.annotation
+        for cand in (ann, *getattr(ann, "__args__", ())):
+            for inner in (cand, *getattr(cand, "__args__", ())):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    current = inner
+                    break
+    return list(getattr(current, "model_fields", {}))
+
+
+def _validate(model: type[BaseModel], data: Any, source: Source, report: Report):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
+            # A union reports each alternative; the extra loc part names the alternative tried.
+            loc = tuple(p for p in loc if p not in ("RuleSetting", "literal['off','error','warning','info']"))
+            line, col = source.pos(*loc)
+            code = {"missing": "Y004", "extra_forbidden": "Y003"}.get(err["type"], "Y005")
+            text = err.get("input") if isinstance(err.get("input"), str) else None
+            report.add(Issue(source.rel, line, col, code, Severity.ERROR, _zh_error(err, model), text))
+        return None
+
+
+def _read(path: Path, root: Path, report: Report) -> tuple[Any, Source] | None:
+    source = Source(path, _rel(path, root))
+    try:
+        data, source.positions = yamlio.read(path)
+    except yamlio.YamlProblem as p:
+        report.add(Issue(source.rel, p.line, p.column, p.code, Severity.ERROR, p.message, p.text))
+        return None
+    except OSError as exc:
+        report.add(Issue(source.rel, 1, 1, "F001", Severity.ERROR, f"无法读取文件：{exc.strerror}。"))
+        return None
+    return data, source
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root.parent).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_file(path: Path, model: type[BaseModel], root: Path, report: Report):
+    """Read one file and validate it against ``model``; ``(object or None, source)``."""
+    got = _read(path, root, report)
+    if got is None:
+        return None, Source(path, _rel(path, root))
+    data, source = got
+    return _validate(model, data, source, report), source
+
+
+def _listed(names: list[str], source: Source, key: str, folder: Path, present: set[str], what: str,
+            root: Path, report: Report) -> list[tuple[int, str]]:
+    """Check an explicit order list against what is on disk; return the usable entries."""
+    usable: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        line, col = source.pos(key, i)
+        if name in seen:
+            report.add(Issue(source.rel, line, col, "F003", Severity.ERROR, f"{what}“{name}”在列表中出现了两次。", name))
+            continue
+        seen.add(name)
+        if name not in present:
+            report.add(Issue(source.rel, line, col, "F001", Severity.ERROR,
+                             f"列表中的{what}“{name}”在文件夹 {_rel(folder, root)} 里找不到。", name))
+            continue
+        usable.append((i, name))
+    for name in sorted(present - seen):
+        line, col = source.pos(key)
+        report.add(Issue(source.rel, line, col, "F002", Severity.ERROR,
+                         f"{what}“{name}”没有列在“{key}”里，不会被发布：请把它加到列表中应在的位置，或者删除它。", name))
+    return usable
+
+
+def load(root: Path) -> tuple[Publication | None, Report]:
+    """Load the publication in folder ``root``: the model (None if unusable) and every problem found."""
+    root = Path(root)
+    report = Report()
+    settings, source = load_file(root / SETTINGS_FILE, Settings, root, report)
+    if settings is None:
+        return None, report
+    pub = Publication(root=root, settings=settings, source=source)
+    dept_dirs = {p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    for _, dname in _listed(settings.departments, source, "departments", root, dept_dirs, "部门文件夹", root, report):
+        ddir = root / dname
+        dept, dsrc = load_file(ddir / DEPARTMENT_FILE, Department, root, report)
+        if dept is None:
+            continue
+        ddoc = DepartmentDoc(dname, dept, dsrc)
+        pub.departments.append(ddoc)
+        unit_dirs = {p.name for p in ddir.iterdir() if p.is_dir() and not p.name.startswith(".")}
+        for _, uname in _listed(dept.units, dsrc, "units", ddir, unit_dirs, "预算单位文件夹", root, report):
+            udir = ddir / uname
+            unit, usrc = load_file(udir / UNIT_FILE, Unit, root, report)
+            if unit is None:
+                continue
+            udoc = UnitDoc(uname, unit, usrc)
+            ddoc.units.append(udoc)
+            files = {p.name for p in udir.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml")
+                     and p.name not in META_FILES}
+            for _, fname in _listed(unit.projects, usrc, "projects", udir, files, "项目文件", root, report):
+                project, psrc = load_file(udir / fname, Project, root, report)
+                if project is not None:
+                    udoc.projects.append(ProjectDoc(project, psrc))
+    return pub, report
+
+
+def find_publications(path: Path) -> list[Path]:
+    """``path`` itself if it holds ptgen.yaml, else every folder below it that does."""
+    path = Path(path)
+    if (path / SETTINGS_FILE).is_file():
+        return [path]
+    return sorted(p.parent for p in path.rglob(SETTINGS_FILE))

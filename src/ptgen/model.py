@@ -1,0 +1,204 @@
+"""The content model: publication settings, departments, units, projects and indicators.
+
+Pure data: no I/O and no formatting.  Money is ``Decimal`` and keeps the scale it was
+written with (``Decimal("154.00")`` prints as ``154.00``); an empty amount is ``None``.
+Indicator values are kept exactly as written; :mod:`ptgen.values` parses them for checks.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+MONEY_RE = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def _parse_money(raw: object) -> Decimal | None:
+    if raw is None or isinstance(raw, Decimal):
+        return raw
+    if not isinstance(raw, str):
+        raise ValueError("应为金额文本，例如 154.00")
+    text = raw.strip()
+    if text == "":
+        return None
+    if not MONEY_RE.match(text):
+        raise ValueError(f"金额“{raw}”格式不对：只写数字和小数点，不带单位、逗号或空格，例如 154.00")
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:  # pragma: no cover - the regex already guards this
+        raise ValueError(f"金额“{raw}”无法识别") from exc
+
+
+Money = Annotated[
+    Decimal | None,
+    BeforeValidator(_parse_money),
+    PlainSerializer(lambda d: "" if d is None else str(d), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^(-?\d+(\.\d+)?)?$", "title": "金额",
+                    "description": "金额，按发布的小数位书写，例如 154.00；留空表示空白单元格"}),
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Indicator(_Strict):
+    """One row of the indicator grid, in published order."""
+
+    level1: str = Field(description="一级指标，例如 产出指标", title="一级指标")
+    level2: str = Field(description="二级指标，例如 数量指标", title="二级指标")
+    name: str = Field(description="三级指标（指标名称）", title="三级指标")
+    description: str | None = Field(None, description="绩效指标描述（上海版式没有这一列）", title="绩效指标描述")
+    value: str = Field(description="指标值，照原样书写，例如 ≥10套、≤2216.61万元、2025年12月31日前", title="指标值")
+
+
+class Budget(_Strict):
+    """预算数 and its parts, in the publication's money unit."""
+
+    total: Money = Field(None, title="预算数", description="预算数（上海：年度资金申请总额）")
+    fiscal: Money = Field(None, title="财政资金", description="其中：财政资金（上海：当年财政拨款）")
+    carryover: Money = Field(None, title="上年结转资金", description="上年结转资金（上海版式）")
+    other: Money = Field(None, title="其他资金", description="其他资金")
+
+
+class ProjectFunds(_Strict):
+    """The whole-project funding block of the Shanghai form (项目资金总额)."""
+
+    total: Money = Field(None, title="项目资金总额")
+    fiscal: Money = Field(None, title="财政资金")
+    other: Money = Field(None, title="其他资金")
+
+
+class Project(_Strict):
+    """Everything one published 绩效目标表 shows."""
+
+    name: str = Field(title="项目名称")
+    title: str | None = Field(None, title="表格标题", description="仅当发布的标题与“项目名称+绩效目标表”不同时填写")
+    bookmark: str = Field(title="书签名", description="表格标题的 Word 书签名，照发布原样保留，例如 _Toc_4_4_0000000105")
+    nature: str | None = Field(None, title="项目性质", description="上海版式，例如 经常性专项业务费")
+    category: str | None = Field(None, title="项目类别", description="上海版式，例如 特定目标类")
+    start: str | None = Field(None, title="计划开始日期", description="上海版式，YYYY-MM-DD")
+    end: str | None = Field(None, title="计划完成日期", description="上海版式，YYYY-MM-DD")
+    project_funds: ProjectFunds | None = Field(None, title="项目资金", description="上海版式：项目资金总额及其构成")
+    budget: Budget = Field(title="预算", description="预算数及其构成")
+    purpose: str | None = Field(None, title="资金用途")
+    long_term_goal: str | None = Field(None, title="项目总目标", description="上海版式")
+    goals: str = Field("", title="绩效目标", description="绩效目标（上海：年度总体目标），每行一段")
+    indicators: list[Indicator] = Field(default_factory=list, title="绩效指标", description="按发布顺序排列的指标行")
+
+
+class Unit(_Strict):
+    """A budget unit (预算单位): ``unit.yaml`` in its folder."""
+
+    code: str | None = Field(None, title="单位编码", description="例如 353101；上海版式可留空")
+    name: str = Field(title="单位名称")
+    projects: list[str] = Field(default_factory=list, title="项目文件", description="本单位的项目文件名，按发布顺序")
+
+
+class Department(_Strict):
+    """A department (主管部门): ``department.yaml`` in its folder."""
+
+    code: str | None = Field(None, title="部门编码", description="例如 353")
+    name: str = Field(title="部门名称")
+    units: list[str] = Field(default_factory=list, title="预算单位", description="预算单位文件夹名，按发布顺序")
+
+
+class BookmarkScheme(_Strict):
+    """How bookmark names are made: ``prefix`` + a number padded to ``digits``."""
+
+    prefix: str = Field("_Toc_4_4_", description="书签名前缀，例如 _Toc_4_4_ 或 _Toc")
+    digits: int = Field(10, ge=1, le=20, description="序号位数，例如 10（_Toc_4_4_0000000105）或 9（_Toc126829020）")
+
+
+class RuleSetting(_Strict):
+    """Per-publication override of one lint rule."""
+
+    enabled: bool = True
+    severity: Literal["error", "warning", "info"] | None = None
+
+
+class Settings(_Strict):
+    """``ptgen.yaml``: one publication."""
+
+    title: str = Field(title="出版物标题")
+    year: int = Field(ge=1990, le=2100, title="预算年度")
+    region: str = Field(title="地区")
+    money_unit: Literal["万元", "元"] = Field("万元", title="金额单位")
+    layout: Literal["tianjin", "shanghai"] = Field("tianjin", title="版式")
+    numbering: Literal["per_unit", "continuous"] = Field(
+        "per_unit", title="表格编号", description="per_unit：每个预算单位从 1 开始；continuous：全书连续编号")
+    bookmarks: BookmarkScheme = Field(default_factory=BookmarkScheme, title="书签命名")
+    framework: Literal["mof2015", "mof2021"] = Field(
+        "mof2015", title="指标体系", description="mof2015：成本指标为产出指标下的二级；mof2021：成本指标为一级")
+    merge_level1: list[str] = Field(default_factory=lambda: ["产出指标"], title="合并的一级指标",
+                                    description="一级指标列中纵向合并的类别（天津发布稿只合并产出指标）")
+    departments: list[str] = Field(default_factory=list, title="主管部门", description="部门文件夹名，按发布顺序")
+    rules: dict[str, RuleSetting | Literal["off", "error", "warning", "info"]] = Field(
+        default_factory=dict, title="检查规则设置", description="按规则代码关闭规则或改变严重程度，例如 V07: off")
+
+
+# --- the loaded tree ---------------------------------------------------------------------------
+
+Pos = tuple[int, int]  # 1-based line and column
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass
+class Source:
+    """A content file as loaded: where it is and where each value stood in it."""
+
+    path: Path
+    rel: str
+    positions: dict[KeyPath, Pos] = field(default_factory=dict)
+
+    def pos(self, *path: str | int) -> Pos:
+        """Line and column of the value at ``path``, else of its nearest parent."""
+        p: KeyPath = tuple(path)
+        while p:
+            if p in self.positions:
+                return self.positions[p]
+            p = p[:-1]
+        return self.positions.get((), (1, 1))
+
+
+@dataclass
+class ProjectDoc:
+    project: Project
+    source: Source
+
+
+@dataclass
+class UnitDoc:
+    folder: str
+    unit: Unit
+    source: Source
+    projects: list[ProjectDoc] = field(default_factory=list)
+
+
+@dataclass
+class DepartmentDoc:
+    folder: str
+    department: Department
+    source: Source
+    units: list[UnitDoc] = field(default_factory=list)
+
+
+@dataclass
+class Publication:
+    """A whole publication: settings and the department → unit → project tree, in order."""
+
+    root: Path
+    settings: Settings
+    source: Source
+    departments: list[DepartmentDoc] = field(default_factory=list)
+
+    def projects(self):
+        """Yield ``(department, unit, project)`` in published order."""
+        for d in self.departments:
+            for u in d.units:
+                for p in u.projects:
+                    yield d, u, p
