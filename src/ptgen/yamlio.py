@@ -88,6 +88,12 @@ def _zh_problem(problem: str | None) -> str:
 def parse(text: str) -> tuple[Any, dict[KeyPath, Pos]]:
     """Parse YAML ``text`` into str/list/dict and a map from key path to (line, column)."""
     try:
+        if "*" in text:  # only then can there be an alias; find where it is written
+            for event in yaml.parse(text, Loader=_Loader):
+                if isinstance(event, yaml.AliasEvent):
+                    m = event.start_mark
+                    raise YamlProblem("Y010", "内容文件不支持 YAML 锚点和别名（& 和 *）：请把内容直接写出来。",
+                                      m.line + 1, m.column + 1)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -113,6 +119,11 @@ def _build(node: yaml.Node, path: KeyPath, positions: dict[KeyPath, Pos], seen: 
     seen.add(id(node))
     positions[path] = _mark(node)
     if isinstance(node, yaml.ScalarNode):
+        # In content files the line break that closes a literal block (``|``) is the end of the
+        # block, not an empty last paragraph: a clerk who writes ``goals: |`` means just the text.
+        # A real trailing empty paragraph is written with ``|+`` (as ``import`` does).
+        if node.style == "|" and node.value.endswith("\n"):
+            return node.value[:-1]
         return node.value
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, path + (i,), positions, seen) for i, item in enumerate(node.value)]
@@ -145,7 +156,7 @@ def _scalar(value: str, *, force_quote: bool = False):
     lines = value.split("\n")
     # A literal block only where it keeps the text exactly and survives editors that trim lines.
     if len(lines) > 1 and value.strip("\n") and all(l == l.strip() for l in lines) and "\r" not in value:
-        return LiteralScalarString(value)
+        return LiteralScalarString(value + "\n")  # the block's closing break is not content
     if force_quote or value == "" or not _PLAIN_SAFE.match(value) or value != value.strip() or ": " in value \
             or " #" in value or value.endswith(":"):
         return DoubleQuotedScalarString(value)
