@@ -122,6 +122,7 @@ def build_cmd(
     out_dir: Annotated[Path, typer.Option("--out", help="输出文件夹。")] = Path("build"),
     formats: Annotated[str, typer.Option("--format", help="输出格式，逗号分隔：docx,html,pdf。")] = "docx,html,pdf",
     strict: Annotated[bool, typer.Option(help="有警告也不生成。")] = False,
+    force: Annotated[bool, typer.Option("--force", help="有错误也生成（例如原样重现去年已发布的表格，连同其中的错误）。")] = False,
 ) -> None:
     """生成出版物（每个主管部门一册，另加全书一册）。先做与 check 相同的检查，有错误时不生成。"""
     wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
@@ -133,10 +134,13 @@ def build_cmd(
         result = api.check(path)
     except PtgenError as exc:
         _fail(exc)
-    if result.report.blocks(strict):
+    if result.report.blocks(strict) and not force:
         print_report(result.report, OutputFormat.human)
-        err.print("[red]内容有错误，没有生成任何文件。[/red]请先修正上面的错误（ptgen check 可以单独检查）。")
+        err.print("[red]内容有错误，没有生成任何文件。[/red]请先修正上面的错误（ptgen check 可以单独检查），"
+                  "或加 --force 原样生成。")
         raise typer.Exit(EXIT_INVALID)
+    if result.report.errors:
+        err.print(f"[yellow]注意：[/yellow]内容有 {len(result.report.errors)} 个错误（--force 仍照原样生成）；ptgen check 可查看。")
     for pub in result.publications:
         plan = api.plan_build(pub, wanted)
         out.print(f"[bold]{escape(pub.settings.title)}[/bold]：{plan.tables} 张表，{len(pub.departments)} 个主管部门")

@@ -55,6 +55,7 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
     departments: dict[str, Department] = {}
     units: dict[tuple[str, str], Unit] = {}
     used_bookmarks: dict[str, str] = {}
+    bookmark_names: dict[str, str] = {}
     if (into / SETTINGS_FILE).exists():
         pub, report = load(into)
         if pub is None or report.errors and any(i.code.startswith(("Y", "F")) for i in report.errors):
@@ -72,6 +73,7 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
                 units[(d.folder, u.folder)] = u.unit
                 for p in u.projects:
                     used_bookmarks[p.project.bookmark] = p.source.rel
+                    bookmark_names[p.project.bookmark] = p.project.name
     all_names = [p.bookmark for s in sources for u in s.units for p in u.projects if p.bookmark]
     if existing_settings is not None:
         scheme = existing_settings.bookmarks
@@ -101,6 +103,11 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
             for project in iu.projects:
                 if not project.bookmark:
                     project = project.model_copy(update={"bookmark": bookmarks.next_free(taken_names, scheme)})
+                known = bookmark_names.get(project.bookmark)
+                if known is not None and known != project.name:
+                    conflicts.append(f"书签 {project.bookmark} 已被 {used_bookmarks[project.bookmark]}（“{known}”）使用，"
+                                     f"不能再给导入的“{project.name}”。")
+                    continue
                 fname = _existing_file_for(project.bookmark, used_bookmarks, dfolder, ufolder)
                 if fname is None:
                     fname = content.file_name(project.name, taken_files)

@@ -1,0 +1,75 @@
+"""`ptgen check` output formats and exit codes, and what it finds in the example content."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from helpers import CONTENT, GOOD_PROJECT, make_publication
+
+
+def ptgen(*args):
+    return subprocess.run([sys.executable, "-m", "ptgen", *map(str, args)], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_json_format_fields_and_exit_codes(tmp_path):
+    root = make_publication(tmp_path / "pub", project=GOOD_PROJECT.replace('fiscal: "100.00"', 'fiscal: "90.00"'))
+    r = ptgen("check", root, "--format", "json")
+    assert r.returncode == 1
+    [issue] = json.loads(r.stdout)
+    assert set(issue) >= {"file", "line", "column", "code", "severity", "message"}
+    assert (issue["code"], issue["severity"], issue["line"]) == ("B01", "error", 4)
+    ok = make_publication(tmp_path / "ok")
+    assert ptgen("check", ok).returncode == 0
+
+
+def test_warnings_exit_0_unless_strict(tmp_path):
+    root = make_publication(tmp_path / "pub", project=GOOD_PROJECT.replace("≥95%", "≥80%"))
+    assert ptgen("check", root).returncode == 0
+    assert ptgen("check", root, "--strict").returncode == 1
+
+
+def test_github_annotations(tmp_path):
+    root = make_publication(tmp_path / "pub", project=GOOD_PROJECT.replace('fiscal: "100.00"', 'fiscal: "90.00"'))
+    r = ptgen("check", root, "--format", "github")
+    assert r.stdout.startswith("::error file=pub/353/353101/p.yaml,line=4,col=10,title=B01::")
+
+
+def test_select_and_ignore(tmp_path):
+    root = make_publication(tmp_path / "pub", project=GOOD_PROJECT.replace("≥95%", "≥80%").replace(
+        'fiscal: "100.00"', 'fiscal: "90.00"'))
+    assert {i["code"] for i in json.loads(ptgen("check", root, "-f", "json", "--select", "S").stdout)} == {"S02"}
+    assert {i["code"] for i in json.loads(ptgen("check", root, "-f", "json", "--ignore", "B01").stdout)} == {"S02"}
+
+
+def test_rules_lists_every_code():
+    r = ptgen("rules")
+    assert r.returncode == 0 and "B01" in r.stdout and "X07" in r.stdout
+
+
+def test_build_validates_and_names_what_it_would_write(tmp_path):
+    ok = make_publication(tmp_path / "pub")
+    r = ptgen("build", ok, "--out", tmp_path / "out", "--format", "docx")
+    assert r.returncode == 0 and "353.docx" in r.stdout
+    assert not (tmp_path / "out").exists()
+
+
+# What the seeds really contain: every error and warning `ptgen check content/` must report.
+EXPECTED_SEED_FINDINGS = {
+    ("B01", 0), ("X07", 1), ("V09", 1), ("X03", 10), ("X05", 6), ("V11", 4), ("S02", 1), ("S01", 3), ("S03", 1),
+    ("V06", 2), ("C05", 5), ("C03", 3), ("V02", 3), ("C04", 7), ("H03", 3), ("H08", 1), ("V04", 2), ("V08", 11),
+}
+
+
+def test_example_content_reports_the_seeds_real_mistakes():
+    r = ptgen("check", CONTENT, "--format", "json")
+    issues = json.loads(r.stdout)
+    counts: dict[str, int] = {}
+    for i in issues:
+        if i["severity"] != "info":
+            counts[i["code"]] = counts.get(i["code"], 0) + 1
+    for code, n in EXPECTED_SEED_FINDINGS:
+        assert counts.get(code, 0) == n, (code, counts.get(code, 0))
+    assert r.returncode == 1  # the seeds hold real errors (unbalanced quotes, raw <p> markup, value = name)
+    assert not [i for i in issues if i["code"].startswith(("Y", "F"))]
