@@ -58,7 +58,7 @@ def test_build_validates_and_names_what_it_would_write(tmp_path):
 # What the seeds really contain: every error and warning `ptgen check content/` must report.
 EXPECTED_SEED_FINDINGS = {
     ("B01", 0), ("X07", 1), ("V09", 1), ("X03", 10), ("X05", 6), ("V11", 4), ("S02", 1), ("S01", 3), ("S03", 1),
-    ("V06", 2), ("C05", 5), ("C03", 3), ("V02", 3), ("C04", 7), ("H03", 3), ("H08", 1), ("V04", 2), ("V08", 11),
+    ("V06", 2), ("C05", 5), ("C07", 1), ("C03", 3), ("V02", 3), ("C04", 7), ("H03", 3), ("H08", 1), ("V04", 2), ("V08", 11),
 }
 
 
