@@ -61,7 +61,6 @@ def _parse_form(form: list[tuple[int, str]], source: str) -> tuple[dict, Project
             continue
         first = _squash(nonempty[0])
         if state == "header" and first in SCALAR_LABELS:
-            it = iter(range(len(nonempty)))
             i = 0
             while i < len(nonempty):
                 label = _squash(nonempty[i])
@@ -71,7 +70,6 @@ def _parse_form(form: list[tuple[int, str]], source: str) -> tuple[dict, Project
                 value = nonempty[i + 1] if i + 1 < len(nonempty) and _squash(nonempty[i + 1]) not in SCALAR_LABELS else ""
                 fields[key] = value
                 i += 2 if value else 1
-            del it
             continue
         if state == "header" and first.startswith("项目资金"):
             state = "funds"

@@ -30,9 +30,9 @@ def detect(text: str) -> str | None:
     return None
 
 
-def _tables(text: str) -> list[tuple[Table, list[int]]]:
+def _tables(text: str) -> list[tuple[Table, list[int], list[list[str]]]]:
     """Split into tables; each cell gets its paragraphs and the count of blank lines after it."""
-    tables: list[tuple[Table, list[int]]] = []
+    tables: list[tuple[Table, list[int], list[list[str]]]] = []
     current: Table | None = None
     blanks: list[int] = []
     paras: list[list[str]] = []
@@ -41,8 +41,7 @@ def _tables(text: str) -> list[tuple[Table, list[int]]]:
             current = Table(title=BOOKMARK_RE.sub("", line).strip(), bookmarks=BOOKMARK_RE.findall(line),
                             cells=[], line=lineno)
             blanks, paras = [], []
-            tables.append((current, blanks))
-            current._paras = paras  # type: ignore[attr-defined]
+            tables.append((current, blanks, paras))
         elif current is None:
             if line.strip():
                 raise ImportProblem("", lineno, f"第一个表格标题之前有无法识别的文字“{line.strip()[:30]}”。")
@@ -60,13 +59,10 @@ def _tables(text: str) -> list[tuple[Table, list[int]]]:
             paras[-1].extend([""] * blanks[-1])
             blanks[-1] = 0
             paras[-1].append(line)
-    for table, _ in tables:
-        table._paras = table.__dict__.pop("_paras")  # type: ignore[attr-defined]
     return tables
 
 
-def _cell_texts(table: Table, blanks: list[int]) -> None:
-    paras = table._paras  # type: ignore[attr-defined]
+def _cell_texts(table: Table, blanks: list[int], paras: list[list[str]]) -> None:
     n = len(table.cells)
     for i, cell in enumerate(table.cells):
         if i < HEADER_CELLS:
@@ -86,8 +82,8 @@ def read_tianjin(text: str, source: str) -> ImportedSource:
     units: dict[str, ImportedUnit] = {}
     numbers: list[int] = []
     money_units: set[str] = set()
-    for table, blanks in tables:
-        _cell_texts(table, blanks)
+    for table, blanks, paras in tables:
+        _cell_texts(table, blanks, paras)
         try:
             number, code, name, money_unit, project = parse_table(table, source)
         except ImportProblem as exc:

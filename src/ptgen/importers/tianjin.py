@@ -39,10 +39,6 @@ class Table:
     line: int | None = None
 
 
-def _norm_label(s: str) -> str:
-    return s.strip()
-
-
 def parse_table(table: Table, source: str) -> tuple[int, str, str, str, Project]:
     """``(number, unit_code, unit_name, money_unit, project)`` of one table; raises :class:`ImportProblem`."""
     m = TITLE_RE.match(table.title.strip())
@@ -57,7 +53,7 @@ def parse_table(table: Table, source: str) -> tuple[int, str, str, str, Project]
         raise ImportProblem(source, cells[1].line or table.line,
                             f"表格“{m['stem']}”第 2 个单元格应为“单位：万元”或“单位：元”，实际是“{unit_cell}”。")
     for i, label in HEADER_LABELS.items():
-        if _norm_label(cells[i].text) != label:
+        if cells[i].text.strip() != label:
             raise ImportProblem(source, cells[i].line or table.line,
                                 f"表格“{m['stem']}”第 {i + 1} 个单元格应为“{label}”，实际是“{cells[i].text.strip()}”。")
     if [c.text.strip() for c in cells[15:20]] != GRID_HEADER:
