@@ -12,9 +12,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from . import ImportedSource, ImportedUnit, ImportProblem
+from . import ImportedSource, ImportProblem
 from .text import HEADING_RE
-from .tianjin import Cell, Table, guess_region, guess_year, parse_table
+from .tianjin import Cell, Table, collect
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}
@@ -66,18 +66,4 @@ def read_docx(path: Path) -> ImportedSource:
                     text = _cell_text(tc)
                     texts.append(text)
                     current.cells.append(Cell(text, index))
-    if not tables:
-        raise ImportProblem(source, None, "没有找到“N.项目名称绩效目标表”形式的表格标题。")
-    units: dict[str, ImportedUnit] = {}
-    numbers: list[int] = []
-    money_units: set[str] = set()
-    for table in tables:
-        number, code, name, money_unit, project = parse_table(table, source)
-        numbers.append(number)
-        money_units.add(money_unit)
-        units.setdefault(code, ImportedUnit(code, name, code[:3], None)).projects.append(project)
-    if len(money_units) > 1:
-        raise ImportProblem(source, None, f"同一文件中的表格用了不同的金额单位：{'、'.join(sorted(money_units))}。")
-    return ImportedSource(path=source, layout="tianjin", money_unit=money_units.pop(), framework="mof2015",
-                          year=guess_year(texts), region=guess_region([u.unit_name for u in units.values()]),
-                          units=list(units.values()), numbers=numbers)
+    return collect(tables, source, texts)

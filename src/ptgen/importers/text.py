@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from . import ImportedSource, ImportedUnit, ImportProblem
-from .tianjin import HEADER_CELLS, Cell, Table, guess_region, guess_year, parse_table
+from . import ImportedSource, ImportProblem
+from .tianjin import HEADER_CELLS, Cell, Table, collect
 
 BOOKMARK_RE = re.compile(r"\[bookmark: ([^\]]+)\]")
 HEADING_RE = re.compile(r"^\s*(?:\[bookmark: [^\]]+\])*\s*\d+\..*绩效目标表\s*$")
@@ -77,29 +77,9 @@ def _cell_texts(table: Table, blanks: list[int], paras: list[list[str]]) -> None
 
 def read_tianjin(text: str, source: str) -> ImportedSource:
     tables = _tables(text)
-    if not tables:
-        raise ImportProblem(source, None, "没有找到“N.项目名称绩效目标表”形式的表格标题。")
-    units: dict[str, ImportedUnit] = {}
-    numbers: list[int] = []
-    money_units: set[str] = set()
     for table, blanks, paras in tables:
         _cell_texts(table, blanks, paras)
-        try:
-            number, code, name, money_unit, project = parse_table(table, source)
-        except ImportProblem as exc:
-            raise ImportProblem(source, exc.line, exc.message) from None
-        numbers.append(number)
-        money_units.add(money_unit)
-        unit = units.setdefault(code, ImportedUnit(code, name, code[:3], None))
-        if unit.unit_name != name:
-            raise ImportProblem(source, table.line, f"单位编码 {code} 对应了两个名称：“{unit.unit_name}”和“{name}”。")
-        unit.projects.append(project)
-    if len(money_units) > 1:
-        raise ImportProblem(source, None, f"同一文件中的表格用了不同的金额单位：{'、'.join(sorted(money_units))}。")
-    names = [u.unit_name for u in units.values()]
-    return ImportedSource(path=source, layout="tianjin", money_unit=money_units.pop(), framework="mof2015",
-                          year=guess_year([text]), region=guess_region(names), units=list(units.values()),
-                          numbers=numbers)
+    return collect([t for t, _, _ in tables], source, [text])
 
 
 def read_text(path: Path) -> ImportedSource:

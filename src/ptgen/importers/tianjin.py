@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from ..model import Budget, Indicator, Project
-from . import ImportProblem
+from . import ImportedSource, ImportedUnit, ImportProblem
 
 HEADER_LABELS = {2: "项目名称", 4: "预算规模及资金用途", 5: "预算数",
                  7: "其中：财政    资金", 9: "其他资金", 13: "绩效目标"}
@@ -104,3 +104,25 @@ def guess_year(texts: list[str]) -> int | None:
 def guess_region(names: list[str]) -> str | None:
     regions = Counter(m[1] for n in names if (m := re.match(r"^(.{2,3}?[市省])", n)))
     return regions.most_common(1)[0][0] if regions else None
+
+
+def collect(tables: list[Table], source: str, texts: list[str]) -> ImportedSource:
+    """Parse every table of one source and group the projects by budget unit, in published order."""
+    if not tables:
+        raise ImportProblem(source, None, "没有找到“N.项目名称绩效目标表”形式的表格标题。")
+    units: dict[str, ImportedUnit] = {}
+    numbers: list[int] = []
+    money_units: set[str] = set()
+    for table in tables:
+        number, code, name, money_unit, project = parse_table(table, source)
+        numbers.append(number)
+        money_units.add(money_unit)
+        unit = units.setdefault(code, ImportedUnit(code, name, code[:3], None))
+        if unit.unit_name != name:
+            raise ImportProblem(source, table.line, f"单位编码 {code} 对应了两个名称：“{unit.unit_name}”和“{name}”。")
+        unit.projects.append(project)
+    if len(money_units) > 1:
+        raise ImportProblem(source, None, f"同一文件中的表格用了不同的金额单位：{'、'.join(sorted(money_units))}。")
+    return ImportedSource(path=source, layout="tianjin", money_unit=money_units.pop(), framework="mof2015",
+                          year=guess_year(texts), region=guess_region([u.unit_name for u in units.values()]),
+                          units=list(units.values()), numbers=numbers)
