@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set up ptgen on a fresh Debian machine: a virtual environment in .venv with ptgen and its test tools.
-# Safe to run again; it only installs what is missing.
+# Set up ptgen on a fresh Debian machine: the system packages the renderers need, then a virtual
+# environment in .venv with ptgen and its test tools. Safe to run again; it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -8,6 +8,31 @@ if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; th
   echo "ptgen needs Python 3.11 or newer (found: $("$PY" --version 2>&1))." >&2
   exit 3
 fi
+
+# Debian packages:
+#   fonts-noto-cjk           the CJK fonts the PDF embeds (without them Chinese would print as boxes)
+#   libharfbuzz-subset0      fast font subsetting for WeasyPrint (several times faster than fontTools)
+#   libpango-1.0-0 libpangoft2-1.0-0  WeasyPrint's text layout
+#   libreoffice-writer-nogui `ptgen build --update-toc` and the tests' DOCX → PDF check
+#   poppler-utils            pdftotext / pdffonts / pdftoppm, used by the tests
+PACKAGES="fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 libreoffice-writer-nogui poppler-utils"
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian packages:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  else
+    echo "ptgen needs these Debian packages:$missing" >&2
+    echo "Install them with: sudo apt-get update && sudo apt-get install -y$missing" >&2
+    exit 3
+  fi
+fi
+
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi

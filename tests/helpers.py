@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -91,3 +92,75 @@ def make_publication(root: Path, project: str = GOOD_PROJECT, settings: str = SE
 @pytest.fixture
 def pub(tmp_path) -> Path:
     return make_publication(tmp_path / "pub")
+
+
+def naive_tables(text: str):
+    """Independent reading: split at headings; every tab line starts a cell, other lines join it; trim."""
+    tables = []
+    for line in text.split("\n"):
+        if not line.startswith("\t") and re.search(r"\d+\..*绩效目标表\s*$", line):
+            tables.append({"bookmarks": re.findall(r"\[bookmark: ([^\]]+)\]", line),
+                           "title": re.sub(r"\[bookmark: [^\]]+\]", "", line).strip(), "cells": []})
+        elif line.startswith("\t"):
+            tables[-1]["cells"].append(line[1:])
+        elif tables and tables[-1]["cells"]:
+            tables[-1]["cells"][-1] += "\n" + line
+    for t in tables:
+        t["cells"] = [c.strip() for c in t["cells"]]
+    return tables
+
+
+def project_cells(number: int, unit_code: str, unit_name: str, p) -> list[str]:
+    cells = [unit_code + unit_name, "单位：万元", "项目名称", p.name, "预算规模及资金用途", "预算数",
+             str(p.budget.total or ""), "其中：财政    资金", str(p.budget.fiscal or ""), "其他资金",
+             str(p.budget.other or ""), "", p.purpose, "绩效目标", p.goals,
+             "一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值"]
+    previous = None
+    for ind in p.indicators:
+        # The seeds merge the 产出指标 run: an empty first-level cell continues the one above.
+        l1 = "" if ind.level1 == previous == "产出指标" else ind.level1
+        previous = ind.level1
+        cells += [l1, ind.level2, ind.name, ind.description, ind.value]
+    return [c.strip() for c in cells]
+
+
+W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def docx_xml(path: Path, member: str = "word/document.xml"):
+    import zipfile
+
+    from lxml import etree
+    with zipfile.ZipFile(path) as zf:
+        return etree.fromstring(zf.read(member))
+
+
+def _para_text(p) -> str:
+    out = []
+    for el in p.iter(W_NS + "t", W_NS + "tab", W_NS + "br", W_NS + "instrText"):
+        if el.tag == W_NS + "t":
+            out.append(el.text or "")
+        elif el.tag == W_NS + "tab" and el.getparent().tag == W_NS + "r":
+            out.append("\t")
+        elif el.tag == W_NS + "br":
+            out.append("\n")
+    return "".join(out)
+
+
+def read_docx_tables(path: Path, title_style: str = "Heading3") -> list[dict]:
+    """An independent reading of a built DOCX: after each title paragraph, the cells of the tables
+    that follow, each ``w:tc`` once, its paragraphs joined with newlines, trimmed."""
+    body = docx_xml(path).find(W_NS + "body")
+    tables: list[dict] = []
+    for el in body:
+        if el.tag == W_NS + "p":
+            style = el.find(f"{W_NS}pPr/{W_NS}pStyle")
+            if style is not None and style.get(W_NS + "val") == title_style:
+                tables.append({"title": _para_text(el), "cells": [], "rows": [],
+                               "bookmarks": [b.get(W_NS + "name") for b in el.iter(W_NS + "bookmarkStart")]})
+        elif el.tag == W_NS + "tbl" and tables:
+            for tr in el.iter(W_NS + "tr"):
+                row = ["\n".join(_para_text(p) for p in tc.findall(W_NS + "p")).strip() for tc in tr.findall(W_NS + "tc")]
+                tables[-1]["rows"].append(row)
+                tables[-1]["cells"].extend(row)
+    return tables

@@ -48,11 +48,24 @@ def test_rules_lists_every_code():
     assert r.returncode == 0 and "B01" in r.stdout and "X07" in r.stdout
 
 
-def test_build_validates_and_names_what_it_would_write(tmp_path):
+def test_build_writes_the_compilations_and_says_what_it_wrote(tmp_path):
     ok = make_publication(tmp_path / "pub")
     r = ptgen("build", ok, "--out", tmp_path / "out", "--format", "docx")
-    assert r.returncode == 0 and "353.docx" in r.stdout
+    assert r.returncode == 0, r.stderr
+    assert "353.docx" in r.stdout and "pub.docx" in r.stdout and "1 张表" in r.stdout
+    assert sorted(p.name for p in (tmp_path / "out" / "docx" / "pub").iterdir()) == ["353.docx", "pub.docx"]
+
+
+def test_build_with_errors_writes_nothing_unless_forced(tmp_path):
+    bad = make_publication(tmp_path / "pub", project=GOOD_PROJECT.replace('fiscal: "100.00"', 'fiscal: "90.00"'))
+    r = ptgen("build", bad, "--out", tmp_path / "out", "--format", "docx")
+    assert r.returncode == 1 and "B01" in r.stdout and "没有生成任何文件" in r.stderr
     assert not (tmp_path / "out").exists()
+    r = ptgen("build", bad, "--out", tmp_path / "out", "--format", "docx", "--force")
+    assert r.returncode == 0 and (tmp_path / "out" / "docx" / "pub" / "pub.docx").exists()
+    assert "1 个错误" in r.stdout
+    r = ptgen("build", bad, "--out", tmp_path / "out", "--format", "odt")
+    assert r.returncode == 2 and "odt" in r.stderr and "Traceback" not in r.stderr
 
 
 # What the seeds really contain: every error and warning `ptgen check content/` must report.

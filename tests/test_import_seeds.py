@@ -8,39 +8,9 @@ import pytest
 from ptgen.importers.text import read_text
 from ptgen.load import load
 
-from helpers import CONTENT, SHANGHAI_SEED, TIANJIN_SEEDS, needs_seeds
+from helpers import CONTENT, SHANGHAI_SEED, TIANJIN_SEEDS, naive_tables, needs_seeds, project_cells
 
 pytestmark = needs_seeds
-
-
-def naive_tables(text: str):
-    """Independent reading: split at headings; every tab line starts a cell, other lines join it; trim."""
-    tables = []
-    for line in text.split("\n"):
-        if not line.startswith("\t") and re.search(r"\d+\..*绩效目标表\s*$", line):
-            tables.append({"bookmarks": re.findall(r"\[bookmark: ([^\]]+)\]", line),
-                           "title": re.sub(r"\[bookmark: [^\]]+\]", "", line).strip(), "cells": []})
-        elif line.startswith("\t"):
-            tables[-1]["cells"].append(line[1:])
-        elif tables and tables[-1]["cells"]:
-            tables[-1]["cells"][-1] += "\n" + line
-    for t in tables:
-        t["cells"] = [c.strip() for c in t["cells"]]
-    return tables
-
-
-def project_cells(number: int, unit_code: str, unit_name: str, p) -> list[str]:
-    cells = [unit_code + unit_name, "单位：万元", "项目名称", p.name, "预算规模及资金用途", "预算数",
-             str(p.budget.total or ""), "其中：财政    资金", str(p.budget.fiscal or ""), "其他资金",
-             str(p.budget.other or ""), "", p.purpose, "绩效目标", p.goals,
-             "一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值"]
-    previous = None
-    for ind in p.indicators:
-        # The seeds merge the 产出指标 run: an empty first-level cell continues the one above.
-        l1 = "" if ind.level1 == previous == "产出指标" else ind.level1
-        previous = ind.level1
-        cells += [l1, ind.level2, ind.name, ind.description, ind.value]
-    return [c.strip() for c in cells]
 
 
 def test_all_29_tianjin_tables_are_imported_cell_by_cell():

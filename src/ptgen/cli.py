@@ -120,13 +120,18 @@ def import_cmd(
 def build_cmd(
     path: Annotated[Path, typer.Argument(help="出版物文件夹，或包含多个出版物的文件夹。")] = Path("content"),
     out_dir: Annotated[Path, typer.Option("--out", help="输出文件夹。")] = Path("build"),
-    formats: Annotated[str, typer.Option("--format", help="输出格式，逗号分隔：docx,html,pdf。")] = "docx,html,pdf",
+    formats: Annotated[str, typer.Option("--format", help="输出格式，逗号分隔：docx,html,pdf。")] = "docx",
     strict: Annotated[bool, typer.Option(help="有警告也不生成。")] = False,
     force: Annotated[bool, typer.Option("--force", help="有错误也生成（例如原样重现去年已发布的表格，连同其中的错误）。")] = False,
+    update_toc: Annotated[bool, typer.Option("--update-toc", help="用 LibreOffice 排版一遍，把页码填进 Word 目录（较慢）。")] = False,
 ) -> None:
     """生成出版物（每个主管部门一册，另加全书一册）。先做与 check 相同的检查，有错误时不生成。"""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from . import build as builder
+
     wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
-    bad = [f for f in wanted if f not in ("docx", "html", "pdf")]
+    bad = [f for f in wanted if f not in builder.FORMATS]
     if bad or not wanted:
         err.print(f"[red]错误：[/red]不支持的格式 {', '.join(bad) or '（空）'}；可选 docx、html、pdf。")
         raise typer.Exit(EXIT_USAGE)
@@ -139,14 +144,27 @@ def build_cmd(
         err.print("[red]内容有错误，没有生成任何文件。[/red]请先修正上面的错误（ptgen check 可以单独检查），"
                   "或加 --force 原样生成。")
         raise typer.Exit(EXIT_INVALID)
-    if result.report.errors:
-        err.print(f"[yellow]注意：[/yellow]内容有 {len(result.report.errors)} 个错误（--force 仍照原样生成）；ptgen check 可查看。")
+    e, w = len(result.report.errors), len(result.report.warnings)
     for pub in result.publications:
-        plan = api.plan_build(pub, wanted)
-        out.print(f"[bold]{escape(pub.settings.title)}[/bold]：{plan.tables} 张表，{len(pub.departments)} 个主管部门")
-        for fmt, rel in plan.outputs:
-            out.print(f"  将生成 {escape(str(out_dir / rel))}")
-    out.print("[yellow]渲染器尚未实现：本版本只做检查并列出将要生成的文件，没有写入任何文件。[/yellow]")
+        total = len(pub.departments) + 1
+        try:
+            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=err, transient=True) as bar:
+                task = bar.add_task(escape(pub.root.name), total=total * len(wanted))
+                built = builder.build(pub, out_dir, wanted, update_toc=update_toc,
+                                      progress=lambda name: bar.advance(task))
+        except PtgenError as exc:
+            _fail(exc)
+        out.print(f"[bold]{escape(pub.settings.title)}[/bold]：{built.tables} 张表，"
+                  f"{len(pub.departments)} 个主管部门，用时 {built.seconds:.1f} 秒")
+        for o in built.outputs:
+            out.print(f"  写入 {escape(str(o.path))}（{len(o.compilation.entries)} 张表，{len(o.data) / 1024:.0f} KB）")
+        for note in built.warnings:
+            out.print(f"[yellow]注意：[/yellow]{escape(note)}")
+    if e or w:
+        colour = "yellow"
+        out.print(f"[{colour}]内容有 {e} 个错误、{w} 个警告" + ("（--force：照原样生成）" if e else "")
+                  + f"；运行 ptgen check {escape(str(path))} 查看。[/{colour}]")
 
 
 @app.command("rules")

@@ -77,6 +77,10 @@ def settings_yaml(s: Settings) -> str:
         "bookmarks": {"prefix": s.bookmarks.prefix, "digits": str(s.bookmarks.digits)},
         "framework": s.framework, "merge_level1": list(s.merge_level1), "departments": list(s.departments),
     }
+    if s.templates:
+        data["templates"] = s.templates
+    if s.pdf_font != Settings.model_fields["pdf_font"].default:
+        data["pdf_font"] = s.pdf_font
     if s.rules:
         data["rules"] = {k: (v if isinstance(v, str) else v.model_dump(exclude_none=True)) for k, v in s.rules.items()}
     return dump(data, header="ptgen 出版物设置。字段说明见 README。")

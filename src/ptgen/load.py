@@ -166,6 +166,8 @@ def load(root: Path) -> tuple[Publication | None, Report]:
         return None, report
     pub = Publication(root=root, settings=settings, source=source)
     dept_dirs = {p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    if settings.templates:  # the publication's own template folder is not a department
+        dept_dirs.discard(Path(settings.templates).parts[0])
     for _, dname in _listed(settings.departments, source, "departments", root, dept_dirs, "部门文件夹", root, report):
         ddir = root / dname
         dept, dsrc = load_file(ddir / DEPARTMENT_FILE, Department, root, report)

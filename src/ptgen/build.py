@@ -1,0 +1,154 @@
+"""``ptgen build``: lay the publication out once, render each compilation, write them all atomically.
+
+Every output is rendered in memory first; files are written only when every render succeeded, each
+through a temporary file and ``os.replace``.  A build that fails leaves the previous output as it was.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .errors import SetupError, UserError
+from .model import Publication
+from .output import write_bytes
+from .render.layout import Compilation, compile_publication
+
+FORMATS = ("docx", "html", "pdf")
+BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+@dataclass
+class Output:
+    format: str
+    path: Path
+    compilation: Compilation
+    data: bytes = b""
+
+
+@dataclass
+class BuildResult:
+    outputs: list[Output] = field(default_factory=list)
+    tables: int = 0
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def find_template(pub: Publication, kind: str, name: str) -> Path:
+    """A template file: the publication's own (``templates:`` in ptgen.yaml) first, then ptgen's."""
+    candidates = []
+    if pub.settings.templates:
+        candidates.append(pub.root / pub.settings.templates / kind / name)
+    candidates.append(BUILTIN_TEMPLATES / kind / name)
+    for c in candidates:
+        if c.is_file():
+            return c
+    if pub.settings.templates and not (pub.root / pub.settings.templates).is_dir():
+        raise UserError(f"ptgen.yaml 里的模板文件夹 {pub.settings.templates} 不存在（相对 {pub.root}）。")
+    raise UserError(f"找不到模板 {kind}/{name}。", hint=f"ptgen 自带的模板在 {BUILTIN_TEMPLATES}；"
+                    "从源代码目录运行 ptgen（pip install -e .）。")
+
+
+def compilations(pub: Publication) -> list[tuple[str, Compilation]]:
+    """(file stem, compilation): one per department, then the whole publication."""
+    out = [(d.folder, compile_publication(pub, d)) for d in pub.departments]
+    out.append((pub.root.name, compile_publication(pub)))
+    return out
+
+
+def context(pub: Publication, comp: Compilation) -> dict:
+    s = pub.settings
+    return {"title": comp.title, "subtitle": comp.subtitle, "year": s.year, "region": s.region,
+            "money_unit": s.money_unit, "layout": s.layout}
+
+
+def build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool = False,
+          progress: Callable[[str], None] | None = None) -> BuildResult:
+    """Render ``pub`` into ``out_dir/<format>/<publication>/``; returns what was written."""
+    start = time.perf_counter()
+    result = BuildResult(tables=sum(1 for _ in pub.projects()))
+    slug = pub.root.name
+    comps = compilations(pub)
+    if "docx" in formats:
+        from .render.docx import render_docx
+        template = find_template(pub, "docx", f"{pub.settings.layout}.docx")
+        stripped = 0
+        for stem, comp in comps:
+            pages = None
+            data, warn = render_docx(comp, template, context(pub, comp))
+            if update_toc:
+                pages = libreoffice_pages(data, comp)
+                data, warn = render_docx(comp, template, context(pub, comp), pages)
+            stripped = max(stripped, warn.stripped)
+            result.outputs.append(Output("docx", out_dir / "docx" / slug / f"{stem}.docx", comp, data))
+            if progress:
+                progress(f"docx/{slug}/{stem}.docx")
+        if stripped:
+            result.warnings.append(f"内容里有 {stripped} 个 Word 不能保存的控制字符，已删除（ptgen check 的 X08 指出了位置）。")
+    for fmt in formats:
+        if fmt not in ("docx",) and fmt not in FORMATS:
+            raise UserError(f"不支持的格式 {fmt}；可选 docx、html、pdf。")
+    unsupported = [f for f in formats if f in ("html", "pdf")]
+    if unsupported:
+        raise UserError(f"{'、'.join(unsupported)} 格式尚未实现；目前只能生成 docx（--format docx）。")
+    # Everything rendered: now write, each file atomically.
+    for o in result.outputs:
+        write_bytes(o.path, o.data)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+# --- page numbers for the table of contents, from LibreOffice's layout ------------------------------
+
+def soffice() -> str:
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    if not exe:
+        raise SetupError("没有找到 LibreOffice，无法计算目录页码（--update-toc）。",
+                         hint="安装 Debian 软件包 libreoffice-writer-nogui（apt-get install libreoffice-writer-nogui），"
+                              "或不加 --update-toc：Word / WPS 打开文件时会更新页码。")
+    return exe
+
+
+def docx_to_pdf(docx: bytes, workdir: Path) -> Path:
+    """Convert with headless LibreOffice in a private profile (so a running instance does not interfere)."""
+    src = workdir / "doc.docx"
+    src.write_bytes(docx)
+    profile = workdir / "profile"
+    cmd = [soffice(), f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+           "--convert-to", "pdf", "--outdir", str(workdir), str(src)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    pdf = workdir / "doc.pdf"
+    if proc.returncode != 0 or not pdf.exists():
+        raise SetupError(f"LibreOffice 转换失败：{(proc.stderr or proc.stdout).strip()[:300]}")
+    return pdf
+
+
+def libreoffice_pages(docx: bytes, comp: Compilation) -> dict[str, int]:
+    """Where each heading lands, read from the outline of LibreOffice's PDF of the document."""
+    from pypdf import PdfReader
+
+    with tempfile.TemporaryDirectory(prefix="ptgen-lo-") as tmp:
+        reader = PdfReader(docx_to_pdf(docx, Path(tmp)))
+        flat: list[tuple[str, int]] = []
+
+        def walk(items):
+            for it in items:
+                if isinstance(it, list):
+                    walk(it)
+                else:
+                    flat.append((str(it.title).strip(), reader.get_destination_page_number(it) + 1))
+        walk(reader.outline)
+    pages: dict[str, int] = {}
+    i = 0
+    for h in comp.headings:  # same order as the outline; match by text so a skipped entry cannot shift the rest
+        j = i
+        while j < len(flat) and flat[j][0] != h.text.strip():
+            j += 1
+        if j < len(flat):
+            pages[h.anchor] = flat[j][1]
+            i = j + 1
+    return pages

@@ -1,0 +1,271 @@
+"""Compilation → .docx, through a docxtpl template.
+
+The template (``templates/docx/<layout>.docx``, or the publication's own copy) is an ordinary Word
+file holding the styles, page set-up, footer and cover; docxtpl renders its Jinja tags
+(``{{ title }}``, ``{{ subtitle }}``, ``{{ year }}``, ``{{ region }}``, ``{{p toc }}``,
+``{{p body }}``) with ``autoescape=True``.
+
+The tables are written here as WordprocessingML strings that refer only to the template's styles
+(``PTCell``, ``Heading3``, ``PTTable`` …), so restyling the template restyles every table.  They
+are spliced into ``{{p body }}`` after docxtpl has rendered: going through docxtpl's XML pass for
+every table costs ~10x the time and memory for a 1,000-table book (docxtpl re-parses the whole
+rendered document).  Python-docx has no bookmark or field API, so bookmarks and the TOC field are
+written here too.
+
+The package is zipped by :func:`_zip` with fixed timestamps and pinned core properties, so the same
+content gives the same bytes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape as _xml_escape
+
+from markupsafe import Markup
+
+from ..errors import UserError
+from .layout import Cell, Compilation, Heading, Row, Spacer, Table
+from .richtext import ILLEGAL_XML_RE, Paragraph
+
+STYLE_IDS = {
+    "Heading1", "Heading2", "Heading3", "TOC1", "TOC2", "TOC3", "PTCell", "PTCellCenter", "PTCellHead",
+    "PTAgency", "PTMoneyUnit", "PTFormTitle", "PTFormYear", "PTSpacer", "PTTable",
+}
+ROLE_STYLE = {
+    "label": "PTCellCenter", "value": "PTCell", "head": "PTCellHead", "amount": "PTCellCenter",
+    "agency": "PTAgency", "unit": "PTMoneyUnit", "form-title": "PTFormTitle", "form-year": "PTFormYear",
+    "level": "PTCellCenter",
+}
+SENTINEL = "PTGEN-BODY-3b9c1f"
+SENTINEL_XML = f"<w:p><w:r><w:t>{SENTINEL}</w:t></w:r></w:p>"
+BOOKMARK_ID_BASE = 1000  # above any id a hand-made template may already use
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+@dataclass
+class DocxWarnings:
+    stripped: int = 0  # characters XML cannot hold, dropped
+    notes: list[str] = field(default_factory=list)
+
+
+def source_date() -> dt.datetime:
+    """The date stamped into documents: ``SOURCE_DATE_EPOCH`` if set, else a fixed one (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    try:
+        seconds = int(epoch) if epoch else 946684800
+    except ValueError:
+        seconds = 946684800
+    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).replace(tzinfo=None)
+
+
+class _Writer:
+    """Builds the body XML as a list of strings (one join at the end: fast and small)."""
+
+    def __init__(self, text_width: int, warn: DocxWarnings):
+        self.text_width = text_width
+        self.warn = warn
+        self.out: list[str] = []
+        self.bookmark_id = BOOKMARK_ID_BASE
+
+    def esc(self, text: str) -> str:
+        if ILLEGAL_XML_RE.search(text):
+            self.warn.stripped += len(ILLEGAL_XML_RE.findall(text))
+            text = ILLEGAL_XML_RE.sub("", text)
+        return _xml_escape(text)
+
+    def runs(self, para: Paragraph) -> str:
+        parts = []
+        for r in para.runs:
+            if not r.text:
+                continue
+            rpr = ("<w:b/><w:bCs/>" if r.bold else "") + ("<w:i/><w:iCs/>" if r.italic else "")
+            rpr = f"<w:rPr>{rpr}</w:rPr>" if rpr else ""
+            for k, piece in enumerate(r.text.split("\t")):
+                if k:
+                    parts.append(f"<w:r>{rpr}<w:tab/></w:r>")
+                if piece:
+                    parts.append(f'<w:r>{rpr}<w:t xml:space="preserve">{self.esc(piece)}</w:t></w:r>')
+        return "".join(parts)
+
+    def heading(self, h: Heading, page_break: bool) -> None:
+        self.bookmark_id += 1
+        bid = self.bookmark_id
+        ppr = f'<w:pStyle w:val="Heading{h.level}"/>' + ("<w:pageBreakBefore/>" if page_break else "")
+        self.out.append(f'<w:p><w:pPr>{ppr}</w:pPr><w:bookmarkStart w:id="{bid}" w:name="{self.esc(h.anchor)}"/>'
+                        f'<w:r><w:t xml:space="preserve">{self.esc(h.text)}</w:t></w:r>'
+                        f'<w:bookmarkEnd w:id="{bid}"/></w:p>')
+
+    def spacer(self) -> None:
+        self.out.append('<w:p><w:pPr><w:pStyle w:val="PTSpacer"/></w:pPr></w:p>')
+
+    def table(self, t: Table) -> None:
+        total = sum(t.widths)
+        cols = [self.text_width * w // total for w in t.widths]
+        cols[-1] += self.text_width - sum(cols)
+        out = self.out
+        out.append(f'<w:tbl><w:tblPr><w:tblStyle w:val="PTTable"/><w:tblW w:w="{self.text_width}" w:type="dxa"/>'
+                   '<w:jc w:val="center"/><w:tblLayout w:type="fixed"/><w:tblLook w:val="0000"/></w:tblPr><w:tblGrid>')
+        out.append("".join(f'<w:gridCol w:w="{c}"/>' for c in cols))
+        out.append("</w:tblGrid>")
+        for row in t.rows:
+            self.row(row, cols)
+        out.append("</w:tbl>")
+
+    def row(self, row: Row, cols: list[int]) -> None:
+        # Rows never split across pages; the grid's header row repeats on every page.
+        trpr = ("" if row.can_split else "<w:cantSplit/>") + ("<w:tblHeader/>" if row.header else "")
+        out = self.out
+        out.append(f"<w:tr><w:trPr>{trpr}</w:trPr>")
+        col = 0
+        for cell in row.cells:
+            width = sum(cols[col:col + cell.span])
+            col += cell.span
+            out.append(self.cell(cell, width, row.borderless))
+        out.append("</w:tr>")
+
+    def cell(self, cell: Cell, width: int, borderless: bool) -> str:
+        tcpr = f'<w:tcW w:w="{width}" w:type="dxa"/>'
+        if cell.span > 1:
+            tcpr += f'<w:gridSpan w:val="{cell.span}"/>'
+        if cell.merged:
+            tcpr += "<w:vMerge/>"
+        elif cell.rows > 1:
+            tcpr += '<w:vMerge w:val="restart"/>'
+        if borderless:
+            tcpr += '<w:tcBorders><w:top w:val="nil"/><w:left w:val="nil"/><w:right w:val="nil"/></w:tcBorders>'
+        tcpr += '<w:vAlign w:val="center"/>'
+        style = ROLE_STYLE[cell.role]
+        if cell.merged:
+            paras = f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr></w:p>'
+        else:
+            paras = "".join(f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{self.runs(p)}</w:p>' for p in cell.paras)
+        return f"<w:tc><w:tcPr>{tcpr}</w:tcPr>{paras}</w:tc>"
+
+
+def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings) -> str:
+    w = _Writer(text_width, warn)
+    after_table = True  # the body starts on a new page, after the table of contents
+    for block in comp.blocks:
+        if isinstance(block, Heading):
+            w.heading(block, page_break=after_table)
+            after_table = False
+        elif isinstance(block, Table):
+            w.table(block)
+            after_table = True
+        elif isinstance(block, Spacer):
+            w.spacer()
+    return "".join(w.out)
+
+
+def toc_xml(comp: Compilation, page_numbers: dict[str, int] | None, warn: DocxWarnings) -> str:
+    """A real TOC field (``TOC \\o "1-3" \\h \\z \\u``) whose result is already filled in: one hyperlinked
+    entry per heading, each with a PAGEREF to its bookmark (empty until LibreOffice or Word fills it)."""
+    w = _Writer(0, warn)
+    begin = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> TOC \\o "1-3" \\h \\z \\u '
+             '</w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>')
+    end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    headings = comp.headings
+    if not headings:
+        return f"<w:p>{begin}{end}</w:p>"
+    out = []
+    for k, h in enumerate(headings):
+        anchor = w.esc(h.anchor)
+        page = "" if page_numbers is None else str(page_numbers.get(h.anchor, ""))
+        entry = (f'<w:hyperlink w:anchor="{anchor}" w:history="1"><w:r><w:t xml:space="preserve">{w.esc(h.text)}</w:t></w:r>'
+                 f'<w:r><w:tab/></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+                 f'<w:r><w:instrText xml:space="preserve"> PAGEREF {anchor} \\h </w:instrText></w:r>'
+                 f'<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>{page}</w:t></w:r>'
+                 f'<w:r><w:fldChar w:fldCharType="end"/></w:r></w:hyperlink>')
+        out.append(f'<w:p><w:pPr><w:pStyle w:val="TOC{h.level}"/></w:pPr>{begin if k == 0 else ""}{entry}'
+                   f'{end if k == len(headings) - 1 else ""}</w:p>')
+    return "".join(out)
+
+
+class _Xml:
+    """Inserted by docxtpl as is (autoescape leaves objects with ``__html__`` alone)."""
+
+    def __init__(self, xml: str):
+        self.xml = xml
+
+    def __html__(self) -> str:
+        return self.xml
+
+
+def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: dict[str, int] | None = None,
+                ) -> tuple[bytes, DocxWarnings]:
+    """Render ``comp`` into the docxtpl ``template``; returns the .docx bytes and what was cleaned."""
+    from docxtpl import DocxTemplate
+
+    warn = DocxWarnings()
+    try:
+        tpl = DocxTemplate(str(template))
+        doc = tpl.get_docx()
+    except Exception as exc:  # a broken or non-Word file given as template
+        raise UserError(f"Word 模板 {template} 无法打开：{exc}", hint="模板必须是 .docx 文件。") from exc
+    have = {s.style_id for s in doc.styles}
+    missing = sorted(STYLE_IDS - have)
+    if missing:
+        raise UserError(f"Word 模板 {template} 缺少样式：{', '.join(missing)}。",
+                        hint="从 ptgen 自带的 templates/docx/ 复制模板再修改样式，不要删除或改名这些样式。")
+    section = doc.sections[-1]
+    text_width = int((section.page_width - section.left_margin - section.right_margin) / 635)  # EMU → twips
+
+    body = body_xml(comp, text_width, warn)
+    toc = toc_xml(comp, page_numbers, warn)
+    ctx = dict(context, toc=_Xml(toc), body=_Xml(SENTINEL_XML))
+    try:
+        tpl.render(ctx, autoescape=True)
+    except Exception as exc:  # a Jinja error in a user's template
+        raise UserError(f"Word 模板 {template} 里的模板标签有错误：{exc}") from exc
+    doc = tpl.docx
+    props = doc.core_properties
+    when = source_date()
+    props.title = context.get("title", "")
+    props.subject = context.get("subtitle", "")
+    props.author = props.last_modified_by = "ptgen"
+    props.language = "zh-CN"
+    props.revision = 1
+    props.created = props.modified = when
+    if page_numbers is None:
+        # Ask Word/WPS to refresh the TOC's page numbers on open (LibreOffice did not fill them).
+        settings = doc.settings.element
+        if settings.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}updateFields") is None:
+            from docx.oxml import parse_xml
+            settings.append(parse_xml('<w:updateFields xmlns:w="http://schemas.openxmlformats.org/'
+                                      'wordprocessingml/2006/main" w:val="true"/>'))
+    return _zip(doc, body), warn
+
+
+def _zip(doc, body: str) -> bytes:
+    """The package as python-docx would save it, with fixed timestamps and the body spliced in."""
+    from docx.opc.packuri import PACKAGE_URI
+    from docx.opc.pkgwriter import _ContentTypesItem
+
+    package = doc.part.package
+    parts = list(package.iter_parts())
+    buf = io.BytesIO()
+
+    def put(name: str, data: bytes) -> None:
+        info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        zf.writestr(info, data, compresslevel=6)
+
+    with zipfile.ZipFile(buf, "w") as zf:
+        put("[Content_Types].xml", _ContentTypesItem.from_parts(parts).blob)
+        put(PACKAGE_URI.rels_uri.membername, package.rels.xml)
+        for part in parts:
+            blob = part.blob
+            if part is doc.part:
+                marker = SENTINEL_XML.encode()
+                if blob.count(marker) != 1:
+                    raise UserError("Word 模板里要有且只有一个单独成段的 {{p body }} 标签，表格放在那里。")
+                blob = blob.replace(marker, body.encode("utf-8"))
+            put(part.partname.membername, blob)
+            if len(part.rels):
+                put(part.partname.rels_uri.membername, part.rels.xml)
+    return buf.getvalue()
