@@ -55,9 +55,7 @@ def find_template(pub: Publication, kind: str, name: str) -> Path:
 
 def compilations(pub: Publication) -> list[tuple[str, Compilation]]:
     """(file stem, compilation): one per department, then the whole publication."""
-    out = [(d.folder, compile_publication(pub, d)) for d in pub.departments]
-    out.append((pub.root.name, compile_publication(pub)))
-    return out
+    return [(c.slug, c) for c in compile_publication(pub)]
 
 
 def context(pub: Publication, comp: Compilation) -> dict:
@@ -77,12 +75,12 @@ def build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool 
         from .render.docx import render_docx
         template = find_template(pub, "docx", f"{pub.settings.layout}.docx")
         stripped = 0
+        cache: dict = {}  # each table's XML, drawn once for its department and reused for the whole book
         for stem, comp in comps:
-            pages = None
-            data, warn = render_docx(comp, template, context(pub, comp))
+            data, warn = render_docx(comp, template, context(pub, comp), cache=cache)
             if update_toc:
                 pages = libreoffice_pages(data, comp)
-                data, warn = render_docx(comp, template, context(pub, comp), pages)
+                data, warn = render_docx(comp, template, context(pub, comp), pages, cache=cache)
             stripped = max(stripped, warn.stripped)
             result.outputs.append(Output("docx", out_dir / "docx" / slug / f"{stem}.docx", comp, data))
             if progress:

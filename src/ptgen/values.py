@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 COMPARATORS = {"≥": "≥", ">=": "≥", "=>": "≥", "≧": "≥", "≤": "≤", "<=": "≤", "=<": "≤", "≦": "≤",
                "=": "=", "＝": "=", ">": ">", "＞": ">", "<": "<", "＜": "<"}
@@ -44,6 +45,7 @@ class Value:
         return "/" in self.unit and self.unit.split("/")[0] in MONEY_UNITS
 
 
+@lru_cache(maxsize=16384)  # a dozen rules ask about the same value; Value is immutable
 def parse(text: str) -> Value:
     """Split ``≥10套`` into (``≥``, 10, ``套``); ``≤112.00(万元/项目)`` gives unit ``万元/项目``."""
     op = OP_ONLY_RE.match(text)

@@ -28,7 +28,7 @@ from xml.sax.saxutils import escape as _xml_escape
 from markupsafe import Markup
 
 from ..errors import UserError
-from .layout import Cell, Compilation, Heading, Row, Spacer, Table
+from .layout import Cell, Compilation, Heading, Row, Table
 from .richtext import ILLEGAL_XML_RE, Paragraph
 
 STYLE_IDS = {
@@ -69,7 +69,6 @@ class _Writer:
         self.text_width = text_width
         self.warn = warn
         self.out: list[str] = []
-        self.bookmark_id = BOOKMARK_ID_BASE
 
     def esc(self, text: str) -> str:
         if ILLEGAL_XML_RE.search(text):
@@ -91,16 +90,12 @@ class _Writer:
                     parts.append(f'<w:r>{rpr}<w:t xml:space="preserve">{self.esc(piece)}</w:t></w:r>')
         return "".join(parts)
 
-    def heading(self, h: Heading, page_break: bool) -> None:
-        self.bookmark_id += 1
-        bid = self.bookmark_id
+    def heading(self, h: Heading, page_break: bool, bookmark_id: int) -> None:
+        bid = bookmark_id
         ppr = f'<w:pStyle w:val="Heading{h.level}"/>' + ("<w:pageBreakBefore/>" if page_break else "")
         self.out.append(f'<w:p><w:pPr>{ppr}</w:pPr><w:bookmarkStart w:id="{bid}" w:name="{self.esc(h.anchor)}"/>'
                         f'<w:r><w:t xml:space="preserve">{self.esc(h.text)}</w:t></w:r>'
                         f'<w:bookmarkEnd w:id="{bid}"/></w:p>')
-
-    def spacer(self) -> None:
-        self.out.append('<w:p><w:pPr><w:pStyle w:val="PTSpacer"/></w:pPr></w:p>')
 
     def table(self, t: Table) -> None:
         total = sum(t.widths)
@@ -146,19 +141,35 @@ class _Writer:
         return f"<w:tc><w:tcPr>{tcpr}</w:tcPr>{paras}</w:tc>"
 
 
-def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings) -> str:
-    w = _Writer(text_width, warn)
+def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict | None = None) -> str:
+    """The body's XML.  ``cache`` (shared between the compilations of one build) keeps each table's
+    XML and each heading's bookmark id, so the whole book reuses what its departments drew."""
+    cache = {} if cache is None else cache
+    ids = cache.setdefault("bookmark-ids", {})
+    out: list[str] = []
     after_table = True  # the body starts on a new page, after the table of contents
     for block in comp.blocks:
         if isinstance(block, Heading):
-            w.heading(block, page_break=after_table)
+            key = (id(block), after_table)
+            bid = ids.setdefault(id(block), BOOKMARK_ID_BASE + len(ids))
             after_table = False
         elif isinstance(block, Table):
-            w.table(block)
+            key = id(block)
             after_table = True
-        elif isinstance(block, Spacer):
-            w.spacer()
-    return "".join(w.out)
+        else:
+            out.append('<w:p><w:pPr><w:pStyle w:val="PTSpacer"/></w:pPr></w:p>')
+            continue
+        hit = cache.get(key)
+        if hit is None:
+            w = _Writer(text_width, DocxWarnings())
+            if isinstance(block, Heading):
+                w.heading(block, page_break=key[1], bookmark_id=bid)
+            else:
+                w.table(block)
+            hit = cache[key] = ("".join(w.out), w.warn.stripped)
+        out.append(hit[0])
+        warn.stripped += hit[1]
+    return "".join(out)
 
 
 def toc_xml(comp: Compilation, page_numbers: dict[str, int] | None, warn: DocxWarnings) -> str:
@@ -196,7 +207,7 @@ class _Xml:
 
 
 def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: dict[str, int] | None = None,
-                ) -> tuple[bytes, DocxWarnings]:
+                cache: dict | None = None) -> tuple[bytes, DocxWarnings]:
     """Render ``comp`` into the docxtpl ``template``; returns the .docx bytes and what was cleaned."""
     from docxtpl import DocxTemplate
 
@@ -214,7 +225,7 @@ def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: 
     section = doc.sections[-1]
     text_width = int((section.page_width - section.left_margin - section.right_margin) / 635)  # EMU → twips
 
-    body = body_xml(comp, text_width, warn)
+    body = body_xml(comp, text_width, warn, cache)
     toc = toc_xml(comp, page_numbers, warn)
     ctx = dict(context, toc=_Xml(toc), body=_Xml(SENTINEL_XML))
     try:

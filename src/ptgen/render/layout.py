@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ..model import DepartmentDoc, Project, Publication, Settings, UnitDoc
 from .richtext import Paragraph, markdown, plain
@@ -17,8 +17,7 @@ from .richtext import Paragraph, markdown, plain
 Role = Literal["label", "value", "head", "amount", "agency", "unit", "form-title", "form-year", "level"]
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):  # NamedTuple: ~100 per table, created fast
     paras: tuple[Paragraph, ...]
     role: Role = "value"
     span: int = 1          # columns
@@ -30,8 +29,7 @@ class Cell:
         return "\n".join(p.text for p in self.paras)
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     cells: tuple[Cell, ...]
     header: bool = False      # repeats on every page the table runs over
     borderless: bool = False  # the agency line above the Tianjin header block
@@ -229,29 +227,32 @@ def numbers(pub: Publication) -> dict[int, int]:
     return out
 
 
-def compile_publication(pub: Publication, department: DepartmentDoc | None = None) -> Compilation:
-    """Lay out the whole publication, or one department of it (numbers stay those of the whole book)."""
+def compile_publication(pub: Publication) -> list[Compilation]:
+    """Lay the publication out once: one compilation per department, then the whole book.
+
+    The department compilations share their block objects with the whole book, so a renderer can
+    draw each table once and reuse it (and table numbers are those of the whole book).
+    """
     s = pub.settings
     nums = numbers(pub)
-    depts = [department] if department is not None else pub.departments
-    if department is None:
-        comp = Compilation(s.title, "", pub.root.name)
-    else:
-        comp = Compilation(s.title, department.department.name, department.folder)
+    whole = Compilation(s.title, "", pub.root.name)
+    parts: list[Compilation] = []
     for di, d in enumerate(pub.departments, 1):
-        if d not in depts:
-            continue
+        part = Compilation(s.title, d.department.name, d.folder)
         dkey = d.department.code or f"d{di}"
-        comp.blocks.append(Heading(1, f"{d.department.code or ''}{d.department.name}", _anchor(dkey)))
+        part.blocks.append(Heading(1, f"{d.department.code or ''}{d.department.name}", _anchor(dkey)))
         for ui, u in enumerate(d.units, 1):
             ukey = u.unit.code or f"{dkey}_u{ui}"
-            comp.blocks.append(Heading(2, f"{u.unit.code or ''}{u.unit.name}", _anchor(ukey)))
+            part.blocks.append(Heading(2, f"{u.unit.code or ''}{u.unit.name}", _anchor(ukey)))
             for doc in u.projects:
                 p = doc.project
                 n = nums[id(doc)]
                 heading = Heading(3, title_text(n, p, s), p.bookmark)
                 tables = shanghai_tables(d, u, p, s) if s.layout == "shanghai" else tianjin_tables(u, p, s)
-                comp.blocks.append(heading)
-                comp.blocks.extend(tables)
-                comp.entries.append(ProjectEntry(n, d, u, p, heading, tables))
-    return comp
+                part.blocks.append(heading)
+                part.blocks.extend(tables)
+                part.entries.append(ProjectEntry(n, d, u, p, heading, tables))
+        parts.append(part)
+        whole.blocks.extend(part.blocks)
+        whole.entries.extend(part.entries)
+    return parts + [whole]

@@ -1,0 +1,63 @@
+"""Benchmark ``ptgen build`` as a whole command on synthetic publications; prints medians.
+
+    .venv/bin/python bench/run.py --format docx --tables 100,1000 --runs 5
+
+Each run is a fresh ``ptgen build`` process (start-up, loading, checks, rendering and writing
+included), timed from outside; peak memory is the process's maximum resident set size.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from generate import generate  # noqa: E402
+
+PTGEN = [sys.executable, "-m", "ptgen"]
+
+
+def run_once(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one command."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(args)}\n{err}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--format", default="docx")
+    ap.add_argument("--tables", default="100,1000")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--extra", default="", help="more ptgen build options, e.g. --update-toc")
+    a = ap.parse_args()
+    work = HERE / "out"
+    print(f"| tables | format | median s | min s | max s | peak MB | runs |")
+    print(f"|---:|---|---:|---:|---:|---:|---:|")
+    for n in [int(x) for x in a.tables.split(",")]:
+        pub = generate(work / f"pub-{n}", n)
+        out = work / f"build-{n}"
+        times, mems = [], []
+        for _ in range(a.runs):
+            shutil.rmtree(out, ignore_errors=True)
+            s, m = run_once(PTGEN + ["build", str(pub), "--out", str(out), "--format", a.format, *a.extra.split()])
+            times.append(s)
+            mems.append(m)
+        print(f"| {n} | {a.format} | {statistics.median(times):.2f} | {min(times):.2f} | {max(times):.2f} "
+              f"| {max(mems):.0f} | {a.runs} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
