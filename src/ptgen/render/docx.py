@@ -42,6 +42,7 @@ ROLE_STYLE = {
 }
 SENTINEL = "PTGEN-BODY-3b9c1f"
 SENTINEL_XML = f"<w:p><w:r><w:t>{SENTINEL}</w:t></w:r></w:p>"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 BOOKMARK_ID_BASE = 1000  # above any id a hand-made template may already use
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -244,10 +245,18 @@ def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: 
     if page_numbers is None:
         # Ask Word/WPS to refresh the TOC's page numbers on open (LibreOffice did not fill them).
         settings = doc.settings.element
-        if settings.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}updateFields") is None:
+        if settings.find(W + "updateFields") is None:
             from docx.oxml import parse_xml
-            settings.append(parse_xml('<w:updateFields xmlns:w="http://schemas.openxmlformats.org/'
-                                      'wordprocessingml/2006/main" w:val="true"/>'))
+            flag = parse_xml(f'<w:updateFields xmlns:w="{W[1:-1]}" w:val="true"/>')
+            # Word rejects settings out of schema order: updateFields comes before hdrShapeDefaults,
+            # footnotePr, endnotePr, compat, docVars, rsids ...
+            later = [settings.find(W + n) for n in ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars",
+                                                       "rsids")]
+            later = [e for e in later if e is not None]
+            if later:
+                min(later, key=settings.index).addprevious(flag)
+            else:
+                settings.append(flag)
     return _zip(doc, body), warn
 
 
