@@ -5,6 +5,7 @@ through a temporary file and ``os.replace``.  A build that fails leaves the prev
 """
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -65,9 +66,10 @@ def context(pub: Publication, comp: Compilation) -> dict:
 
 
 def build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool = False,
-          progress: Callable[[str], None] | None = None) -> BuildResult:
+          progress: Callable[[str], None] | None = None, jobs: int | None = None) -> BuildResult:
     """Render ``pub`` into ``out_dir/<format>/<publication>/``; returns what was written."""
     start = time.perf_counter()
+    jobs = jobs or min(2, os.cpu_count() or 1)
     result = BuildResult(tables=sum(1 for _ in pub.projects()))
     slug = pub.root.name
     comps = compilations(pub)
@@ -87,12 +89,20 @@ def build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool 
                 progress(f"docx/{slug}/{stem}.docx")
         if stripped:
             result.warnings.append(f"内容里有 {stripped} 个 Word 不能保存的控制字符，已删除（ptgen check 的 X08 指出了位置）。")
-    for fmt in formats:
-        if fmt not in ("docx",) and fmt not in FORMATS:
-            raise UserError(f"不支持的格式 {fmt}；可选 docx、html、pdf。")
-    unsupported = [f for f in formats if f in ("html", "pdf")]
-    if unsupported:
-        raise UserError(f"{'、'.join(unsupported)} 格式尚未实现；目前只能生成 docx（--format docx）。")
+    whole = comps[-1][1]
+    if "html" in formats:
+        from .render.html import render_html
+        for name, data in render_html(pub, comps):
+            comp = next((c for stem, c in comps if f"{stem}.html" == name), whole)
+            result.outputs.append(Output("html", out_dir / "html" / slug / name, comp, data))
+        if progress:
+            progress(f"html/{slug}/")
+    if "pdf" in formats:
+        from .render.pdf import render_pdfs
+        cache = out_dir / ".cache" / "pdf" / slug
+        for name, data in render_pdfs(pub, comps, cache, jobs=jobs, progress=progress):
+            comp = next(c for stem, c in comps if f"{stem}.pdf" == name)
+            result.outputs.append(Output("pdf", out_dir / "pdf" / slug / name, comp, data))
     # Everything rendered: now write, each file atomically.
     for o in result.outputs:
         write_bytes(o.path, o.data)

@@ -1,0 +1,179 @@
+"""Compilation → HTML pages through the Jinja2 templates in ``templates/html/``.
+
+The pages are drawn from the same layout as the Word documents (cells, spans, merges), so the
+two cannot disagree.  Autoescaping is on; Markdown fields arrive already parsed into runs by
+:mod:`ptgen.render.richtext` (raw HTML disabled), so content can never become markup.
+
+A publication may override any template file (``templates: <folder>`` in ptgen.yaml, files under
+``<folder>/html/``), as mkdocs and pelican themes do; the rest come from ptgen.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import jinja2
+
+from ..errors import UserError
+from ..model import Publication
+from .layout import Compilation, Heading, ProjectEntry, money
+
+
+@dataclass
+class Totals:
+    total: Decimal = Decimal(0)
+    fiscal: Decimal = Decimal(0)
+    other: Decimal = Decimal(0)
+
+    def add(self, budget) -> None:
+        self.total += budget.total or 0
+        self.fiscal += budget.fiscal or 0
+        self.other += budget.other or 0
+
+    def shown(self, settings) -> dict[str, str]:
+        q = Decimal("0.01")
+        return {k: money(getattr(self, k).quantize(q), settings) for k in ("total", "fiscal", "other")}
+
+
+@dataclass
+class UnitView:
+    heading: Heading
+    entries: list[ProjectEntry] = field(default_factory=list)
+    totals: dict | None = None
+
+
+@dataclass
+class DepartmentView:
+    heading: Heading
+    section: str
+    file: str = ""
+    units: list[UnitView] = field(default_factory=list)
+    totals: dict | None = None
+    count: int = 0
+    raw_total: Decimal = Decimal(0)
+
+
+def departments(comp: Compilation, pub: Publication) -> list[DepartmentView]:
+    """The compilation regrouped department → unit → entries, with totals (for the templates)."""
+    views: list[DepartmentView] = []
+    entries = iter(comp.entries)  # in the order of the table headings
+    sums: dict[int, Totals] = {}
+    for block in comp.blocks:
+        if not isinstance(block, Heading):
+            continue
+        if block.level == 1:
+            views.append(DepartmentView(block, section=section_label(block, len(views))))
+            sums[id(views[-1])] = Totals()
+        elif block.level == 2:
+            views[-1].units.append(UnitView(block))
+            sums[id(views[-1].units[-1])] = Totals()
+        else:
+            e = next(entries)
+            d, u = views[-1], views[-1].units[-1]
+            u.entries.append(e)
+            sums[id(u)].add(e.project.budget)
+            sums[id(d)].add(e.project.budget)
+    for d in views:
+        for u in d.units:
+            u.totals = sums[id(u)].shown(pub.settings)
+        d.count = sum(len(u.entries) for u in d.units)
+        d.totals = sums[id(d)].shown(pub.settings)
+        d.raw_total = sums[id(d)].total
+    return views
+
+
+def section_label(heading: Heading, index: int) -> str:
+    """What the PDF footer prints before the page number: the department code (``353``-5)."""
+    code = heading.anchor.removeprefix("_ptgen_")
+    return code if code and not code.startswith("d") else str(index + 1)
+
+
+def environment(pub: Publication) -> jinja2.Environment:
+    from ..build import BUILTIN_TEMPLATES
+    paths = []
+    if pub.settings.templates:
+        own = pub.root / pub.settings.templates / "html"
+        if own.is_dir():
+            paths.append(str(own))
+    paths.append(str(BUILTIN_TEMPLATES / "html"))
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(paths), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                              keep_trailing_newline=True)
+
+
+def render_template(env: jinja2.Environment, name: str, **ctx) -> str:
+    try:
+        return env.get_template(name).render(**ctx)
+    except jinja2.TemplateNotFound as exc:
+        raise UserError(f"找不到网页模板 {exc.name}。") from exc
+    except jinja2.TemplateSyntaxError as exc:
+        raise UserError(f"网页模板 {exc.filename or exc.name} 第 {exc.lineno} 行有语法错误：{exc.message}") from exc
+    except jinja2.UndefinedError as exc:
+        raise UserError(f"网页模板 {name} 用了不存在的变量：{exc.message}") from exc
+
+
+def base_context(pub: Publication, mode: str) -> dict:
+    from .docx import source_date
+    s = pub.settings
+    return {"mode": mode, "pdf_font": s.pdf_font, "author": s.region, "date": source_date().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "money_unit": s.money_unit, "year": s.year, "region": s.region}
+
+
+def chart(views: list[DepartmentView], pub: Publication) -> dict:
+    """A horizontal bar per department, as numbers for the SVG in index.html."""
+    top = max((d.raw_total for d in views), default=Decimal(0)) or Decimal(1)
+    label_width, bar_space = 300, 360
+    bars = [{"label": d.heading.text, "value": d.totals["total"], "y": 26 * i,
+             "width": int(bar_space * d.raw_total / top)} for i, d in enumerate(views)]
+    return {"bars": bars, "label_width": label_width, "width": label_width + bar_space + 120,
+            "height": 26 * max(len(bars), 1) + 4}
+
+
+def render_html(pub: Publication, comps: list[tuple[str, Compilation]]) -> list[tuple[str, bytes]]:
+    """(file name, bytes) for every page: one per department, the whole book, and index.html."""
+    env = environment(pub)
+    s = pub.settings
+    pages: list[tuple[str, bytes]] = []
+    whole_views: list[DepartmentView] = []
+    files = {}
+    for stem, comp in comps:
+        views = departments(comp, pub)
+        name = f"{stem}.html"
+        if len(views) == 1 and stem != pub.root.name:
+            files[views[0].heading.anchor] = name
+        else:
+            whole_views, whole_name = views, name
+        html = render_template(env, "compilation.html", **base_context(pub, "screen"), title=comp.title,
+                               subtitle=comp.subtitle, departments=views,
+                               page_title=f"{comp.subtitle + ' · ' if comp.subtitle else ''}{comp.title}")
+        pages.append((name, html.encode("utf-8")))
+    for d in whole_views:
+        d.file = files.get(d.heading.anchor, whole_name)
+    grand = Totals()
+    for _, _, doc in pub.projects():
+        grand.add(doc.project.budget)
+    index = render_template(env, "index.html", **base_context(pub, "screen"), title=s.title, page_title=s.title,
+                            departments=whole_views, whole_file=whole_name, tables=sum(d.count for d in whole_views),
+                            totals=grand.shown(s), chart=chart(whole_views, pub))
+    pages.append(("index.html", index.encode("utf-8")))
+    return pages
+
+
+def body_html(pub: Publication, comp: Compilation, views: list[DepartmentView]) -> str:
+    """The PDF body of ``views`` (department sections only, print styles)."""
+    env = environment(pub)
+    return render_template(env, "compilation.html", **base_context(pub, "pdf-body"), title=comp.title,
+                           subtitle=comp.subtitle, departments=views, page_title=comp.title)
+
+
+def front_html(pub: Publication, comp: Compilation, toc: list[dict]) -> str:
+    env = environment(pub)
+    return render_template(env, "front.html", **base_context(pub, "pdf-front"), title=comp.title,
+                           subtitle=comp.subtitle, toc=toc, page_title=comp.title)
+
+
+def template_files(pub: Publication) -> list[Path]:
+    """Every HTML template file in effect (for cache keys)."""
+    env = environment(pub)
+    return [Path(env.get_template(n).filename) for n in sorted(env.list_templates()) if not n.startswith(".")]

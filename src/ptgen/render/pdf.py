@@ -1,0 +1,301 @@
+"""Compilation → PDF through WeasyPrint, rendered in department chunks and joined.
+
+WeasyPrint lays out one document on one thread, in memory (~2 MB a page until it ends).  So each
+department is its own chunk: rendered in a forked process (two at a time on two cores) that writes
+its PDF and leaves with ``os._exit`` (freeing a big layout at exit costs seconds), and cached by
+the hash of its HTML, so a rebuild after one project changed renders only that department.
+
+Page numbers are per department section ("353-5"): a chunk's pages do not depend on what comes
+before it, which is what makes chunks reusable between the department PDFs, the whole book and the
+next build.  The front matter (cover and contents, pages i, ii, ...) is rendered after the chunks,
+with the page numbers they got.  pypdf joins the parts and writes the outline (department → unit →
+table), the named destinations (= bookmark names) and the page labels.
+"""
+from __future__ import annotations
+
+import gc
+import hashlib
+import io
+import json
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import SetupError, UserError
+from ..model import Publication
+from .html import DepartmentView, body_html, departments, front_html
+from .layout import Compilation, Heading
+
+CACHE_VERSION = "1"
+
+
+@dataclass
+class Chunk:
+    pdf: Path
+    pages: int
+    anchors: dict[str, int]  # element id → page index in the chunk
+
+
+def check_font(family: str) -> None:
+    """Stop before rendering when the CJK font is missing: WeasyPrint would silently fall back
+    to another font or draw boxes."""
+    if not shutil.which("fc-list"):
+        raise SetupError("找不到 fc-list（fontconfig），无法确认中文字体。",
+                         hint="安装 Debian 软件包 fontconfig 和 fonts-noto-cjk。")
+    out = subprocess.run(["fc-list", f":family={family}:lang=zh", "family"], capture_output=True, text=True).stdout
+    if not out.strip():
+        raise SetupError(f"没有安装 PDF 需要的中文字体“{family}”，生成的 PDF 会缺字。",
+                         hint="安装 Debian 软件包 fonts-noto-cjk（apt-get install fonts-noto-cjk），"
+                              "或在 ptgen.yaml 的 pdf_font 里写一个已安装的中文字体（fc-list :lang=zh 可列出）。")
+
+
+class _GlyphWatch(logging.Handler):
+    """Collects WeasyPrint's warnings about characters no font could draw."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.missing: list[str] = []
+
+    def emit(self, record):
+        msg = record.getMessage()
+        if "glyph" in msg.lower() or "no font" in msg.lower():
+            self.missing.append(msg)
+
+
+def _render(html: str, out: Path) -> Chunk:
+    """Render ``html`` to ``out`` (.pdf) and ``out``.json (pages, anchors).  Runs in a child process."""
+    from weasyprint import HTML
+    gc.disable()  # the layout makes millions of objects and no cycles worth collecting meanwhile
+    watch = _GlyphWatch()
+    logging.getLogger("weasyprint").addHandler(watch)
+    doc = HTML(string=html, base_url=str(out.parent)).render()
+    if watch.missing:
+        raise UserError("PDF 里有字体画不出来的字符：" + "；".join(watch.missing[:3]))
+    anchors: dict[str, int] = {}
+    for i, page in enumerate(doc.pages):
+        for name in page.anchors:
+            anchors.setdefault(name, i)
+    digest = hashlib.sha256(html.encode("utf-8")).digest()[:16]
+    tmp = out.with_name(f".{out.name}.tmp")
+    doc.write_pdf(tmp, pdf_identifier=digest)
+    meta = {"pages": len(doc.pages), "anchors": anchors}
+    out.with_suffix(".json").write_text(json.dumps(meta), encoding="utf-8")
+    os.replace(tmp, out)  # the .pdf appears last: its presence means the entry is complete
+    return Chunk(out, meta["pages"], anchors)
+
+
+class ChunkCache:
+    """Rendered PDFs by the hash of their HTML (and the WeasyPrint version), in ``folder``."""
+
+    def __init__(self, folder: Path):
+        import weasyprint
+        self.folder = folder
+        self.version = weasyprint.__version__
+        self.used: set[Path] = set()
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def path(self, html: str) -> Path:
+        key = hashlib.sha256(f"{CACHE_VERSION}\0{self.version}\0{html}".encode("utf-8")).hexdigest()[:32]
+        p = self.folder / f"{key}.pdf"
+        self.used.add(p)
+        return p
+
+    def get(self, html: str) -> Chunk | None:
+        p = self.path(html)
+        if p.exists() and p.with_suffix(".json").exists():
+            meta = json.loads(p.with_suffix(".json").read_text(encoding="utf-8"))
+            return Chunk(p, meta["pages"], meta["anchors"])
+        return None
+
+    def render(self, html: str) -> Chunk:
+        return self.get(html) or _render(html, self.path(html))
+
+    def prune(self) -> None:
+        """Drop what this build did not use, so the cache does not grow forever."""
+        for p in self.folder.glob("*.pdf"):
+            if p not in self.used:
+                p.unlink(missing_ok=True)
+                p.with_suffix(".json").unlink(missing_ok=True)
+
+
+def run_parallel(tasks: list, jobs: int) -> None:
+    """Run each callable in a forked child, ``jobs`` at a time; a child leaves with ``os._exit``
+    (tearing down a big layout costs seconds).  The first failure is raised after all finished."""
+    running: dict[int, Path] = {}
+    errors: list[str] = []
+    queue = list(tasks)
+    with tempfile.TemporaryDirectory(prefix="ptgen-pdf-") as tmp:
+        n = 0
+        while queue or running:
+            while queue and len(running) < max(1, jobs) and not errors:
+                task = queue.pop(0)
+                n += 1
+                err = Path(tmp) / f"{n}.err"
+                pid = os.fork()
+                if pid == 0:
+                    code = 0
+                    try:
+                        task()
+                    except UserError as exc:
+                        err.write_text(exc.message, encoding="utf-8")
+                        code = 1
+                    except BaseException as exc:  # noqa: BLE001 - reported by the parent
+                        err.write_text(f"{type(exc).__name__}: {exc}", encoding="utf-8")
+                        code = 2
+                    os._exit(code)
+                running[pid] = err
+            if not running:
+                break
+            pid, status = os.wait()
+            err = running.pop(pid, None)
+            if err is not None and os.waitstatus_to_exitcode(status) != 0:
+                errors.append(err.read_text(encoding="utf-8") if err.exists() else f"渲染进程异常退出（{status}）")
+    if errors:
+        raise UserError("生成 PDF 失败：" + errors[0])
+
+
+def toc_entries(views: list[DepartmentView], chunks: dict[str, Chunk]) -> list[dict]:
+    out = []
+    for d in views:
+        chunk = chunks[d.heading.anchor]
+
+        def page(anchor: str) -> str:
+            return f"{d.section}-{chunk.anchors.get(anchor, 0) + 1}"
+        out.append({"level": 1, "text": d.heading.text, "anchor": d.heading.anchor, "page": page(d.heading.anchor)})
+        for u in d.units:
+            out.append({"level": 2, "text": u.heading.text, "anchor": u.heading.anchor, "page": page(u.heading.anchor)})
+            for e in u.entries:
+                out.append({"level": 3, "text": e.heading.text, "anchor": e.heading.anchor,
+                            "page": page(e.heading.anchor)})
+    return out
+
+
+def join(front: Chunk, parts: list[tuple[DepartmentView, Chunk]], title: str, author: str, when: str) -> bytes:
+    """Front matter + department chunks → one PDF with outline, named destinations and page labels."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, ByteStringObject, NameObject, TextStringObject
+
+    writer = PdfWriter()
+    readers = [PdfReader(front.pdf)] + [PdfReader(c.pdf) for _, c in parts]
+    for page in readers[0].pages:
+        writer.add_page(page)
+    writer.set_page_label(0, front.pages - 1, "/r", start=1) if front.pages else None
+    offset = front.pages
+    for (d, chunk), reader in zip(parts, readers[1:]):
+        for page in reader.pages:
+            writer.add_page(page)
+        writer.set_page_label(offset, offset + chunk.pages - 1, "/D", prefix=f"{d.section}-", start=1)
+
+        def at(anchor: str, chunk=chunk, offset=offset) -> int:
+            return offset + chunk.anchors.get(anchor, 0)
+        dnode = writer.add_outline_item(d.heading.text, at(d.heading.anchor))
+        writer.add_named_destination(d.heading.anchor, at(d.heading.anchor))
+        for u in d.units:
+            unode = writer.add_outline_item(u.heading.text, at(u.heading.anchor), parent=dnode)
+            writer.add_named_destination(u.heading.anchor, at(u.heading.anchor))
+            for e in u.entries:
+                writer.add_outline_item(e.heading.text, at(e.heading.anchor), parent=unode)
+                writer.add_named_destination(e.heading.anchor, at(e.heading.anchor))
+        offset += chunk.pages
+    writer.add_metadata({"/Title": title, "/Author": author, "/Creator": "ptgen", "/Producer": "ptgen (WeasyPrint, pypdf)",
+                         "/CreationDate": when, "/ModDate": when})
+    writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
+    writer._root_object[NameObject("/PageMode")] = NameObject("/UseOutlines")
+    # A fixed file identifier: the same content gives the same bytes.
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in [front.pdf] + [c.pdf for _, c in parts])).digest()[:16]
+    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def pdf_date(iso: str) -> str:
+    return "D:" + iso.replace("-", "").replace(":", "").replace("T", "").rstrip("Z") + "Z"
+
+
+def render_pdfs(pub: Publication, comps: list[tuple[str, Compilation]], cache_dir: Path, jobs: int = 2,
+                progress=None) -> list[tuple[str, bytes]]:
+    """(file name, bytes) for each compilation's PDF: one per department, then the whole book."""
+    import weasyprint  # noqa: F401  (imported before forking, so children start warm)
+
+    from .docx import source_date
+    check_font(pub.settings.pdf_font)
+    cache = ChunkCache(cache_dir)
+    whole = comps[-1][1]
+    views = departments(whole, pub)
+    dept_comp = {d.heading.anchor: c for d, (_, c) in zip(views, comps[:-1])}
+
+    def front_for(comp: Compilation, chunks: dict[str, Chunk]) -> str:
+        return front_html(pub, comp, toc_entries(departments(comp, pub), chunks))
+
+    # One task per department: its pages, then (knowing where its tables landed) its own front
+    # matter, in the same child.  Cached parts are skipped.
+    bodies = {d.heading.anchor: body_html(pub, whole, [d]) for d in views}
+    tasks = []
+    for d in views:
+        a = d.heading.anchor
+        chunk = cache.get(bodies[a])
+        if chunk is not None:
+            if cache.get(front_for(dept_comp[a], {a: chunk})) is None:
+                tasks.append(lambda a=a, chunk=chunk: cache.render(front_for(dept_comp[a], {a: chunk})))
+            continue
+
+        def task(a=a):
+            body = cache.render(bodies[a])
+            cache.render(front_for(dept_comp[a], {a: body}))
+        tasks.append(task)
+    run_parallel(tasks, jobs)
+    by_dept = {d.heading.anchor: cache.get(bodies[d.heading.anchor]) for d in views}
+    if progress:
+        progress("pdf: 各部门")
+    whole_front = front_for(whole, by_dept)
+    if cache.get(whole_front) is None:
+        run_parallel([lambda: cache.render(whole_front)], 1)
+    when = pdf_date(source_date().strftime("%Y-%m-%dT%H:%M:%SZ"))
+    out = []
+    for stem, comp in comps:
+        cv = departments(comp, pub)
+        front = cache.get(front_for(comp, by_dept))
+        parts = [(d, by_dept[d.heading.anchor]) for d in cv]
+        title = comp.title + (f" · {comp.subtitle}" if comp.subtitle else "")
+        # The joined file is cached too: after a one-project change only its department and the
+        # whole book are joined again.
+        key = hashlib.sha256("\0".join([CACHE_VERSION, front.pdf.name, *(c.pdf.name for _, c in parts),
+                                         title, pub.settings.region, when]).encode("utf-8")).hexdigest()[:32]
+        joined = cache.folder / f"join-{key}.pdf"
+        cache.used.add(joined)
+        if joined.exists():
+            data = joined.read_bytes()
+        else:
+            data = join(front, parts, title, pub.settings.region, when)
+            tmp = joined.with_name(f".{joined.name}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, joined)
+        out.append((f"{stem}.pdf", data))
+        if progress:
+            progress(f"pdf/{stem}.pdf")
+    cache.prune()
+    return out
+
+
+def heading_pages(pdf: bytes) -> list[tuple[str, int]]:
+    """(outline title, 1-based page) in order: for tests and --verify."""
+    from pypdf import PdfReader
+    reader = PdfReader(io.BytesIO(pdf))
+    flat: list[tuple[str, int]] = []
+
+    def walk(items):
+        for it in items:
+            if isinstance(it, list):
+                walk(it)
+            else:
+                flat.append((str(it.title), reader.get_destination_page_number(it) + 1))
+    walk(reader.outline)
+    return flat
+
+
+__all__ = ["render_pdfs", "check_font", "heading_pages", "Heading"]
