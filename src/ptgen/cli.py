@@ -120,10 +120,11 @@ def import_cmd(
 def build_cmd(
     path: Annotated[Path, typer.Argument(help="出版物文件夹，或包含多个出版物的文件夹。")] = Path("content"),
     out_dir: Annotated[Path, typer.Option("--out", help="输出文件夹。")] = Path("build"),
-    formats: Annotated[str, typer.Option("--format", help="输出格式，逗号分隔：docx,html,pdf。")] = "docx",
+    formats: Annotated[str, typer.Option("--format", help="输出格式，逗号分隔：docx,html,pdf。")] = "docx,html,pdf",
     strict: Annotated[bool, typer.Option(help="有警告也不生成。")] = False,
     force: Annotated[bool, typer.Option("--force", help="有错误也生成（例如原样重现去年已发布的表格，连同其中的错误）。")] = False,
     update_toc: Annotated[bool, typer.Option("--update-toc", help="用 LibreOffice 排版一遍，把页码填进 Word 目录（较慢）。")] = False,
+    verify: Annotated[bool, typer.Option("--verify", help="生成后读回每个文件，核对标题、金额和指标值与 YAML 一致。")] = False,
 ) -> None:
     """生成出版物（每个主管部门一册，另加全书一册）。先做与 check 相同的检查，有错误时不生成。"""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -145,6 +146,7 @@ def build_cmd(
                   "或加 --force 原样生成。")
         raise typer.Exit(EXIT_INVALID)
     e, w = len(result.report.errors), len(result.report.warnings)
+    failed = False
     for pub in result.publications:
         total = len(pub.departments) + 1
         try:
@@ -161,10 +163,23 @@ def build_cmd(
             out.print(f"  写入 {escape(str(o.path))}（{len(o.compilation.entries)} 张表，{len(o.data) / 1024:.0f} KB）")
         for note in built.warnings:
             out.print(f"[yellow]注意：[/yellow]{escape(note)}")
+        if verify:
+            from .verify import verify as verify_outputs
+            problems = verify_outputs(built.outputs, pub.settings)
+            for p in problems[:20]:
+                err.print(f"[red]核对失败：[/red]{escape(str(p))}")
+            if problems:
+                err.print(f"[red]核对失败：{len(problems)} 处与内容不一致。[/red]")
+                failed = True
+            else:
+                checked = sum(1 for o in built.outputs if o.path.name != "index.html")
+                out.print(f"[green]核对通过：[/green]{checked} 个文件的标题、金额和指标值都与内容一致。")
     if e or w:
         colour = "yellow"
         out.print(f"[{colour}]内容有 {e} 个错误、{w} 个警告" + ("（--force：照原样生成）" if e else "")
                   + f"；运行 ptgen check {escape(str(path))} 查看。[/{colour}]")
+    if failed:
+        raise typer.Exit(EXIT_INVALID)
 
 
 @app.command("rules")

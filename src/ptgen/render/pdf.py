@@ -192,13 +192,13 @@ def join(front: Chunk, parts: list[tuple[DepartmentView, Chunk]], title: str, au
 
         def at(anchor: str, chunk=chunk, offset=offset) -> int:
             return offset + chunk.anchors.get(anchor, 0)
-        dnode = writer.add_outline_item(d.heading.text, at(d.heading.anchor))
+        dnode = writer.add_outline_item(title=d.heading.text, page_number=at(d.heading.anchor))
         writer.add_named_destination(d.heading.anchor, at(d.heading.anchor))
         for u in d.units:
-            unode = writer.add_outline_item(u.heading.text, at(u.heading.anchor), parent=dnode)
+            unode = writer.add_outline_item(title=u.heading.text, page_number=at(u.heading.anchor), parent=dnode)
             writer.add_named_destination(u.heading.anchor, at(u.heading.anchor))
             for e in u.entries:
-                writer.add_outline_item(e.heading.text, at(e.heading.anchor), parent=unode)
+                writer.add_outline_item(title=e.heading.text, page_number=at(e.heading.anchor), parent=unode)
                 writer.add_named_destination(e.heading.anchor, at(e.heading.anchor))
         offset += chunk.pages
     writer.add_metadata({"/Title": title, "/Author": author, "/Creator": "ptgen", "/Producer": "ptgen (WeasyPrint, pypdf)",

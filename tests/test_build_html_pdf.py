@@ -1,0 +1,215 @@
+"""HTML pages and the PDF: what a reader and a PDF viewer get, read back from the real files."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from decimal import Decimal
+
+import lxml.html
+import pytest
+from pypdf import PdfReader
+
+from ptgen import api
+from ptgen.build import build
+from ptgen.errors import SetupError
+from ptgen.importers.merge import import_sources
+from ptgen.verify import check_output, verify
+
+from helpers import SETTINGS, TIANJIN_SEEDS, make_publication, naive_tables, needs_seeds
+
+TJ_TITLE = "天津市人力资源和社会保障局2025年部门预算 项目支出绩效目标表"
+pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+
+
+def squash(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("tj")
+    import_sources(TIANJIN_SEEDS, tmp / "tianjin-2025", department_name="天津市人力资源和社会保障局", title=TJ_TITLE)
+    pub = api.check(tmp / "tianjin-2025").publications[0]
+    result = build(pub, tmp / "out", ["docx", "html", "pdf"])
+    return pub, result, tmp / "out"
+
+
+def seed_tables():
+    tables = [t for seed in TIANJIN_SEEDS for t in naive_tables(seed.read_text(encoding="utf-8"))]
+    return {[b for b in t["bookmarks"] if b != "_GoBack"][0]: t for t in tables}
+
+
+def html_cells(section) -> list[str]:
+    cells = []
+    for cell in section.iter("td", "th"):
+        paras = cell.findall("p")
+        text = "\n".join(p.text_content() for p in paras) if paras else cell.text_content()
+        cells.append(text.strip())
+    return cells
+
+
+# --- HTML --------------------------------------------------------------------------------------------
+
+@needs_seeds
+def test_html_holds_every_table_id_and_every_cell(built):
+    pub, result, out = built
+    expected = seed_tables()
+    for page in ("353.html", "tianjin-2025.html"):
+        doc = lxml.html.parse(str(out / "html" / "tianjin-2025" / page)).getroot()
+        sections = doc.xpath("//section[@class='pt-entry']")
+        assert len(sections) == 29
+        for sec in sections:
+            exp = expected[sec.get("id")]
+            assert sec.find("h3").text_content() == exp["title"]
+            # HTML does not draw merged continuation cells: drop them from the seed's reading.
+            cells, seed = html_cells(sec), exp["cells"]
+            want = seed[:11] + seed[12:20]
+            for k in range(20, len(seed), 5):
+                row = seed[k:k + 5]
+                want += row[1:] if row[0] == "" else row
+            assert cells == want, sec.get("id")
+
+
+@needs_seeds
+def test_html_table_markup_rowspans_and_scopes(built):
+    pub, _, out = built
+    doc = lxml.html.parse(str(out / "html" / "tianjin-2025" / "353.html")).getroot()
+    first = doc.get_element_by_id("_Toc_4_4_0000000004")
+    head, grid = first.xpath(".//table")
+    assert head.xpath(".//caption") and grid.xpath(".//caption")
+    assert [th.text_content() for th in grid.xpath("./thead/tr/th")] == ["一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值"]
+    assert all(th.get("scope") == "col" for th in grid.xpath("./thead/tr/th"))
+    project = next(d.project for _, _, d in pub.projects() if d.project.bookmark == "_Toc_4_4_0000000004")
+    output_rows = sum(1 for i in project.indicators if i.level1 == "产出指标")
+    [merged] = grid.xpath(".//th[@rowspan]")
+    assert merged.text_content() == "产出指标" and int(merged.get("rowspan")) == output_rows
+    assert merged.get("scope") == "rowgroup"
+    assert len(grid.xpath(".//th[text()='效益指标']")) == 2  # written on every row, as published
+    purpose_label = head.xpath(".//th[@rowspan='2']")[0]
+    assert purpose_label.text_content() == "预算规模及资金用途"
+    # A link to a bookmark lands on its table.
+    assert doc.xpath("//nav//a[@href='#_Toc_4_4_0000000004']")
+
+
+@needs_seeds
+def test_index_page_totals_and_chart(built):
+    pub, _, out = built
+    doc = lxml.html.parse(str(out / "html" / "tianjin-2025" / "index.html")).getroot()
+    assert doc.find(".//h1").text_content() == TJ_TITLE
+    assert doc.xpath("//a[@href='353.html']") and doc.xpath("//a[@href='353.html#_Toc_4_4_0000000105']")
+    total = sum((d.project.budget.total or Decimal(0)) for _, _, d in pub.projects())
+    foot = [td.text_content() for td in doc.xpath("//table[@class='totals']/tfoot/tr/td")]
+    assert foot[0] == "29" and foot[1] == str(total.quantize(Decimal("0.01")))
+    unit_rows = doc.xpath("//table[@class='totals']/tbody/tr[not(@class)]")
+    assert [r.xpath("./th")[0].text_content() for r in unit_rows][0].startswith("353101")
+    svg = doc.xpath("//*[local-name()='svg']")
+    assert svg and svg[0].xpath(".//*[local-name()='rect']")
+    assert not doc.xpath("//script")
+
+
+def test_html_escapes_content_and_renders_markdown(tmp_path):
+    project = (
+        'name: A&B <script>alert(1)</script>\nbookmark: _Toc_4_4_0000000004\n'
+        'budget:\n  total: "1.00"\n  fiscal: "1.00"\n  other: ""\n'
+        'purpose: <b>不是标签</b>\ngoals: "**重点**任务"\nindicators: []\n')
+    root = make_publication(tmp_path / "pub", project)
+    pub = api.check(root).publications[0]
+    result = build(pub, tmp_path / "out", ["html"])
+    page = next(o for o in result.outputs if o.path.name == "pub.html")
+    doc = lxml.html.fromstring(page.data)
+    assert not doc.xpath("//script") and not doc.xpath("//main//b")
+    assert "A&B <script>alert(1)</script>" in doc.find(".//h3").text_content()
+    assert doc.xpath("//td/strong")[0].text == "重点"
+    assert "<b>不是标签</b>" in doc.text_content()
+
+
+# --- PDF ---------------------------------------------------------------------------------------------
+
+@needs_seeds
+def test_pdf_text_holds_every_title_and_value(built):
+    pub, _, out = built
+    pdf = out / "pdf" / "tianjin-2025" / "tianjin-2025.pdf"
+    text = squash(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout)
+    for t in seed_tables().values():
+        assert squash(t["title"]) in text
+    for _, _, d in pub.projects():
+        for ind in d.project.indicators:
+            assert squash(ind.value) in text, ind.value
+
+
+@needs_seeds
+def test_pdf_outline_destinations_and_toc_page_numbers(built):
+    pub, _, out = built
+    reader = PdfReader(out / "pdf" / "tianjin-2025" / "tianjin-2025.pdf")
+    labels = reader.page_labels
+    # Outline: department → unit → table, one entry per table with its title, pointing at its page.
+    [dept, units] = reader.outline[:2]
+    assert dept.title == "353天津市人力资源和社会保障局"
+    tables = [t for u in units if isinstance(u, list) for t in u]
+    assert len(tables) == 29
+    for item in tables:
+        page = reader.get_destination_page_number(item)
+        text = squash(subprocess.run(["pdftotext", "-f", str(page + 1), "-l", str(page + 1),
+                                      str(out / "pdf" / "tianjin-2025" / "tianjin-2025.pdf"), "-"],
+                                     capture_output=True, text=True).stdout)
+        assert squash(item.title) in text
+    # Named destinations are the bookmark names.
+    names = set(reader.named_destinations)
+    assert {d.project.bookmark for _, _, d in pub.projects()} <= names
+    # The contents' page numbers ("353-5") are the labels of the pages where the tables start.
+    front = sum(1 for label in labels if not label.startswith("353-"))
+    toc = subprocess.run(["pdftotext", "-layout", "-f", "2", "-l", str(front),
+                          str(out / "pdf" / "tianjin-2025" / "tianjin-2025.pdf"), "-"], capture_output=True, text=True).stdout
+    entries = re.findall(r"^\s*(\d+\..*?绩效目标表)\s+(353-\d+)\s*$", toc, re.M)
+    assert len(entries) == 29
+    for title, label in entries:  # each printed number is the label of the page where that table starts
+        page = labels.index(label)
+        assert squash(title) in squash(reader.pages[page].extract_text()), (title, label)
+        if page - 1 >= front:  # and not already on the page before (the contents hold every title)
+            assert squash(title) not in squash(reader.pages[page - 1].extract_text())
+    meta = reader.metadata
+    assert meta.title == TJ_TITLE and meta.author == "天津市"
+    assert reader.trailer["/Root"]["/Lang"] == "zh-CN"
+
+
+@needs_seeds
+def test_pdf_fonts_are_embedded_cjk(built):
+    _, _, out = built
+    fonts = subprocess.run(["pdffonts", str(out / "pdf" / "tianjin-2025" / "tianjin-2025.pdf")],
+                           capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts)  # the "emb" column
+    assert any("CJK" in line for line in fonts)
+
+
+@needs_seeds
+def test_pdf_is_reproducible_and_rebuild_reuses_the_cache(built, tmp_path):
+    pub, first, out = built
+    again = build(pub, tmp_path / "fresh", ["pdf"])  # no cache: rendered from scratch
+    for a, b in zip([o for o in first.outputs if o.format == "pdf"], again.outputs):
+        assert a.data == b.data
+    cache = tmp_path / "fresh" / ".cache" / "pdf" / "tianjin-2025"
+    before = {p: p.stat().st_mtime_ns for p in cache.glob("*.pdf")}
+    build(pub, tmp_path / "fresh", ["pdf"])
+    assert {p: p.stat().st_mtime_ns for p in cache.glob("*.pdf")} == before  # nothing re-rendered
+
+
+def test_missing_cjk_font_stops_the_build_naming_the_package(tmp_path):
+    root = make_publication(tmp_path / "pub", settings=SETTINGS + "pdf_font: 不存在的字体\n")
+    pub = api.check(root).publications[0]
+    with pytest.raises(SetupError) as exc:
+        build(pub, tmp_path / "out", ["pdf"])
+    assert "fonts-noto-cjk" in exc.value.hint and "不存在的字体" in exc.value.message
+    assert not (tmp_path / "out" / "pdf").exists()
+
+
+# --- across formats ----------------------------------------------------------------------------------
+
+@needs_seeds
+def test_verify_reads_every_format_back(built):
+    pub, result, _ = built
+    assert verify(result.outputs, pub.settings) == []
+    page = next(o for o in result.outputs if o.path.name == "tianjin-2025.html")
+    broken = page.data.replace("≥10套".encode(), "≥10".encode())  # what an escaping or font slip looks like
+    problems = check_output("html", "x.html", broken, page.compilation, pub.settings)
+    assert [p.expected for p in problems] == ["≥10套"]
