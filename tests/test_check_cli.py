@@ -86,3 +86,14 @@ def test_example_content_reports_the_seeds_real_mistakes():
         assert counts.get(code, 0) == n, (code, counts.get(code, 0))
     assert r.returncode == 1  # the seeds hold real errors (unbalanced quotes, raw <p> markup, value = name)
     assert not [i for i in issues if i["code"].startswith(("Y", "F"))]
+
+
+def test_github_format_writes_the_full_report_to_the_job_summary(tmp_path):
+    import os
+    summary = tmp_path / "summary.md"
+    r = subprocess.run([sys.executable, "-m", "ptgen", "check", str(CONTENT), "--format", "github"], capture_output=True,
+                       text=True, env={**os.environ, "GITHUB_STEP_SUMMARY": str(summary)}, timeout=120)
+    text = summary.read_text(encoding="utf-8")
+    assert r.returncode == 1 and text.startswith("### ptgen check：12 个错误，71 个警告")
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert len(rows) == 12 + 71  # every error and warning, beyond GitHub's 10 annotations per kind

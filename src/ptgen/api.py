@@ -60,3 +60,23 @@ def plan_build(pub: Publication, formats: list[str]) -> BuildPlan:
         outputs.append((fmt, f"{fmt}/{slug}/{slug}.{fmt}"))
     tables = sum(1 for _ in pub.projects())
     return BuildPlan(pub, outputs, tables)
+
+
+def anchor_issues(path: Path, rev: str, publications: list[Publication]) -> list:
+    """Bookmark stability against git revision ``rev`` as report issues (code A01)."""
+    from . import gitrev
+    from .diff import diff
+    from .report import Issue, Severity
+    repo = gitrev.repo_root(Path(path))
+    with gitrev.temp_dir() as tmp:
+        base = gitrev.publications_at(repo, rev, Path(path), Path(tmp))
+    result = diff(base, publications, rev, "工作区")
+    files = {d.project.bookmark: d.source for p in publications for _, _, d in p.projects()}
+    roots = {p.root.name: p.source for p in publications}
+    issues = []
+    for pd in result.publications:
+        for a in pd.anchors:
+            src = files.get(a.bookmark) or roots.get(pd.name)
+            line, col = src.pos("bookmark") if src is not None and a.bookmark in files else (1, 1)
+            issues.append(Issue(src.rel if src else pd.name, line, col, "A01", Severity.ERROR, a.message, a.bookmark))
+    return issues

@@ -58,6 +58,11 @@ def print_report(report: Report, fmt: OutputFormat, verbose: bool = False) -> No
         for i in issues:
             msg = i.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
             sys.stdout.write(f"::{level[i.severity]} file={i.file},line={i.line},col={i.column},title={i.code}::{msg}\n")
+        # GitHub shows at most 10 annotations of each kind per step: the job summary gets all of them.
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            with open(summary, "a", encoding="utf-8") as f:
+                f.write(report_markdown(report))
         return
     current = None
     colour = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -78,6 +83,19 @@ def print_report(report: Report, fmt: OutputFormat, verbose: bool = False) -> No
     out.print(("[red]" if e else "[green]") + summary + ("[/red]" if e else "[/green]"))
 
 
+def report_markdown(report: Report) -> str:
+    """The whole report as a Markdown table (for a GitHub job summary)."""
+    e, w = len(report.errors), len(report.warnings)
+    lines = [f"### ptgen check：{e} 个错误，{w} 个警告，{len(report.issues) - e - w} 个提示", ""]
+    shown = [i for i in report.sorted() if i.severity is not Severity.INFO]
+    if shown:
+        lines += ["| 文件 | 行 | 规则 | 级别 | 说明 |", "|---|---:|---|---|---|"]
+        for i in shown:
+            msg = i.message.replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| {i.file} | {i.line} | {i.code} | {i.severity.label} | {msg} |")
+    return "\n".join(lines) + "\n\n"
+
+
 @app.command("check")
 def check_cmd(
     path: Annotated[Path, typer.Argument(help="出版物文件夹（含 ptgen.yaml），或包含多个出版物的文件夹。")] = Path("content"),
@@ -86,10 +104,13 @@ def check_cmd(
     ignore: Annotated[Optional[str], typer.Option(help="不运行这些规则，逗号分隔，例如 V07,D01。")] = None,
     strict: Annotated[bool, typer.Option(help="有警告也按失败处理（退出码 1）。")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="同时列出“提示”级别的问题。")] = False,
+    against: Annotated[Optional[str], typer.Option("--against", help="同时检查书签稳定性：与这个 git 版本相比，已发布的书签不能消失或改指别的项目。")] = None,
 ) -> None:
     """检查内容：格式错误和常见的填报错误，逐条给出文件、行号和规则代码。有错误时退出码为 1。"""
     try:
         result = api.check(path, _codes(select), _codes(ignore))
+        if against:
+            result.report.extend(api.anchor_issues(path, against, result.publications))
     except PtgenError as exc:
         _fail(exc)
     print_report(result.report, format, verbose)
@@ -180,6 +201,140 @@ def build_cmd(
                   + f"；运行 ptgen check {escape(str(path))} 查看。[/{colour}]")
     if failed:
         raise typer.Exit(EXIT_INVALID)
+
+
+@app.command("fmt")
+def fmt_cmd(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="内容文件或文件夹（默认 content）。")] = None,
+    check: Annotated[bool, typer.Option("--check", help="只列出需要整理的文件，不改动；有需要整理的文件时退出码为 1。")] = False,
+) -> None:
+    """把内容文件整理成统一格式（字段顺序、引号、缩进），保留注释；整理后的文件只在内容变化时才有差异。"""
+    from .fmt import fmt
+    paths = paths or [Path("content")]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        err.print(f"[red]错误：[/red]找不到 {escape(', '.join(map(str, missing)))}。")
+        raise typer.Exit(EXIT_USAGE)
+    result = fmt(paths, check=check)
+    for f, problem in result.problems:
+        err.print(f"[red]{escape(str(f))}:{problem.line}:{problem.column}[/red] {problem.code} {escape(problem.message)}（未整理）")
+    for f in result.changed:
+        out.print(("需要整理 " if check else "已整理 ") + escape(str(f)))
+    n = len(result.changed)
+    if check:
+        out.print(f"{n} 个文件需要整理，{len(result.unchanged)} 个文件格式已统一。" if n else
+                  f"{len(result.unchanged)} 个文件格式都已统一。")
+    else:
+        out.print(f"整理了 {n} 个文件，{len(result.unchanged)} 个文件本来就是统一格式。")
+    raise typer.Exit(EXIT_INVALID if result.problems or (check and n) else 0)
+
+
+class SchemaKind(str, Enum):
+    project = "project"
+    agency = "agency"
+    unit = "unit"
+    department = "department"
+    publication = "publication"
+
+
+@app.command("schema")
+def schema_cmd(
+    kind: Annotated[SchemaKind, typer.Option("--kind", help="project（项目文件，默认）、agency（unit.yaml 或 department.yaml）、"
+                                                             "unit、department、publication（ptgen.yaml）。")] = SchemaKind.project,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="写入文件而不是打印。")] = None,
+) -> None:
+    """打印内容文件的 JSON Schema（中文标题和说明），供 VS Code 的 YAML 插件自动补全和检查。"""
+    from .output import write_bytes
+    from .schema import schema_json
+    text = schema_json(kind.value)
+    if output:
+        write_bytes(output, text.encode("utf-8"))
+        out.print(f"写入 {escape(str(output))}")
+    else:
+        sys.stdout.write(text)
+
+
+class NewKind(str, Enum):
+    project = "project"
+    agency = "agency"
+
+
+@app.command("new")
+def new_cmd(
+    kind: Annotated[NewKind, typer.Argument(help="project：在预算单位文件夹里新建项目；agency：在出版物里新建主管部门，"
+                                                  "或在主管部门里新建预算单位。")],
+    folder: Annotated[Path, typer.Argument(help="预算单位文件夹（project），或出版物 / 主管部门文件夹（agency）。")],
+    name: Annotated[str, typer.Option("--name", help="项目名称或单位名称。")],
+    code: Annotated[Optional[str], typer.Option("--code", help="单位编码（agency），例如 353217；文件夹以它命名。")] = None,
+) -> None:
+    """新建一个格式正确的项目文件或单位文件，带下一个可用的书签名，并登记到上一级的列表里。不覆盖已有文件。"""
+    from .scaffold import new_agency, new_project
+    try:
+        target = new_project(folder, name) if kind is NewKind.project else new_agency(folder, code, name)
+    except PtgenError as exc:
+        _fail(exc)
+    out.print(f"写入 {escape(str(target))}")
+    out.print("填好各项后运行 ptgen check 检查。")
+
+
+class DiffFormat(str, Enum):
+    terminal = "terminal"
+    markdown = "markdown"
+    json = "json"
+    docx = "docx"
+
+
+@app.command("diff")
+def diff_cmd(
+    base: Annotated[Optional[str], typer.Argument(help="比较的起点版本（默认：与默认分支的合并基点）。")] = None,
+    head: Annotated[Optional[str], typer.Argument(help="比较的终点版本（默认：工作区，包括未提交的修改）。")] = None,
+    path: Annotated[Path, typer.Option("--path", help="内容文件夹。")] = Path("content"),
+    format: Annotated[DiffFormat, typer.Option("--format", "-f", help="terminal（默认）、markdown（贴到合并请求）、json、docx（修订模式）。")] = DiffFormat.terminal,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="写入文件（docx 必须指定）。")] = None,
+    force: Annotated[bool, typer.Option("--force", help="允许覆盖已有的输出文件。")] = False,
+    allow_removed: Annotated[bool, typer.Option("--allow-removed", help="项目确实删除了：不把消失的书签当作错误。")] = False,
+) -> None:
+    """比较两个版本的内容：哪些项目、金额、指标变了。书签消失或改指别的项目时退出码为 1。"""
+    from . import gitrev
+    from .diff import diff
+    from .diffout import markdown, print_terminal
+    try:
+        if format is DiffFormat.docx and output is None:
+            raise UserError("--format docx 需要 --output 文件名。", exit_code=EXIT_USAGE)
+        if output is not None and output.exists() and not force:
+            raise UserError(f"{output} 已经存在；加 --force 覆盖。", exit_code=EXIT_USAGE)
+        if not path.exists():
+            raise UserError(f"找不到内容文件夹 {path}。", exit_code=EXIT_USAGE)
+        repo = gitrev.repo_root(path)
+        base_rev = base or gitrev.default_base(repo)
+        with gitrev.temp_dir() as tmp:
+            base_pubs = gitrev.publications_at(repo, base_rev, path, Path(tmp))
+            head_pubs = gitrev.publications_at(repo, head, path, Path(tmp))
+            result = diff(base_pubs, head_pubs, base or f"{base_rev[:10]}（合并基点）", head or "工作区")
+            if format is DiffFormat.docx:
+                from .build import find_template
+                from .output import write_bytes
+                from .redline import redline
+                pub = (head_pubs or base_pubs)[0]
+                write_bytes(output, redline(result, base_pubs, head_pubs,
+                                            find_template(pub, "docx", f"{pub.settings.layout}.docx")))
+                out.print(f"写入 {escape(str(output))}（修订模式，作者 ptgen）")
+    except PtgenError as exc:
+        _fail(exc)
+    if allow_removed:
+        for p in result.publications:
+            p.anchors = [a for a in p.anchors if "不见了" not in a.message]
+    if format is DiffFormat.markdown or format is DiffFormat.json:
+        text = markdown(result) if format is DiffFormat.markdown else result.to_json() + "\n"
+        if output:
+            from .output import write_bytes
+            write_bytes(output, text.encode("utf-8"))
+            out.print(f"写入 {escape(str(output))}")
+        else:
+            sys.stdout.write(text)
+    elif format is DiffFormat.terminal:
+        print_terminal(result, out)
+    raise typer.Exit(EXIT_INVALID if result.anchors else 0)
 
 
 @app.command("rules")

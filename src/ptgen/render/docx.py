@@ -66,9 +66,10 @@ def source_date() -> dt.datetime:
 class _Writer:
     """Builds the body XML as a list of strings (one join at the end: fast and small)."""
 
-    def __init__(self, text_width: int, warn: DocxWarnings):
+    def __init__(self, text_width: int, warn: DocxWarnings, track: dict | None = None):
         self.text_width = text_width
         self.warn = warn
+        self.track = track  # {"ids": counter, "date": ISO}: tracked-change marks (redline documents)
         self.out: list[str] = []
 
     def esc(self, text: str) -> str:
@@ -84,12 +85,24 @@ class _Writer:
                 continue
             rpr = ("<w:b/><w:bCs/>" if r.bold else "") + ("<w:i/><w:iCs/>" if r.italic else "")
             rpr = f"<w:rPr>{rpr}</w:rPr>" if rpr else ""
+            if r.change:
+                tag = "delText" if r.change == "del" else "t"
+                parts.append(f'<w:{r.change} {self.mark()}><w:r>{rpr}<w:{tag} xml:space="preserve">'
+                             f'{self.esc(r.text)}</w:{tag}></w:r></w:{r.change}>')
+                continue
             for k, piece in enumerate(r.text.split("\t")):
                 if k:
                     parts.append(f"<w:r>{rpr}<w:tab/></w:r>")
                 if piece:
                     parts.append(f'<w:r>{rpr}<w:t xml:space="preserve">{self.esc(piece)}</w:t></w:r>')
         return "".join(parts)
+
+    def mark(self) -> str:
+        """Attributes of a tracked change: a unique id, author ptgen, the date."""
+        t = self.track or {}
+        ids = t.get("ids")
+        return f'w:id="{next(ids) if ids else 1}" w:author="ptgen" w:date="{t.get("date", "2000-01-01T00:00:00Z")}"'
+
 
     def heading(self, h: Heading, page_break: bool, bookmark_id: int) -> None:
         bid = bookmark_id
@@ -114,6 +127,8 @@ class _Writer:
     def row(self, row: Row, cols: list[int]) -> None:
         # Rows never split across pages; the grid's header row repeats on every page.
         trpr = ("" if row.can_split else "<w:cantSplit/>") + ("<w:tblHeader/>" if row.header else "")
+        if row.change:
+            trpr += f"<w:{row.change} {self.mark()}/>"
         out = self.out
         out.append(f"<w:tr><w:trPr>{trpr}</w:trPr>")
         col = 0
@@ -162,7 +177,7 @@ def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict
             continue
         hit = cache.get(key)
         if hit is None:
-            w = _Writer(text_width, DocxWarnings())
+            w = _Writer(text_width, DocxWarnings(), cache.get("track"))
             if isinstance(block, Heading):
                 w.heading(block, page_break=key[1], bookmark_id=bid)
             else:

@@ -34,6 +34,7 @@ class Row(NamedTuple):
     header: bool = False      # repeats on every page the table runs over
     borderless: bool = False  # the agency line above the Tianjin header block
     can_split: bool = False   # only free-text rows (goals) may break across pages: they can outgrow one
+    change: str | None = None  # "ins" / "del": a row inserted or deleted (ptgen diff --format docx)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class Run(NamedTuple):
     text: str
     bold: bool = False
     italic: bool = False
+    change: str | None = None  # "ins" / "del": a tracked change (ptgen diff --format docx)
 
 
 class Paragraph(NamedTuple):

@@ -1,0 +1,239 @@
+"""What changed in a publication between two revisions, at the level of the model.
+
+Projects are matched by bookmark name (the one thing that never changes), so a renamed file, a
+renamed project or a project moved to another unit is shown as such, not as one removed and one
+added.  Indicators are matched by (一级, 二级, 三级指标); money deltas are Decimal.
+
+Anchor stability: a bookmark published in BASE must still exist in HEAD and still name the same
+project — links into last year's documents depend on it.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+from .model import Indicator, Project, Publication
+
+STATUS_ZH = {"added": "新增", "removed": "删除", "changed": "修改"}
+BUDGET_FIELDS = (("total", "预算数"), ("fiscal", "财政资金"), ("carryover", "上年结转资金"), ("other", "其他资金"))
+TEXT_FIELDS = (("title", "表格标题"), ("nature", "项目性质"), ("category", "项目类别"), ("start", "计划开始日期"),
+               ("end", "计划完成日期"), ("purpose", "资金用途"), ("long_term_goal", "项目总目标"), ("goals", "绩效目标"))
+IND_FIELDS = (("description", "绩效指标描述"), ("value", "指标值"))
+
+
+def _s(v) -> str:
+    return "" if v is None else str(v)
+
+
+@dataclass
+class FieldChange:
+    field: str
+    label: str
+    old: str
+    new: str
+    delta: str | None = None  # money only
+
+
+@dataclass
+class IndicatorChange:
+    status: str  # added | removed | changed
+    level1: str
+    level2: str
+    name: str
+    changes: list[FieldChange] = field(default_factory=list)
+    old: dict | None = None
+    new: dict | None = None
+
+
+@dataclass
+class ProjectChange:
+    status: str  # added | removed | changed
+    bookmark: str
+    name: str
+    old_name: str | None = None
+    location: str = ""        # 主管部门/预算单位 (HEAD, or BASE if removed)
+    old_location: str | None = None
+    file: str = ""
+    old_file: str | None = None
+    budget: list[FieldChange] = field(default_factory=list)
+    fields: list[FieldChange] = field(default_factory=list)
+    indicators: list[IndicatorChange] = field(default_factory=list)
+
+    @property
+    def tags(self) -> list[str]:
+        t = []
+        if self.old_name is not None:
+            t.append("改名")
+        if self.old_location is not None:
+            t.append("移动")
+        if self.old_file is not None:
+            t.append("文件改名")
+        return t
+
+    @property
+    def empty(self) -> bool:
+        return self.status == "changed" and not (self.tags or self.budget or self.fields or self.indicators)
+
+
+@dataclass
+class Totals:
+    level: str  # department | unit
+    name: str
+    old: dict[str, str]
+    new: dict[str, str]
+    delta: dict[str, str]
+
+
+@dataclass
+class AnchorProblem:
+    bookmark: str
+    message: str
+
+
+@dataclass
+class PublicationDiff:
+    name: str
+    projects: list[ProjectChange] = field(default_factory=list)
+    totals: list[Totals] = field(default_factory=list)
+    anchors: list[AnchorProblem] = field(default_factory=list)
+
+
+@dataclass
+class Diff:
+    base: str
+    head: str
+    publications: list[PublicationDiff] = field(default_factory=list)
+
+    @property
+    def anchors(self) -> list[AnchorProblem]:
+        return [a for p in self.publications for a in p.anchors]
+
+    def count(self, status: str) -> int:
+        return sum(1 for p in self.publications for c in p.projects if c.status == status)
+
+    @property
+    def changed(self) -> bool:
+        return any(p.projects for p in self.publications)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["summary"] = {s: self.count(s) for s in ("added", "removed", "changed")}
+        data["anchor_problems"] = [asdict(a) for a in self.anchors]
+        return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _index(pub: Publication) -> dict[str, tuple]:
+    out = {}
+    for d, u, doc in pub.projects():
+        loc = f"{d.department.name}/{u.unit.name}"
+        out[doc.project.bookmark] = (doc.project, loc, doc.source.rel.split("/", 1)[-1], d, u)
+    return out
+
+
+def _key(i: Indicator) -> tuple[str, str, str]:
+    return (i.level1, i.level2, i.name)
+
+
+def diff_indicators(old: list[Indicator], new: list[Indicator]) -> list[IndicatorChange]:
+    """Match rows by (一级, 二级, 三级) — the n-th row with a key matches the n-th row with it."""
+    def keyed(rows):
+        seen: Counter = Counter()
+        out = {}
+        for r in rows:
+            k = _key(r)
+            out[(k, seen[k])] = r
+            seen[k] += 1
+        return out
+    o, n = keyed(old), keyed(new)
+    changes = []
+    for k, row in n.items():
+        if k not in o:
+            changes.append(IndicatorChange("added", *k[0], new=row.model_dump()))
+            continue
+        fc = [FieldChange(f, label, _s(getattr(o[k], f)), _s(getattr(row, f))) for f, label in IND_FIELDS
+              if getattr(o[k], f) != getattr(row, f)]
+        if fc:
+            changes.append(IndicatorChange("changed", *k[0], changes=fc, old=o[k].model_dump(), new=row.model_dump()))
+    for k, row in o.items():
+        if k not in n:
+            changes.append(IndicatorChange("removed", *k[0], old=row.model_dump()))
+    return changes
+
+
+def _money_delta(old, new) -> str:
+    d = (new or Decimal(0)) - (old or Decimal(0))
+    return f"+{d}" if d > 0 else str(d)
+
+
+def diff_projects(old: Project, new: Project) -> tuple[list[FieldChange], list[FieldChange], list[IndicatorChange]]:
+    budget = [FieldChange(f, label, _s(getattr(old.budget, f)), _s(getattr(new.budget, f)),
+                          _money_delta(getattr(old.budget, f), getattr(new.budget, f)))
+              for f, label in BUDGET_FIELDS if getattr(old.budget, f) != getattr(new.budget, f)]
+    fields = [FieldChange(f, label, _s(getattr(old, f)), _s(getattr(new, f))) for f, label in TEXT_FIELDS
+              if getattr(old, f) != getattr(new, f)]
+    return budget, fields, diff_indicators(old.indicators, new.indicators)
+
+
+def _totals(pub: Publication | None) -> dict[tuple[str, str], dict[str, Decimal]]:
+    out: dict[tuple[str, str], dict[str, Decimal]] = {}
+    if pub is None:
+        return out
+    for d, u, doc in pub.projects():
+        for key in (("department", d.department.name), ("unit", f"{d.department.name}/{u.unit.name}")):
+            t = out.setdefault(key, {"total": Decimal(0), "fiscal": Decimal(0), "other": Decimal(0)})
+            for f in t:
+                t[f] += getattr(doc.project.budget, f) or 0
+    return out
+
+
+def diff_publication(name: str, base: Publication | None, head: Publication | None) -> PublicationDiff:
+    result = PublicationDiff(name)
+    old = _index(base) if base else {}
+    new = _index(head) if head else {}
+    order = list(new) + [b for b in old if b not in new]
+    head_names = {v[0].name: b for b, v in new.items()}
+    for b in order:
+        if b not in old:
+            p, loc, file, _, _ = new[b]
+            result.projects.append(ProjectChange("added", b, p.name, location=loc, file=file))
+            continue
+        op, oloc, ofile, _, _ = old[b]
+        if b not in new:
+            result.projects.append(ProjectChange("removed", b, op.name, location=oloc, file=ofile))
+            moved_to = head_names.get(op.name)
+            hint = f"（同名项目现在用书签 {moved_to}）" if moved_to else ""
+            result.anchors.append(AnchorProblem(b, f"书签 {b}（{op.name}）在新版本里不见了{hint}：去年文件里指向它的链接会失效。"))
+            continue
+        p, loc, file, _, _ = new[b]
+        budget, fields, inds = diff_projects(op, p)
+        change = ProjectChange("changed", b, p.name, old_name=op.name if op.name != p.name else None, location=loc,
+                               old_location=oloc if oloc != loc else None, file=file,
+                               old_file=ofile if ofile.rsplit("/", 1)[-1] != file.rsplit("/", 1)[-1] else None,
+                               budget=budget, fields=fields, indicators=inds)
+        if op.name != p.name and op.name in head_names and head_names[op.name] != b:
+            result.anchors.append(AnchorProblem(b, f"书签 {b} 原来属于“{op.name}”，现在指向了另一个项目“{p.name}”"
+                                                   f"（“{op.name}”改用了 {head_names[op.name]}）：旧链接会打开错误的表。"))
+        if not change.empty:
+            result.projects.append(change)
+    before, after = _totals(base), _totals(head)
+    for key in list(after) + [k for k in before if k not in after]:
+        zero = {"total": Decimal(0), "fiscal": Decimal(0), "other": Decimal(0)}
+        o, n = before.get(key, zero), after.get(key, zero)
+        if o != n:
+            result.totals.append(Totals(key[0], key[1], {k: str(v) for k, v in o.items()},
+                                        {k: str(v) for k, v in n.items()},
+                                        {k: _money_delta(o[k], n[k]) for k in o}))
+    return result
+
+
+def diff(base_pubs: list[Publication], head_pubs: list[Publication], base: str, head: str) -> Diff:
+    result = Diff(base, head)
+    old = {p.root.name: p for p in base_pubs}
+    new = {p.root.name: p for p in head_pubs}
+    for name in list(new) + [n for n in old if n not in new]:
+        pd = diff_publication(name, old.get(name), new.get(name))
+        if pd.projects or pd.anchors or pd.totals:
+            result.publications.append(pd)
+    return result

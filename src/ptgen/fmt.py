@@ -1,0 +1,140 @@
+"""``ptgen fmt``: rewrite content files into the canonical shape, keeping comments.
+
+The canonical shape is what ``ptgen import`` writes (:func:`ptgen.yamlio.dump`): keys in the
+documented order, quotes only where a YAML reader could misread a value, literal blocks for
+multi-line text, no line folding.  Values are taken from ptgen's own strict reader (every scalar
+as the text typed — ruamel alone would read ``0353`` as a number); comments and the order of
+unknown keys come from a ruamel.yaml round trip.  Keys ptgen does not know are kept, at the end,
+so ``ptgen check`` can still report them: fmt never drops anything.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from . import yamlio
+from .content import MONEY_KEYS
+from .load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE
+from .output import write_bytes
+
+PROJECT_ORDER = ["name", "title", "bookmark", "nature", "category", "start", "end", "project_funds", "budget", "purpose",
+                 "long_term_goal", "goals", "indicators"]
+ORDERS: dict[str, dict[tuple, list[str]]] = {
+    "project": {(): PROJECT_ORDER, ("budget",): ["total", "fiscal", "carryover", "other"],
+                ("project_funds",): ["total", "fiscal", "other"],
+                ("indicators", "*"): ["level1", "level2", "name", "description", "value"]},
+    "unit": {(): ["code", "name", "projects"]},
+    "department": {(): ["code", "name", "units"]},
+    "settings": {(): ["title", "year", "region", "money_unit", "layout", "numbering", "bookmarks", "framework",
+                      "merge_level1", "departments", "templates", "pdf_font", "rules"],
+                 ("bookmarks",): ["prefix", "digits"]},
+}
+QUOTED = {"project": MONEY_KEYS, "unit": frozenset({"code"}), "department": frozenset({"code"}), "settings": frozenset()}
+
+
+def kind_of(path: Path) -> str:
+    return {SETTINGS_FILE: "settings", DEPARTMENT_FILE: "department", UNIT_FILE: "unit"}.get(path.name, "project")
+
+
+def _yaml() -> YAML:
+    y = YAML()  # round trip: keeps comments
+    y.width = 100000
+    y.indent(mapping=2, sequence=4, offset=2)
+    y.allow_unicode = True
+    y.preserve_quotes = False
+    return y
+
+
+def _order_for(kind: str, path: tuple) -> list[str]:
+    generic = tuple("*" if isinstance(p, int) else p for p in path)
+    return ORDERS[kind].get(generic, [])
+
+
+def _carry(rt: Any, kind: type, out: Any, key: Any = None) -> Any:
+    """Copy ruamel's comments from ``rt`` to ``out``: those of ``key``, or (no key) the node's own."""
+    if not isinstance(rt, kind):
+        return out
+    if key is not None:
+        if key in rt.ca.items:
+            out.ca.items[key] = rt.ca.items[key]
+        return out
+    out.ca.comment = rt.ca.comment
+    if rt.ca.end:
+        out.ca.end = rt.ca.end
+    return out
+
+
+def _canonical(value: Any, rt: Any, kind: str, path: tuple, quote: frozenset[str]) -> Any:
+    """``value`` (strict strings) in canonical shape, carrying ``rt``'s comments (ruamel node)."""
+    if isinstance(value, dict):
+        order = _order_for(kind, path)
+        keys = [k for k in order if k in value] + [k for k in value if k not in order]
+        out = CommentedMap()
+        for k in keys:
+            sub_rt = rt.get(k) if isinstance(rt, dict) else None
+            if isinstance(value[k], str):
+                out[k] = yamlio._scalar(value[k], force_quote=k in quote)
+            else:
+                out[k] = _canonical(value[k], sub_rt, kind, path + (k,), quote)
+            _carry(rt, CommentedMap, out, k)
+        return _carry(rt, CommentedMap, out)
+    if isinstance(value, list):
+        out = CommentedSeq()
+        for i, item in enumerate(value):
+            sub_rt = rt[i] if isinstance(rt, list) and i < len(rt) else None
+            out.append(yamlio._scalar(item) if isinstance(item, str) else _canonical(item, sub_rt, kind, path + (i,), quote))
+            _carry(rt, CommentedSeq, out, i)
+        return _carry(rt, CommentedSeq, out)
+    return value
+
+
+def format_text(text: str, path: Path) -> str:
+    """The canonical text of a content file (raises :class:`yamlio.YamlProblem` if it cannot be read)."""
+    data, _ = yamlio.parse(text)
+    kind = kind_of(path)
+    rt = _yaml().load(text)
+    doc = _canonical(data, rt, kind, (), QUOTED[kind])
+    buf = io.StringIO()
+    _yaml().dump(doc, buf)
+    return buf.getvalue()
+
+
+@dataclass
+class FmtResult:
+    changed: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    problems: list[tuple[Path, yamlio.YamlProblem]] = field(default_factory=list)
+
+
+def content_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files += sorted(f for f in p.rglob("*.yaml") if not any(part.startswith(".") for part in f.parts))
+        elif p.exists():
+            files.append(p)
+    return files
+
+
+def fmt(paths: list[Path], check: bool = False) -> FmtResult:
+    """Format every ``*.yaml`` under ``paths``; with ``check``, change nothing and only report."""
+    result = FmtResult()
+    for f in content_files(paths):
+        try:
+            text = yamlio.decode(f.read_bytes())
+            new = format_text(text, f)
+        except yamlio.YamlProblem as problem:
+            result.problems.append((f, problem))
+            continue
+        if new == text:
+            result.unchanged.append(f)
+            continue
+        result.changed.append(f)
+        if not check:
+            write_bytes(f, new.encode("utf-8"))
+    return result

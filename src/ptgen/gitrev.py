@@ -1,0 +1,84 @@
+"""Content at a git revision, loaded like the working tree (for ``ptgen diff`` and ``check --against``)."""
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from .errors import SetupError, UserError
+from .load import find_publications, load
+from .model import Publication
+
+DEFAULT_BRANCHES = ("origin/HEAD", "origin/main", "origin/master", "main", "master")
+
+
+def _git(repo: Path, *args: str, binary: bool = False):
+    try:
+        proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=not binary, timeout=120)
+    except FileNotFoundError as exc:
+        raise SetupError("没有找到 git。", hint="安装 Debian 软件包 git。") from exc
+    return proc
+
+
+def repo_root(path: Path) -> Path:
+    proc = _git(path if path.is_dir() else path.parent, "rev-parse", "--show-toplevel")
+    if proc.returncode != 0:
+        raise UserError(f"{path} 不在 git 仓库里：ptgen diff 比较的是两个 git 版本。")
+    return Path(proc.stdout.strip())
+
+
+def resolve(repo: Path, rev: str) -> str:
+    proc = _git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    if proc.returncode != 0:
+        shallow = _git(repo, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
+        hint = ("这是一个浅克隆（shallow clone），较早的版本没有下载：运行 git fetch --unshallow，"
+                "或在 GitHub Actions 的 actions/checkout 里设置 fetch-depth: 0。" if shallow
+                else "用 git log --oneline 查看可用的版本；分支名要写全，例如 origin/main。")
+        raise UserError(f"找不到 git 版本“{rev}”。", hint=hint)
+    return proc.stdout.strip()
+
+
+def default_base(repo: Path) -> str:
+    """The merge base of HEAD with the default branch (what a pull request is compared with)."""
+    for branch in DEFAULT_BRANCHES:
+        if _git(repo, "rev-parse", "--verify", "--quiet", f"{branch}^{{commit}}").returncode == 0:
+            proc = _git(repo, "merge-base", "HEAD", branch)
+            if proc.returncode == 0:
+                return proc.stdout.strip()
+    raise UserError("找不到默认分支（main / master / origin/HEAD），无法确定比较的起点。",
+                    hint="直接写出要比较的版本，例如 ptgen diff HEAD~1 或 ptgen diff origin/main HEAD。")
+
+
+def publications_at(repo: Path, rev: str | None, path: Path, workdir: Path) -> list[Publication]:
+    """The publications under ``path`` at ``rev`` (None: the working tree), loaded without lint."""
+    path = path.resolve()
+    if rev is None:
+        roots = find_publications(path)
+    else:
+        commit = resolve(repo, rev)
+        rel = path.relative_to(repo.resolve()).as_posix() or "."
+        proc = _git(repo, "archive", "--format=tar", commit, "--", rel, binary=True)
+        if proc.returncode != 0:
+            if b"did not match any files" in proc.stderr or b"pathspec" in proc.stderr:
+                return []  # the content folder did not exist yet at that revision
+            raise UserError(f"无法读取版本 {rev}：{proc.stderr.decode('utf-8', 'replace').strip()[:200]}")
+        target = workdir / commit[:12]
+        target.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+            tar.extractall(target, filter="data")
+        roots = find_publications(target / rel)
+    pubs = []
+    for root in roots:
+        pub, report = load(root)
+        if pub is None:
+            where = rev or "工作区"
+            first = report.sorted()[0] if report.issues else None
+            raise UserError(f"{where} 的出版物 {root.name} 无法读取" + (f"：{first.file}:{first.line} {first.message}" if first else "。"))
+        pubs.append(pub)
+    return pubs
+
+
+def temp_dir() -> tempfile.TemporaryDirectory:
+    return tempfile.TemporaryDirectory(prefix="ptgen-rev-")

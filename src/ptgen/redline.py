@@ -1,0 +1,121 @@
+"""``ptgen diff --format docx``: the changed tables as a Word document with real tracked changes.
+
+Each affected project's table is drawn from HEAD (BASE for a removed project) with the published
+layout's header block; a changed cell holds the old text as a deletion and the new text as an
+insertion (``w:del`` / ``w:ins``, author "ptgen"), added and removed indicator rows are inserted or
+deleted rows.  Reviewers who live in Word or WPS can read them and accept or reject each change.
+The indicator grid is drawn without vertical merges here, so that deleted rows stand on their own.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from pathlib import Path
+
+from .diff import Diff, STATUS_ZH, _index
+from .model import Project, Publication
+from .render.docx import render_docx, source_date
+from .render.layout import Cell, Compilation, Heading, Row, Spacer, Table, shanghai_tables, tianjin_tables
+from .render.richtext import Paragraph, Run, plain
+
+
+def _marked(cell: Cell, change: str) -> Cell:
+    paras = tuple(Paragraph(tuple(Run(r.text, r.bold, r.italic, change) for r in p.runs)) for p in cell.paras)
+    return cell._replace(paras=paras)
+
+
+def _changed(old: Cell, new: Cell) -> Cell:
+    if old.text == new.text:
+        return new
+    runs = []
+    if old.text:
+        runs.append(Run(old.text.replace("\n", " "), change="del"))
+    if new.text:
+        runs.append(Run(new.text.replace("\n", " "), change="ins"))
+    return new._replace(paras=(Paragraph(tuple(runs)),))
+
+
+def _compare_rows(old_rows, new_rows) -> tuple[Row, ...]:
+    out = []
+    for o, n in zip(old_rows, new_rows):
+        if len(o.cells) == len(n.cells):
+            out.append(n._replace(cells=tuple(_changed(a, b) for a, b in zip(o.cells, n.cells))))
+        else:
+            out.append(n)
+    return tuple(out)
+
+
+def _grid(old: Project | None, new: Project | None, with_description: bool) -> Table:
+    head = ["一级指标", "二级指标", "三级指标"] + (["绩效指标描述"] if with_description else []) + ["指标值"]
+    widths = (12, 13, 25, 32, 18) if with_description else (14, 16, 40, 30)
+    rows = [Row(tuple(Cell(plain(h), "head") for h in head), header=True)]
+
+    def cells(i):
+        vals = [i.level1, i.level2, i.name] + ([i.description] if with_description else []) + [i.value]
+        roles = ["level", "level", "value"] + (["value"] if with_description else []) + ["value"]
+        return [Cell(plain(v), r) for v, r in zip(vals, roles)]
+    old_rows = list(old.indicators) if old else []
+    new_rows = list(new.indicators) if new else []
+    # Pair rows by (一级, 二级, 三级) as ptgen diff does; unpaired rows are inserted or deleted.
+    remaining = list(range(len(old_rows)))
+    for n in new_rows:
+        match = next((k for k in remaining if (old_rows[k].level1, old_rows[k].level2, old_rows[k].name)
+                      == (n.level1, n.level2, n.name)), None)
+        if match is None:
+            rows.append(Row(tuple(_marked(c, "ins") for c in cells(n)), change="ins"))
+            continue
+        # Rows of BASE that vanished before this one are shown where they stood.
+        for k in [k for k in remaining if k < match]:
+            rows.append(Row(tuple(_marked(c, "del") for c in cells(old_rows[k])), change="del"))
+            remaining.remove(k)
+        remaining.remove(match)
+        rows.append(Row(tuple(_changed(a, b) for a, b in zip(cells(old_rows[match]), cells(n)))))
+    for k in remaining:
+        rows.append(Row(tuple(_marked(c, "del") for c in cells(old_rows[k])), change="del"))
+    return Table("tianjin-grid", widths, tuple(rows), caption="绩效指标")
+
+
+def _header(pub: Publication, entry, project: Project) -> list[Row]:
+    _, _, _, d, u = entry
+    s = pub.settings
+    if s.layout == "shanghai":
+        return list(shanghai_tables(d, u, project, s)[0].rows[:11])
+    return list(tianjin_tables(u, project, s)[0].rows)
+
+
+def redline(diff: Diff, base_pubs: list[Publication], head_pubs: list[Publication], template: Path) -> bytes:
+    old_pubs = {p.root.name: p for p in base_pubs}
+    new_pubs = {p.root.name: p for p in head_pubs}
+    comp = Compilation("ptgen diff：修订对照", f"{diff.base} → {diff.head}", "diff")
+    for pd in diff.publications:
+        old_pub, new_pub = old_pubs.get(pd.name), new_pubs.get(pd.name)
+        old_ix = _index(old_pub) if old_pub else {}
+        new_ix = _index(new_pub) if new_pub else {}
+        comp.blocks.append(Heading(1, pd.name, f"_ptgen_diff_{len(comp.blocks)}"))
+        for c in pd.projects:
+            o, n = old_ix.get(c.bookmark), new_ix.get(c.bookmark)
+            pub = new_pub if n else old_pub
+            entry = n or o
+            project = entry[0]
+            head_rows = _header(pub, entry, project)
+            if c.status == "added":
+                head_rows = [r._replace(cells=tuple(_marked(x, "ins") for x in r.cells), change="ins") for r in head_rows]
+            elif c.status == "removed":
+                head_rows = [r._replace(cells=tuple(_marked(x, "del") for x in r.cells), change="del") for r in head_rows]
+            else:
+                head_rows = list(_compare_rows(_header(old_pub, o, o[0]), head_rows))
+            widths = (9, 13, 11, 12, 13, 12, 13, 13) if pub.settings.layout == "shanghai" else (15, 11, 13, 16, 13, 13, 13)
+            title = f"{project.name}绩效目标表（{STATUS_ZH[c.status]}）"
+            comp.blocks.append(Heading(3, title, c.bookmark))
+            comp.blocks.append(Table("diff-head", widths, tuple(head_rows), caption=title))
+            comp.blocks.append(Spacer())
+            with_description = pub.settings.layout != "shanghai"
+            comp.blocks.append(_grid(o[0] if o else None, n[0] if n else None, with_description))
+    when = os.environ.get("SOURCE_DATE_EPOCH")
+    date = (source_date() if when else dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0))
+    cache = {"track": {"ids": itertools.count(1), "date": date.strftime("%Y-%m-%dT%H:%M:%SZ")}}
+    pub = (head_pubs or base_pubs)[0]
+    context = {"title": comp.title, "subtitle": comp.subtitle, "year": pub.settings.year, "region": pub.settings.region}
+    data, _ = render_docx(comp, template, context, cache=cache)
+    return data
