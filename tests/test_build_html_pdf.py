@@ -213,3 +213,21 @@ def test_verify_reads_every_format_back(built):
     broken = page.data.replace("≥10套".encode(), "≥10".encode())  # what an escaping or font slip looks like
     problems = check_output("html", "x.html", broken, page.compilation, pub.settings)
     assert [p.expected for p in problems] == ["≥10套"]
+
+
+@needs_seeds
+def test_pdf_grid_header_repeats_on_continuation_pages(built):
+    pub, _, out = built
+    pdf = out / "pdf" / "tianjin-2025" / "353.pdf"
+    reader = PdfReader(pdf)
+    labels = reader.page_labels
+    titles = [squash(t["title"]) for t in seed_tables().values()]
+    continuation = 0
+    for k, label in enumerate(labels):
+        if not label.startswith("353-"):
+            continue
+        text = squash(reader.pages[k].extract_text())
+        if not any(t in text for t in titles):  # a page that continues the table before it
+            continuation += 1
+            assert text.startswith("一级指标二级指标三级指标绩效指标描述指标值"), text[:40]
+    assert continuation >= 5

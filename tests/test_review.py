@@ -107,6 +107,7 @@ def test_new_and_removed_projects(repo, tmp_path):
     edit(u / "unit.yaml", "  - q.yaml\n", "  - q.yaml\n  - s.yaml\n")
     term, md, js, docx, _ = all_formats(repo, tmp_path, "HEAD")
     assert term.returncode == 0 and "新增 _Toc_4_4_0000000007 新增项目" in term.stdout
+    assert "新增 1" in md.stdout and "<b>新增</b> <code>_Toc_4_4_0000000007</code> 新增项目" in md.stdout
     assert js["summary"] == {"added": 1, "removed": 0, "changed": 0}
     ins, _ = tracked(docx)
     assert "新增项目" in ins and "≥10个" in ins
@@ -118,7 +119,7 @@ def test_new_and_removed_projects(repo, tmp_path):
     term, md, js, docx, _ = all_formats(repo, tmp_path, "HEAD")
     assert term.returncode == 1 and "书签稳定性错误" in term.stdout and "_Toc_4_4_0000000006" in term.stdout
     assert js["summary"]["removed"] == 1 and js["anchor_problems"][0]["bookmark"] == "_Toc_4_4_0000000006"
-    assert "[!CAUTION]" in md.stdout
+    assert "[!CAUTION]" in md.stdout and "<b>删除</b> <code>_Toc_4_4_0000000006</code> 培训经费" in md.stdout
     _, dels = tracked(docx)
     assert "培训经费" in dels
     assert ptgen(repo, "diff", "HEAD", "--allow-removed").returncode == 0
@@ -142,6 +143,8 @@ def test_renamed_file_and_moved_project_keep_their_bookmark(repo, tmp_path):
     assert q["old_location"].endswith("测试单位") and q["location"].endswith("第二单位")
     assert q["old_name"] == "档案服务经费" and q["name"] == "档案数字化服务经费"
     assert "文件改名" in term.stdout and "移动" in term.stdout and "改名" in md.stdout
+    assert "- 文件：`353/353101/p.yaml` → `353/353101/运维费.yaml`" in md.stdout
+    assert "- 位置：天津市人力资源和社会保障局/测试单位 → 天津市人力资源和社会保障局/第二单位" in md.stdout
     moved = next(t for t in js["publications"][0]["totals"] if t["name"].endswith("第二单位"))
     assert moved["delta"]["total"] == "+50.00"
     ins, dels = tracked(docx)
@@ -293,3 +296,12 @@ def test_new_project_and_agency(tmp_path):
     assert '"353102"' in (root / "353" / "department.yaml").read_text(encoding="utf-8")
     again = ptgen(tmp_path, "new", "agency", root / "353", "--code", "353102", "--name", "新单位")
     assert again.returncode == 1 and "已经存在" in again.stderr
+
+
+def test_shipped_ci_files_run_real_commands():
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert {h["id"]: h["entry"] for h in hooks} == {"ptgen-fmt": "ptgen fmt", "ptgen-check": "ptgen check content"}
+    flow = yaml.safe_load((ROOT / "examples" / "github-workflow.yml").read_text(encoding="utf-8"))
+    steps = " ".join(step.get("run", "") for step in flow["jobs"]["publication"]["steps"])
+    for command in ("ptgen check content --format github", "ptgen build content", "--format markdown", "fetch-depth"):
+        assert command in steps or command in (ROOT / "examples" / "github-workflow.yml").read_text(encoding="utf-8")
