@@ -314,3 +314,14 @@ def test_update_toc_fills_page_numbers_where_the_tables_land(tianjin_build, tmp_
         text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True,
                               text=True, check=True).stdout
         assert _squash(title) in _squash(text), (title, page)
+
+
+@needs_seeds
+def test_importing_the_built_docx_gives_back_the_content(tianjin_build, tmp_path):
+    """seed → YAML → DOCX → YAML: the same files, byte for byte (the TOC's entries are not tables)."""
+    pub, _, out = tianjin_build
+    import_sources([out / "353.docx"], tmp_path / "tianjin-2025", department_name="天津市人力资源和社会保障局",
+                   title=TJ_TITLE)
+    again = {p.relative_to(tmp_path / "tianjin-2025"): p.read_bytes() for p in (tmp_path / "tianjin-2025").rglob("*.yaml")}
+    first = {p.relative_to(pub.root): p.read_bytes() for p in pub.root.rglob("*.yaml")}
+    assert again == first and len(again) == 34

@@ -169,11 +169,13 @@ def build_cmd(
     e, w = len(result.report.errors), len(result.report.warnings)
     failed = False
     for pub in result.publications:
-        total = len(pub.departments) + 1
+        compilations = len(pub.departments) + 1
+        # Steps the builder reports: each DOCX, the HTML pages once, the PDF bodies, then each PDF.
+        total = (compilations if "docx" in wanted else 0) + ("html" in wanted) + (compilations + 1 if "pdf" in wanted else 0)
         try:
             with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           console=err, transient=True) as bar:
-                task = bar.add_task(escape(pub.root.name), total=total * len(wanted))
+                task = bar.add_task(escape(pub.root.name), total=total)
                 built = builder.build(pub, out_dir, wanted, update_toc=update_toc,
                                       progress=lambda name: bar.advance(task))
         except PtgenError as exc:

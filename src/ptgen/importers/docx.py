@@ -39,6 +39,15 @@ def _cell_text(tc) -> str:
     return "\n".join(_para_text(p) for p in tc.findall("w:p", NS))
 
 
+def _is_toc_entry(p) -> bool:
+    """A line of a table of contents (it repeats every title): a TOC style, or a PAGEREF field."""
+    style = p.find("w:pPr/w:pStyle", NS)
+    if style is not None and style.get(f"{{{W}}}val", "").lower().startswith("toc"):
+        return True
+    return any("PAGEREF" in (i.text or "") or (i.text or "").strip().startswith("TOC ")
+               for i in p.iter(f"{{{W}}}instrText"))
+
+
 def read_docx(path: Path) -> ImportedSource:
     source = str(path)
     try:
@@ -57,7 +66,7 @@ def read_docx(path: Path) -> ImportedSource:
         if el.tag == f"{{{W}}}p":
             text = _para_text(el)
             marks = [b.get(f"{{{W}}}name") for b in el.iter(f"{{{W}}}bookmarkStart")]
-            if HEADING_RE.match(text):
+            if HEADING_RE.match(text) and not _is_toc_entry(el):
                 current = Table(title=text.strip(), bookmarks=marks, cells=[], line=index)
                 tables.append(current)
         elif el.tag == f"{{{W}}}tbl" and current is not None:
