@@ -22,6 +22,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,12 +81,20 @@ def _render(html: str, out: Path) -> Chunk:
         for name in page.anchors:
             anchors.setdefault(name, i)
     digest = hashlib.sha256(html.encode("utf-8")).digest()[:16]
+    # Where everything landed is known once laid out: publish it before writing (~1 s for 50
+    # pages), so the contents that need it can be laid out meanwhile.
+    meta = {"pages": len(doc.pages), "anchors": anchors}
+    _write_atomic(out.with_suffix(".json"), json.dumps(meta).encode("utf-8"))
     tmp = out.with_name(f".{out.name}.tmp")
     doc.write_pdf(tmp, pdf_identifier=digest)
-    meta = {"pages": len(doc.pages), "anchors": anchors}
-    out.with_suffix(".json").write_text(json.dumps(meta), encoding="utf-8")
     os.replace(tmp, out)  # the .pdf appears last: its presence means the entry is complete
     return Chunk(out, meta["pages"], anchors)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 class ChunkCache:
@@ -111,6 +120,14 @@ class ChunkCache:
             return Chunk(p, meta["pages"], meta["anchors"])
         return None
 
+    def layout_of(self, html: str) -> Chunk | None:
+        """Pages and anchors as soon as the layout is done (the PDF may still be being written)."""
+        meta = self.path(html).with_suffix(".json")
+        if not meta.exists():
+            return None
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        return Chunk(self.path(html), data["pages"], data["anchors"])
+
     def render(self, html: str) -> Chunk:
         return self.get(html) or _render(html, self.path(html))
 
@@ -122,16 +139,24 @@ class ChunkCache:
                 p.with_suffix(".json").unlink(missing_ok=True)
 
 
-def run_parallel(tasks: list, jobs: int) -> None:
+def run_parallel(tasks: list, jobs: int, late=None) -> None:
     """Run each callable in a forked child, ``jobs`` at a time; a child leaves with ``os._exit``
-    (tearing down a big layout costs seconds).  The first failure is raised after all finished."""
+    (tearing down a big layout costs seconds).  ``late`` is a callable returning a task once it can
+    start (or None); it is polled while the others run.  The first failure is raised at the end."""
     running: dict[int, Path] = {}
     errors: list[str] = []
     queue = list(tasks)
     with tempfile.TemporaryDirectory(prefix="ptgen-pdf-") as tmp:
         n = 0
-        while queue or running:
-            while queue and len(running) < max(1, jobs) and not errors:
+        while queue or running or late is not None:
+            if late is not None and not errors:
+                ready = late()
+                if ready is not None:
+                    queue.insert(0, ready)
+                    late = None
+            if late is not None and not running and not queue:
+                raise UserError("生成 PDF 失败：目录需要的排版结果没有生成。")
+            while queue and (len(running) < max(1, jobs) or (late is None and not queue[1:])) and not errors:
                 task = queue.pop(0)
                 n += 1
                 err = Path(tmp) / f"{n}.err"
@@ -149,8 +174,13 @@ def run_parallel(tasks: list, jobs: int) -> None:
                     os._exit(code)
                 running[pid] = err
             if not running:
-                break
-            pid, status = os.wait()
+                if errors:
+                    break
+                continue
+            pid, status = os.waitpid(-1, os.WNOHANG if late is not None else 0)
+            if pid == 0:
+                time.sleep(0.02)
+                continue
             err = running.pop(pid, None)
             if err is not None and os.waitstatus_to_exitcode(status) != 0:
                 errors.append(err.read_text(encoding="utf-8") if err.exists() else f"渲染进程异常退出（{status}）")
@@ -248,13 +278,17 @@ def render_pdfs(pub: Publication, comps: list[tuple[str, Compilation]], cache_di
             body = cache.render(bodies[a])
             cache.render(front_for(dept_comp[a], {a: body}))
         tasks.append(task)
-    run_parallel(tasks, jobs)
+    def whole_front_task():
+        """The book's contents, as soon as every department is laid out (while they are still written)."""
+        layouts = {d.heading.anchor: cache.layout_of(bodies[d.heading.anchor]) for d in views}
+        if any(c is None for c in layouts.values()):
+            return None
+        html = front_for(whole, layouts)
+        return lambda: cache.render(html)
+    run_parallel(tasks, jobs, late=whole_front_task)
     by_dept = {d.heading.anchor: cache.get(bodies[d.heading.anchor]) for d in views}
     if progress:
         progress("pdf: 各部门")
-    whole_front = front_for(whole, by_dept)
-    if cache.get(whole_front) is None:
-        run_parallel([lambda: cache.render(whole_front)], 1)
     when = pdf_date(source_date().strftime("%Y-%m-%dT%H:%M:%SZ"))
     out = []
     for stem, comp in comps:
