@@ -23,8 +23,8 @@ from generate import generate  # noqa: E402
 PTGEN = [sys.executable, "-m", "ptgen"]
 
 
-def run_once(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one command."""
+def run_once(args: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (user + system, its children included) of one command."""
     start = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -33,7 +33,7 @@ def run_once(args: list[str]) -> tuple[float, float]:
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode != 0:
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(args)}\n{err}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -47,12 +47,12 @@ def main() -> None:
     a = ap.parse_args()
     work = HERE / "out"
     print(f"| tables | format{' (rebuild after one change)' if a.incremental else ''} | median s | min s | max s "
-          f"| peak MB | runs |")
-    print(f"|---:|---|---:|---:|---:|---:|---:|")
+          f"| median CPU s | peak MB | runs |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
     for n in [int(x) for x in a.tables.split(",")]:
         pub = generate(work / f"pub-{n}", n)
         out = work / f"build-{n}"
-        times, mems = [], []
+        times, mems, cpus = [], [], []
         cmd = PTGEN + ["build", str(pub), "--out", str(out), "--format", a.format, *a.extra.split()]
         if a.incremental:
             shutil.rmtree(out, ignore_errors=True)
@@ -65,11 +65,12 @@ def main() -> None:
                                   encoding="utf-8")
             else:
                 shutil.rmtree(out, ignore_errors=True)
-            s, m = run_once(cmd)
+            s, m, c = run_once(cmd)
             times.append(s)
             mems.append(m)
+            cpus.append(c)
         print(f"| {n} | {a.format} | {statistics.median(times):.2f} | {min(times):.2f} | {max(times):.2f} "
-              f"| {max(mems):.0f} | {a.runs} |", flush=True)
+              f"| {statistics.median(cpus):.2f} | {max(mems):.0f} | {a.runs} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -167,10 +167,13 @@ def body_html(pub: Publication, comp: Compilation, views: list[DepartmentView]) 
                            subtitle=comp.subtitle, departments=views, page_title=comp.title)
 
 
-def front_html(pub: Publication, comp: Compilation, toc: list[dict]) -> str:
+def fronts_html(pub: Publication, fronts: list[tuple[Compilation, list[dict]]]) -> str:
+    """Every PDF's cover and contents in one document (``fronts.html``)."""
     env = environment(pub)
-    return render_template(env, "front.html", **base_context(pub, "pdf-front"), title=comp.title,
-                           subtitle=comp.subtitle, toc=toc, page_title=comp.title)
+    anchors = list(dict.fromkeys(e["anchor"] for _, toc in fronts for e in toc))
+    return render_template(env, "fronts.html", **base_context(pub, "pdf-front"), page_title=pub.settings.title,
+                           fronts=[{"title": c.title, "subtitle": c.subtitle, "toc": toc} for c, toc in fronts],
+                           anchors=anchors)
 
 
 def template_files(pub: Publication) -> list[Path]:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..errors import SetupError, UserError
 from ..model import Publication
-from .html import DepartmentView, body_html, departments, front_html
+from .html import DepartmentView, body_html, departments, fronts_html
 from .layout import Compilation, Heading
 
 CACHE_VERSION = "1"
@@ -204,17 +204,20 @@ def toc_entries(views: list[DepartmentView], chunks: dict[str, Chunk]) -> list[d
     return out
 
 
-def join(front: Chunk, parts: list[tuple[DepartmentView, Chunk]], title: str, author: str, when: str) -> bytes:
-    """Front matter + department chunks → one PDF with outline, named destinations and page labels."""
+def join(front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk]], title: str, author: str,
+         when: str) -> bytes:
+    """Front matter (``pages`` of ``front``) + department chunks → one PDF with outline, named
+    destinations and page labels."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, ByteStringObject, NameObject, TextStringObject
 
     writer = PdfWriter()
     readers = [PdfReader(front.pdf)] + [PdfReader(c.pdf) for _, c in parts]
-    for page in readers[0].pages:
-        writer.add_page(page)
-    writer.set_page_label(0, front.pages - 1, "/r", start=1) if front.pages else None
-    offset = front.pages
+    for k in pages:
+        writer.add_page(readers[0].pages[k])
+    if len(pages):
+        writer.set_page_label(0, len(pages) - 1, "/r", start=1)
+    offset = len(pages)
     for (d, chunk), reader in zip(parts, readers[1:]):
         for page in reader.pages:
             writer.add_page(page)
@@ -236,7 +239,8 @@ def join(front: Chunk, parts: list[tuple[DepartmentView, Chunk]], title: str, au
     writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
     writer._root_object[NameObject("/PageMode")] = NameObject("/UseOutlines")
     # A fixed file identifier: the same content gives the same bytes.
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in [front.pdf] + [c.pdf for _, c in parts])).digest()[:16]
+    digest = hashlib.sha256(b"".join([front.pdf.read_bytes(), str(pages).encode()] + [c.pdf.read_bytes() for _, c in parts])
+                            ).digest()[:16]
     writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
     buf = io.BytesIO()
     writer.write(buf)
@@ -257,58 +261,45 @@ def render_pdfs(pub: Publication, comps: list[tuple[str, Compilation]], cache_di
     cache = ChunkCache(cache_dir)
     whole = comps[-1][1]
     views = departments(whole, pub)
-    dept_comp = {d.heading.anchor: c for d, (_, c) in zip(views, comps[:-1])}
-
-    def front_for(comp: Compilation, chunks: dict[str, Chunk]) -> str:
-        return front_html(pub, comp, toc_entries(departments(comp, pub), chunks))
-
-    # One task per department: its pages, then (knowing where its tables landed) its own front
-    # matter, in the same child.  Cached parts are skipped.
+    comp_views = [departments(comp, pub) for _, comp in comps]
     bodies = {d.heading.anchor: body_html(pub, whole, [d]) for d in views}
-    tasks = []
-    for d in views:
-        a = d.heading.anchor
-        chunk = cache.get(bodies[a])
-        if chunk is not None:
-            if cache.get(front_for(dept_comp[a], {a: chunk})) is None:
-                tasks.append(lambda a=a, chunk=chunk: cache.render(front_for(dept_comp[a], {a: chunk})))
-            continue
 
-        def task(a=a):
-            body = cache.render(bodies[a])
-            cache.render(front_for(dept_comp[a], {a: body}))
-        tasks.append(task)
-    def whole_front_task():
-        """The book's contents, as soon as every department is laid out (while they are still written)."""
-        layouts = {d.heading.anchor: cache.layout_of(bodies[d.heading.anchor]) for d in views}
+    def fronts_for(chunks: dict[str, Chunk]) -> str:
+        return fronts_html(pub, [(comp, toc_entries(cv, chunks)) for (_, comp), cv in zip(comps, comp_views)])
+
+    def fronts_task():
+        """Covers and contents, as soon as every department is laid out (while they are still written)."""
+        layouts = {a: cache.layout_of(html) for a, html in bodies.items()}
         if any(c is None for c in layouts.values()):
             return None
-        html = front_for(whole, layouts)
+        html = fronts_for(layouts)
         return lambda: cache.render(html)
-    run_parallel(tasks, jobs, late=whole_front_task)
-    by_dept = {d.heading.anchor: cache.get(bodies[d.heading.anchor]) for d in views}
+
+    # One child per department not in the cache; then one for all the front matter.
+    tasks = [lambda html=html: cache.render(html) for html in bodies.values() if cache.get(html) is None]
+    run_parallel(tasks, jobs, late=fronts_task)
+    by_dept = {a: cache.get(html) for a, html in bodies.items()}
+    fronts = cache.get(fronts_for(by_dept))
     if progress:
         progress("pdf: 各部门")
+    starts = [fronts.anchors[f"front-{k}"] for k in range(len(comps))] + [fronts.pages]
     when = pdf_date(source_date().strftime("%Y-%m-%dT%H:%M:%SZ"))
     out = []
-    for stem, comp in comps:
-        cv = departments(comp, pub)
-        front = cache.get(front_for(comp, by_dept))
+    for k, ((stem, comp), cv) in enumerate(zip(comps, comp_views)):
         parts = [(d, by_dept[d.heading.anchor]) for d in cv]
+        pages = range(starts[k], starts[k + 1])
         title = comp.title + (f" · {comp.subtitle}" if comp.subtitle else "")
         # The joined file is cached too: after a one-project change only its department and the
         # whole book are joined again.
-        key = hashlib.sha256("\0".join([CACHE_VERSION, front.pdf.name, *(c.pdf.name for _, c in parts),
+        key = hashlib.sha256("\0".join([CACHE_VERSION, fronts.pdf.name, str(pages), *(c.pdf.name for _, c in parts),
                                          title, pub.settings.region, when]).encode("utf-8")).hexdigest()[:32]
         joined = cache.folder / f"join-{key}.pdf"
         cache.used.add(joined)
         if joined.exists():
             data = joined.read_bytes()
         else:
-            data = join(front, parts, title, pub.settings.region, when)
-            tmp = joined.with_name(f".{joined.name}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, joined)
+            data = join(fronts, pages, parts, title, pub.settings.region, when)
+            _write_atomic(joined, data)
         out.append((f"{stem}.pdf", data))
         if progress:
             progress(f"pdf/{stem}.pdf")
