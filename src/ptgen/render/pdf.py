@@ -141,22 +141,25 @@ class ChunkCache:
 
 def run_parallel(tasks: list, jobs: int, late=None) -> None:
     """Run each callable in a forked child, ``jobs`` at a time; a child leaves with ``os._exit``
-    (tearing down a big layout costs seconds).  ``late`` is a callable returning a task once it can
-    start (or None); it is polled while the others run.  The first failure is raised at the end."""
+    (tearing down a big layout costs seconds).  ``late`` returns a list of tasks once they can
+    start (else None); it is polled while the others run, and its tasks may take one process more
+    than ``jobs`` (they start while the others are writing).  The first failure is raised at the end."""
     running: dict[int, Path] = {}
     errors: list[str] = []
     queue = list(tasks)
+    limit = max(1, jobs)
     with tempfile.TemporaryDirectory(prefix="ptgen-pdf-") as tmp:
         n = 0
         while queue or running or late is not None:
             if late is not None and not errors:
                 ready = late()
                 if ready is not None:
-                    queue.insert(0, ready)
+                    queue[:0] = ready
                     late = None
+                    limit += 1
             if late is not None and not running and not queue:
                 raise UserError("生成 PDF 失败：目录需要的排版结果没有生成。")
-            while queue and (len(running) < max(1, jobs) or (late is None and not queue[1:])) and not errors:
+            while queue and len(running) < limit and not errors:
                 task = queue.pop(0)
                 n += 1
                 err = Path(tmp) / f"{n}.err"
@@ -264,30 +267,37 @@ def render_pdfs(pub: Publication, comps: list[tuple[str, Compilation]], cache_di
     comp_views = [departments(comp, pub) for _, comp in comps]
     bodies = {d.heading.anchor: body_html(pub, whole, [d]) for d in views}
 
-    def fronts_for(chunks: dict[str, Chunk]) -> str:
-        return fronts_html(pub, [(comp, toc_entries(cv, chunks)) for (_, comp), cv in zip(comps, comp_views)])
+    # Front matter in two documents laid out side by side: the departments' covers and contents,
+    # and the whole book's.  Each is cut apart at its "front-N" anchors.
+    groups = [list(range(len(comps) - 1)), [len(comps) - 1]] if len(comps) > 1 else [[0]]
 
-    def fronts_task():
+    def fronts_for(chunks: dict[str, Chunk], group: list[int]) -> str:
+        return fronts_html(pub, [(comps[k][1], toc_entries(comp_views[k], chunks)) for k in group])
+
+    def fronts_tasks():
         """Covers and contents, as soon as every department is laid out (while they are still written)."""
         layouts = {a: cache.layout_of(html) for a, html in bodies.items()}
         if any(c is None for c in layouts.values()):
             return None
-        html = fronts_for(layouts)
-        return lambda: cache.render(html)
+        return [lambda html=fronts_for(layouts, g): cache.render(html) for g in groups if g]
 
-    # One child per department not in the cache; then one for all the front matter.
+    # One child per department not in the cache; then the front matter.
     tasks = [lambda html=html: cache.render(html) for html in bodies.values() if cache.get(html) is None]
-    run_parallel(tasks, jobs, late=fronts_task)
+    run_parallel(tasks, jobs, late=fronts_tasks)
     by_dept = {a: cache.get(html) for a, html in bodies.items()}
-    fronts = cache.get(fronts_for(by_dept))
+    where: dict[int, tuple[Chunk, range]] = {}
+    for g in groups:
+        doc = cache.get(fronts_for(by_dept, g))
+        starts = [doc.anchors[f"front-{i}"] for i in range(len(g))] + [doc.pages]
+        for i, k in enumerate(g):
+            where[k] = (doc, range(starts[i], starts[i + 1]))
     if progress:
         progress("pdf: 各部门")
-    starts = [fronts.anchors[f"front-{k}"] for k in range(len(comps))] + [fronts.pages]
     when = pdf_date(source_date().strftime("%Y-%m-%dT%H:%M:%SZ"))
     out = []
     for k, ((stem, comp), cv) in enumerate(zip(comps, comp_views)):
         parts = [(d, by_dept[d.heading.anchor]) for d in cv]
-        pages = range(starts[k], starts[k + 1])
+        fronts, pages = where[k]
         title = comp.title + (f" · {comp.subtitle}" if comp.subtitle else "")
         # The joined file is cached too: after a one-project change only its department and the
         # whole book are joined again.
