@@ -12,11 +12,11 @@ from pypdf import PdfReader
 
 from ptgen import api
 from ptgen.build import build
-from ptgen.errors import SetupError
+from ptgen.errors import SetupError, UserError
 from ptgen.importers.merge import import_sources
 from ptgen.verify import check_output, verify
 
-from helpers import SETTINGS, TIANJIN_SEEDS, make_publication, naive_tables, needs_seeds
+from helpers import GOOD_PROJECT, SETTINGS, TIANJIN_SEEDS, make_publication, naive_tables, needs_seeds
 
 TJ_TITLE = "天津市人力资源和社会保障局2025年部门预算 项目支出绩效目标表"
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
@@ -231,3 +231,12 @@ def test_pdf_grid_header_repeats_on_continuation_pages(built):
             continuation += 1
             assert text.startswith("一级指标二级指标三级指标绩效指标描述指标值"), text[:40]
     assert continuation >= 5
+
+
+def test_a_character_no_font_can_draw_stops_the_pdf(tmp_path):
+    root = make_publication(tmp_path / "pub", GOOD_PROJECT.replace("运维系统数量", "运维系统数量\ue000"))
+    pub = api.check(root).publications[0]
+    with pytest.raises(UserError) as exc:
+        build(pub, tmp_path / "out", ["pdf"])
+    assert "U+E000" in exc.value.message and "pdf_font" in exc.value.hint
+    assert not (tmp_path / "out" / "pdf").exists()

@@ -54,6 +54,16 @@ def check_font(family: str) -> None:
                               "或在 ptgen.yaml 的 pdf_font 里写一个已安装的中文字体（fc-list :lang=zh 可列出）。")
 
 
+def _no_missing_glyphs(watch) -> None:
+    """A character no installed font can draw would print as a box: stop instead."""
+    import re
+    chars = sorted(set(re.findall(r"U\+[0-9A-F]{4,6}", " ".join(watch.missing))))
+    if chars:
+        raise UserError(f"PDF 字体画不出这些字符：{'、'.join(chars)}，印出来会是方框。",
+                        hint="在内容里找到并改掉这些字符（多是从其他软件粘贴来的特殊符号），"
+                             "或在 ptgen.yaml 的 pdf_font 里换一个包含它们的字体。")
+
+
 class _GlyphWatch(logging.Handler):
     """Collects WeasyPrint's warnings about characters no font could draw."""
 
@@ -63,7 +73,7 @@ class _GlyphWatch(logging.Handler):
 
     def emit(self, record):
         msg = record.getMessage()
-        if "glyph" in msg.lower() or "no font" in msg.lower():
+        if ".notdef" in msg or "unsupported by fonts" in msg:
             self.missing.append(msg)
 
 
@@ -74,8 +84,7 @@ def _render(html: str, out: Path) -> Chunk:
     watch = _GlyphWatch()
     logging.getLogger("weasyprint").addHandler(watch)
     doc = HTML(string=html, base_url=str(out.parent)).render()
-    if watch.missing:
-        raise UserError("PDF 里有字体画不出来的字符：" + "；".join(watch.missing[:3]))
+    _no_missing_glyphs(watch)
     anchors: dict[str, int] = {}
     for i, page in enumerate(doc.pages):
         for name in page.anchors:
@@ -87,6 +96,12 @@ def _render(html: str, out: Path) -> Chunk:
     _write_atomic(out.with_suffix(".json"), json.dumps(meta).encode("utf-8"))
     tmp = out.with_name(f".{out.name}.tmp")
     doc.write_pdf(tmp, pdf_identifier=digest)
+    try:
+        _no_missing_glyphs(watch)  # WeasyPrint finds most of them while drawing, i.e. writing
+    except UserError:
+        tmp.unlink(missing_ok=True)
+        out.with_suffix(".json").unlink(missing_ok=True)
+        raise
     os.replace(tmp, out)  # the .pdf appears last: its presence means the entry is complete
     return Chunk(out, meta["pages"], anchors)
 
@@ -169,10 +184,10 @@ def run_parallel(tasks: list, jobs: int, late=None) -> None:
                     try:
                         task()
                     except UserError as exc:
-                        err.write_text(exc.message, encoding="utf-8")
+                        err.write_text(json.dumps([exc.message, exc.hint]), encoding="utf-8")
                         code = 1
                     except BaseException as exc:  # noqa: BLE001 - reported by the parent
-                        err.write_text(f"{type(exc).__name__}: {exc}", encoding="utf-8")
+                        err.write_text(json.dumps([f"{type(exc).__name__}: {exc}", None]), encoding="utf-8")
                         code = 2
                     os._exit(code)
                 running[pid] = err
@@ -186,9 +201,10 @@ def run_parallel(tasks: list, jobs: int, late=None) -> None:
                 continue
             err = running.pop(pid, None)
             if err is not None and os.waitstatus_to_exitcode(status) != 0:
-                errors.append(err.read_text(encoding="utf-8") if err.exists() else f"渲染进程异常退出（{status}）")
+                text = err.read_text(encoding="utf-8") if err.exists() else f"渲染进程异常退出（{status}）"
+                errors.append(json.loads(text) if text.startswith("[") else [text, None])
     if errors:
-        raise UserError("生成 PDF 失败：" + errors[0])
+        raise UserError("生成 PDF 失败：" + errors[0][0], hint=errors[0][1])
 
 
 def toc_entries(views: list[DepartmentView], chunks: dict[str, Chunk]) -> list[dict]:
