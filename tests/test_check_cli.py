@@ -97,3 +97,9 @@ def test_github_format_writes_the_full_report_to_the_job_summary(tmp_path):
     assert r.returncode == 1 and text.startswith("### ptgen check：12 个错误，71 个警告")
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
     assert len(rows) == 12 + 71  # every error and warning, beyond GitHub's 10 annotations per kind
+
+
+def test_build_verify_reads_the_outputs_back(tmp_path):
+    ok = make_publication(tmp_path / "pub")
+    r = ptgen("build", ok, "--out", tmp_path / "out", "--format", "docx,html", "--verify")
+    assert r.returncode == 0 and "核对通过：4 个文件" in r.stdout, r.stdout + r.stderr
