@@ -120,11 +120,16 @@ class ChunkCache:
         self.folder = folder
         self.version = weasyprint.__version__
         self.used: set[Path] = set()
+        self._paths: dict[str, Path] = {}
         folder.mkdir(parents=True, exist_ok=True)
 
     def path(self, html: str) -> Path:
-        key = hashlib.sha256(f"{CACHE_VERSION}\0{self.version}\0{html}".encode("utf-8")).hexdigest()[:32]
-        p = self.folder / f"{key}.pdf"
+        # Memoised: the parent asks about the same pages every few milliseconds while the
+        # children render, and hashing megabytes of HTML each time would take a core from them.
+        p = self._paths.get(html)
+        if p is None:
+            key = hashlib.sha256(f"{CACHE_VERSION}\0{self.version}\0{html}".encode("utf-8")).hexdigest()[:32]
+            p = self._paths[html] = self.folder / f"{key}.pdf"
         self.used.add(p)
         return p
 
