@@ -12,17 +12,18 @@ ILLEGAL_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def texts(doc):
-    """Every free-text cell of a project with its key path."""
+    """Every free-text cell of a project with its key path (listed once per project: several rules read it)."""
+    cached = doc.__dict__.get("_texts")
+    if cached is not None:
+        return cached
     p = doc.project
-    for key in ("name", "title", "purpose", "goals", "long_term_goal", "nature", "category"):
-        v = getattr(p, key)
-        if v:
-            yield (key,), v
+    out = [((key,), v) for key in ("name", "title", "purpose", "goals", "long_term_goal", "nature", "category")
+           if (v := getattr(p, key))]
     for i, ind in enumerate(p.indicators):
-        for key in ("level1", "level2", "name", "description", "value"):
-            v = getattr(ind, key)
-            if v:
-                yield ("indicators", i, key), v
+        out += [(("indicators", i, key), v) for key in ("level1", "level2", "name", "description", "value")
+                if (v := getattr(ind, key))]
+    doc.__dict__["_texts"] = out
+    return out
 
 
 @register

@@ -16,8 +16,11 @@ DESCRIPTIVE_RE = re.compile(r"通过|按月|每月|每日|针对|进行|开展")
 
 
 def _rows(doc):
-    for i, ind in enumerate(doc.project.indicators):
-        yield i, ind, parse(ind.value)
+    """(index, indicator, parsed value) — worked out once per project, a dozen rules read it."""
+    rows = doc.__dict__.get("_value_rows")
+    if rows is None:
+        rows = doc.__dict__["_value_rows"] = [(i, ind, parse(ind.value)) for i, ind in enumerate(doc.project.indicators)]
+    return rows
 
 
 @register
