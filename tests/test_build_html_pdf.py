@@ -240,3 +240,20 @@ def test_a_character_no_font_can_draw_stops_the_pdf(tmp_path):
         build(pub, tmp_path / "out", ["pdf"])
     assert "U+E000" in exc.value.message and "pdf_font" in exc.value.hint
     assert not (tmp_path / "out" / "pdf").exists()
+
+
+def test_a_department_that_fails_to_render_is_reported_and_nothing_is_written(tmp_path, monkeypatch):
+    """Orchestration under a failure: inject one into the department render (the real renderer
+    runs for everything else) — its own message reaches the user, and no output is written."""
+    import ptgen.render.pdf as pdf
+    real = pdf._render
+
+    def failing(html, out):
+        if "pt-entry" in html:
+            raise UserError("排版失败（测试注入）")
+        return real(html, out)
+    monkeypatch.setattr(pdf, "_render", failing)
+    root = make_publication(tmp_path / "pub")
+    with pytest.raises(UserError, match="排版失败（测试注入）"):
+        build(api.check(root).publications[0], tmp_path / "out", ["pdf"])
+    assert not (tmp_path / "out" / "pdf").exists()

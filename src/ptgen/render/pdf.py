@@ -178,6 +178,8 @@ def run_parallel(tasks: list, jobs: int, late=None) -> None:
                     late = None
                     limit += 1
             if late is not None and not running and not queue:
+                if errors:  # a department failed before it was laid out: report that, not the contents
+                    break
                 raise UserError("生成 PDF 失败：目录需要的排版结果没有生成。")
             while queue and len(running) < limit and not errors:
                 task = queue.pop(0)
