@@ -1,7 +1,6 @@
 """`ptgen import`: .docx sources, merging, refusing conflicts, never overwriting without --force."""
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 

@@ -6,13 +6,12 @@ import json
 import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 
-from helpers import CONTENT, GOOD_PROJECT, ROOT, SETTINGS, W_NS, docx_xml, make_publication
+from helpers import CONTENT, GOOD_PROJECT, ROOT, W_NS, docx_xml, make_publication
 
 GIT = ["git", "-c", "user.email=t@example.org", "-c", "user.name=ptgen test", "-c", "init.defaultBranch=main"]
 

@@ -92,6 +92,6 @@ def verify(outputs, settings) -> list[Mismatch]:
     """Check every built DOCX, HTML compilation and PDF (the HTML index page holds no tables)."""
     problems: list[Mismatch] = []
     for o in outputs:
-        if o.format in READERS and not o.path.name == "index.html":
+        if o.format in READERS and o.path.name != "index.html":
             problems += check_output(o.format, str(o.path), o.data, o.compilation, settings)
     return problems

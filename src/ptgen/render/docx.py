@@ -21,11 +21,9 @@ import datetime as dt
 import io
 import os
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape as _xml_escape
-
-from markupsafe import Markup
 
 from ..errors import UserError
 from .layout import Cell, Compilation, Heading, Row, Table
@@ -50,7 +48,6 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 @dataclass
 class DocxWarnings:
     stripped: int = 0  # characters XML cannot hold, dropped
-    notes: list[str] = field(default_factory=list)
 
 
 def source_date() -> dt.datetime:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 
 import jinja2
 
@@ -174,9 +173,3 @@ def fronts_html(pub: Publication, fronts: list[tuple[Compilation, list[dict]]]) 
     return render_template(env, "fronts.html", **base_context(pub, "pdf-front"), page_title=pub.settings.title,
                            fronts=[{"title": c.title, "subtitle": c.subtitle, "toc": toc} for c, toc in fronts],
                            anchors=anchors)
-
-
-def template_files(pub: Publication) -> list[Path]:
-    """Every HTML template file in effect (for cache keys)."""
-    env = environment(pub)
-    return [Path(env.get_template(n).filename) for n in sorted(env.list_templates()) if not n.startswith(".")]

@@ -29,7 +29,7 @@ from pathlib import Path
 from ..errors import SetupError, UserError
 from ..model import Publication
 from .html import DepartmentView, body_html, departments, fronts_html
-from .layout import Compilation, Heading
+from .layout import Compilation
 
 CACHE_VERSION = "1"
 
@@ -217,16 +217,10 @@ def run_parallel(tasks: list, jobs: int, late=None) -> None:
 def toc_entries(views: list[DepartmentView], chunks: dict[str, Chunk]) -> list[dict]:
     out = []
     for d in views:
-        chunk = chunks[d.heading.anchor]
-
-        def page(anchor: str) -> str:
-            return f"{d.section}-{chunk.anchors.get(anchor, 0) + 1}"
-        out.append({"level": 1, "text": d.heading.text, "anchor": d.heading.anchor, "page": page(d.heading.anchor)})
-        for u in d.units:
-            out.append({"level": 2, "text": u.heading.text, "anchor": u.heading.anchor, "page": page(u.heading.anchor)})
-            for e in u.entries:
-                out.append({"level": 3, "text": e.heading.text, "anchor": e.heading.anchor,
-                            "page": page(e.heading.anchor)})
+        anchors = chunks[d.heading.anchor].anchors
+        headings = [d.heading] + [h for u in d.units for h in (u.heading, *(e.heading for e in u.entries))]
+        out += [{"level": h.level, "text": h.text, "anchor": h.anchor, "page": f"{d.section}-{anchors.get(h.anchor, 0) + 1}"}
+                for h in headings]
     return out
 
 
@@ -297,20 +291,23 @@ def render_pdfs(pub: Publication, comps: list[tuple[str, Compilation]], cache_di
     def fronts_for(chunks: dict[str, Chunk], group: list[int]) -> str:
         return fronts_html(pub, [(comps[k][1], toc_entries(comp_views[k], chunks)) for k in group])
 
+    front_htmls: dict[int, str] = {}  # per group; the joins below use the same pages
+
     def fronts_tasks():
         """Covers and contents, as soon as every department is laid out (while they are still written)."""
         layouts = {a: cache.layout_of(html) for a, html in bodies.items()}
         if any(c is None for c in layouts.values()):
             return None
-        return [lambda html=fronts_for(layouts, g): cache.render(html) for g in groups if g]
+        front_htmls.update({gi: fronts_for(layouts, g) for gi, g in enumerate(groups) if g})
+        return [lambda html=html: cache.render(html) for html in front_htmls.values()]
 
     # One child per department not in the cache; then the front matter.
     tasks = [lambda html=html: cache.render(html) for html in bodies.values() if cache.get(html) is None]
     run_parallel(tasks, jobs, late=fronts_tasks)
     by_dept = {a: cache.get(html) for a, html in bodies.items()}
     where: dict[int, tuple[Chunk, range]] = {}
-    for g in groups:
-        doc = cache.get(fronts_for(by_dept, g))
+    for gi, g in enumerate(groups):
+        doc = cache.get(front_htmls[gi])
         starts = [doc.anchors[f"front-{i}"] for i in range(len(g))] + [doc.pages]
         for i, k in enumerate(g):
             where[k] = (doc, range(starts[i], starts[i + 1]))
@@ -338,22 +335,3 @@ def render_pdfs(pub: Publication, comps: list[tuple[str, Compilation]], cache_di
             progress(f"pdf/{stem}.pdf")
     cache.prune()
     return out
-
-
-def heading_pages(pdf: bytes) -> list[tuple[str, int]]:
-    """(outline title, 1-based page) in order: for tests and --verify."""
-    from pypdf import PdfReader
-    reader = PdfReader(io.BytesIO(pdf))
-    flat: list[tuple[str, int]] = []
-
-    def walk(items):
-        for it in items:
-            if isinstance(it, list):
-                walk(it)
-            else:
-                flat.append((str(it.title), reader.get_destination_page_number(it) + 1))
-    walk(reader.outline)
-    return flat
-
-
-__all__ = ["render_pdfs", "check_font", "heading_pages", "Heading"]
