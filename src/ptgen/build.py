@@ -5,6 +5,7 @@ through a temporary file and ``os.replace``.  A build that fails leaves the prev
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -12,12 +13,15 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .errors import SetupError, UserError
 from .model import Publication
 from .output import write_bytes
 from .render.layout import Compilation, compile_publication
+
+if TYPE_CHECKING:
+    from .render.forkserver import Renderer
 
 FORMATS = ("docx", "html", "pdf")
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -65,14 +69,37 @@ def context(pub: Publication, comp: Compilation) -> dict:
             "money_unit": s.money_unit, "layout": s.layout}
 
 
+def default_jobs() -> int:
+    return min(2, os.cpu_count() or 1)
+
+
 def build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool = False,
-          progress: Callable[[str], None] | None = None, jobs: int | None = None) -> BuildResult:
-    """Render ``pub`` into ``out_dir/<format>/<publication>/``; returns what was written."""
+          progress: Callable[[str], None] | None = None, jobs: int | None = None,
+          renderer: "Renderer | None" = None) -> BuildResult:
+    """Render ``pub`` into ``out_dir/<format>/<publication>/``; returns what was written.
+
+    The PDF's departments are handed to the render processes first and rendered while the DOCX
+    and HTML are made here.  ``renderer`` is a PDF render server started earlier (the CLI starts it
+    before loading the content, so WeasyPrint is imported meanwhile); without one, one is started."""
     start = time.perf_counter()
-    jobs = jobs or min(2, os.cpu_count() or 1)
+    with contextlib.ExitStack() as stack:
+        pdf_job = None
+        if "pdf" in formats:
+            from .render import pdf
+            if renderer is None:
+                renderer = stack.enter_context(pdf.renderer(jobs or default_jobs()))
+            pdf_job = pdf.PdfBuild(pub, compilations(pub), out_dir / ".cache" / "pdf" / pub.root.name, renderer)
+            pdf_job.start()
+        result = _build(pub, out_dir, formats, update_toc, progress, pdf_job)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool,
+           progress: Callable[[str], None] | None, pdf_job) -> BuildResult:
     result = BuildResult(tables=sum(1 for _ in pub.projects()))
     slug = pub.root.name
-    comps = compilations(pub)
+    comps = pdf_job.comps if pdf_job else compilations(pub)
     if "docx" in formats:
         from .render.docx import render_docx
         template = find_template(pub, "docx", f"{pub.settings.layout}.docx")
@@ -97,16 +124,13 @@ def build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool 
             result.outputs.append(Output("html", out_dir / "html" / slug / name, comp, data))
         if progress:
             progress(f"html/{slug}/")
-    if "pdf" in formats:
-        from .render.pdf import render_pdfs
-        cache = out_dir / ".cache" / "pdf" / slug
-        for name, data in render_pdfs(pub, comps, cache, jobs=jobs, progress=progress):
+    if pdf_job is not None:
+        for name, data in pdf_job.finish(progress):
             comp = next(c for stem, c in comps if f"{stem}.pdf" == name)
             result.outputs.append(Output("pdf", out_dir / "pdf" / slug / name, comp, data))
     # Everything rendered: now write, each file atomically.
     for o in result.outputs:
         write_bytes(o.path, o.data)
-    result.seconds = time.perf_counter() - start
     return result
 
 

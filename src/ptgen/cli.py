@@ -1,6 +1,7 @@
 """The ``ptgen`` command: a thin layer over :mod:`ptgen.api`."""
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from enum import Enum
@@ -148,8 +149,6 @@ def build_cmd(
     verify: Annotated[bool, typer.Option("--verify", help="生成后读回每个文件，核对标题、金额和指标值与 YAML 一致。")] = False,
 ) -> None:
     """生成出版物（每个主管部门一册，另加全书一册）。先做与 check 相同的检查，有错误时不生成。"""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from . import build as builder
 
     wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
@@ -157,6 +156,21 @@ def build_cmd(
     if bad or not wanted:
         err.print(f"[red]错误：[/red]不支持的格式 {', '.join(bad) or '（空）'}；可选 docx、html、pdf。")
         raise typer.Exit(EXIT_USAGE)
+    with contextlib.ExitStack() as stack:
+        renderer = None
+        if "pdf" in wanted:
+            # Started first: it imports WeasyPrint while the content is loaded and checked.
+            from .render.pdf import renderer as pdf_renderer
+            renderer = stack.enter_context(pdf_renderer(builder.default_jobs()))
+        _run_build(path, out_dir, wanted, strict, force, update_toc, verify, renderer)
+
+
+def _run_build(path: Path, out_dir: Path, wanted: list[str], strict: bool, force: bool, update_toc: bool, verify: bool,
+           renderer) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from . import build as builder
+
     try:
         result = api.check(path)
     except PtgenError as exc:
@@ -177,7 +191,7 @@ def build_cmd(
                           console=err, transient=True) as bar:
                 task = bar.add_task(escape(pub.root.name), total=total)
                 built = builder.build(pub, out_dir, wanted, update_toc=update_toc,
-                                      progress=lambda name: bar.advance(task))
+                                      progress=lambda name: bar.advance(task), renderer=renderer)
         except PtgenError as exc:
             _fail(exc)
         out.print(f"[bold]{escape(pub.settings.title)}[/bold]：{built.tables} 张表，"

@@ -159,11 +159,11 @@ def render_html(pub: Publication, comps: list[tuple[str, Compilation]]) -> list[
     return pages
 
 
-def body_html(pub: Publication, comp: Compilation, views: list[DepartmentView]) -> str:
-    """The PDF body of ``views`` (department sections only, print styles)."""
+def body_html(pub: Publication, comp: Compilation, views: list[DepartmentView], front: dict | None = None) -> str:
+    """The PDF document of ``views`` (print styles): ``front`` (title, subtitle, toc) first, if given."""
     env = environment(pub)
     return render_template(env, "compilation.html", **base_context(pub, "pdf-body"), title=comp.title,
-                           subtitle=comp.subtitle, departments=views, page_title=comp.title)
+                           subtitle=comp.subtitle, departments=views, page_title=comp.title, front=front)
 
 
 def fronts_html(pub: Publication, fronts: list[tuple[Compilation, list[dict]]]) -> str:

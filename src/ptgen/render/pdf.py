@@ -1,14 +1,16 @@
-"""Compilation → PDF through WeasyPrint, rendered in department chunks and joined.
+"""Compilation → PDF through WeasyPrint, rendered in department documents and joined.
 
 WeasyPrint lays out one document on one thread, in memory (~2 MB a page until it ends).  So each
-department is its own chunk: rendered in a forked process (two at a time on two cores) that writes
-its PDF and leaves with ``os._exit`` (freeing a big layout at exit costs seconds), and cached by
-the hash of its HTML, so a rebuild after one project changed renders only that department.
+department is its own document — its tables, then its cover and contents — rendered in a process
+of its own (two at a time on two cores, see :mod:`.forkserver`) and cached by the hash of its HTML,
+so a rebuild after one project changed renders only that department.
 
-Page numbers are per department section ("353-5"): a chunk's pages do not depend on what comes
-before it, which is what makes chunks reusable between the department PDFs, the whole book and the
-next build.  The front matter (cover and contents, pages i, ii, ...) is rendered after the chunks,
-with the page numbers they got.  pikepdf joins the parts and writes the outline (department → unit →
+Page numbers are per department section ("353-5"): a department's pages do not depend on what
+comes before it, which is what makes them reusable between the department's PDF, the whole book
+and the next build.  The department's contents come after its tables in the document, so
+WeasyPrint knows every page number when it lays them out (``target-counter``); the whole book's
+cover and contents are laid out once every department is, with the page numbers they got.
+pikepdf joins the parts — putting each front first — and writes the outline (department → unit →
 table), the named destinations (= bookmark names) and the page labels.
 """
 from __future__ import annotations
@@ -21,17 +23,16 @@ import logging
 import os
 import shutil
 import subprocess
-import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SetupError, UserError
 from ..model import Publication
+from .forkserver import Renderer, import_weasyprint
 from .html import DepartmentView, body_html, departments, fronts_html
 from .layout import Compilation
 
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 
 
 @dataclass
@@ -79,7 +80,7 @@ class _GlyphWatch(logging.Handler):
 
 def _render(html: str, out: Path) -> Chunk:
     """Render ``html`` to ``out`` (.pdf) and ``out``.json (pages, anchors).  Runs in a child process."""
-    from weasyprint import HTML
+    HTML = import_weasyprint().HTML
     gc.disable()  # the layout makes millions of objects and no cycles worth collecting meanwhile
     watch = _GlyphWatch()
     logging.getLogger("weasyprint").addHandler(watch)
@@ -116,9 +117,9 @@ class ChunkCache:
     """Rendered PDFs by the hash of their HTML (and the WeasyPrint version), in ``folder``."""
 
     def __init__(self, folder: Path):
-        import weasyprint
+        from importlib.metadata import version
         self.folder = folder
-        self.version = weasyprint.__version__
+        self.version = version("weasyprint")  # without importing it: the render server does that
         self.used: set[Path] = set()
         self._paths: dict[str, Path] = {}
         folder.mkdir(parents=True, exist_ok=True)
@@ -152,79 +153,31 @@ class ChunkCache:
         return self.get(html) or _render(html, self.path(html))
 
     def prune(self) -> None:
-        """Drop what this build did not use, so the cache does not grow forever."""
+        """Drop what this build did not use, so the cache does not grow forever (and what an
+        interrupted render left half-written)."""
         for p in self.folder.glob("*.pdf"):
             if p not in self.used:
                 p.unlink(missing_ok=True)
                 p.with_suffix(".json").unlink(missing_ok=True)
+        for p in self.folder.glob(".*.tmp"):
+            p.unlink(missing_ok=True)
 
 
-def run_parallel(tasks: list, jobs: int, late=None) -> None:
-    """Run each callable in a forked child, ``jobs`` at a time; a child leaves with ``os._exit``
-    (tearing down a big layout costs seconds).  ``late`` returns a list of tasks once they can
-    start (else None); it is polled while the others run, and its tasks may take one process more
-    than ``jobs`` (they start while the others are writing).  The first failure is raised at the end."""
-    running: dict[int, Path] = {}
-    errors: list[str] = []
-    queue = list(tasks)
-    limit = max(1, jobs)
-    with tempfile.TemporaryDirectory(prefix="ptgen-pdf-") as tmp:
-        n = 0
-        while queue or running or late is not None:
-            if late is not None and not errors:
-                ready = late()
-                if ready is not None:
-                    queue[:0] = ready
-                    late = None
-                    limit += 1
-            if late is not None and not running and not queue:
-                if errors:  # a department failed before it was laid out: report that, not the contents
-                    break
-                raise UserError("生成 PDF 失败：目录需要的排版结果没有生成。")
-            while queue and len(running) < limit and not errors:
-                task = queue.pop(0)
-                n += 1
-                err = Path(tmp) / f"{n}.err"
-                pid = os.fork()
-                if pid == 0:
-                    code = 0
-                    try:
-                        task()
-                    except UserError as exc:
-                        err.write_text(json.dumps([exc.message, exc.hint]), encoding="utf-8")
-                        code = 1
-                    except BaseException as exc:  # noqa: BLE001 - reported by the parent
-                        err.write_text(json.dumps([f"{type(exc).__name__}: {exc}", None]), encoding="utf-8")
-                        code = 2
-                    os._exit(code)
-                running[pid] = err
-            if not running:
-                if errors:
-                    break
-                continue
-            pid, status = os.waitpid(-1, os.WNOHANG if late is not None else 0)
-            if pid == 0:
-                time.sleep(0.02)
-                continue
-            err = running.pop(pid, None)
-            if err is not None and os.waitstatus_to_exitcode(status) != 0:
-                text = err.read_text(encoding="utf-8") if err.exists() else f"渲染进程异常退出（{status}）"
-                errors.append(json.loads(text) if text.startswith("[") else [text, None])
-    if errors:
-        raise UserError("生成 PDF 失败：" + errors[0][0], hint=errors[0][1])
+def _headings(d: DepartmentView) -> list:
+    return [d.heading] + [h for u in d.units for h in (u.heading, *(e.heading for e in u.entries))]
 
 
 def toc_entries(views: list[DepartmentView], chunks: dict[str, Chunk]) -> list[dict]:
+    """Contents entries with the page labels ("353-5") the departments' documents gave them."""
     out = []
     for d in views:
         anchors = chunks[d.heading.anchor].anchors
-        headings = [d.heading] + [h for u in d.units for h in (u.heading, *(e.heading for e in u.entries))]
-        out += [{"level": h.level, "text": h.text, "anchor": h.anchor, "page": f"{d.section}-{anchors.get(h.anchor, 0) + 1}"}
-                for h in headings]
+        out += [{"level": h.level, "text": h.text, "anchor": h.anchor,
+                 "page": f"{d.section}-{anchors.get(h.anchor, 0) + 1}"} for h in _headings(d)]
     return out
 
 
-def _joined(front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk]], title: str, author: str,
+def _joined(front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk, range]], title: str, author: str,
             when: str):
     """The joined document, and the documents its pages were copied from (they read from them until saved)."""
     from pikepdf import Array, Dictionary, Name, NameTree, OutlineItem, Pdf, String
@@ -236,16 +189,16 @@ def _joined(front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk]
     dests = NameTree.new(out)
     offset = len(pages)
     with out.open_outline() as outline:
-        for d, chunk in parts:
+        for d, chunk, body in parts:
             src = Pdf.open(chunk.pdf)
             sources.append(src)
-            out.pages.extend(src.pages)
+            out.pages.extend([src.pages[k] for k in body])
             labels += [offset, Dictionary(S=Name.D, P=String(f"{d.section}-"))]
             where = NameTree(src.Root.Names.Dests) if "/Names" in src.Root and "/Dests" in src.Root.Names else {}
 
-            def dest(anchor: str, chunk=chunk, offset=offset, where=where) -> Array:
+            def dest(anchor: str, chunk=chunk, offset=offset - body.start, where=where) -> Array:
                 # Where WeasyPrint put the element (x, y on its page), else the top of the page.
-                page = out.pages[offset + chunk.anchors.get(anchor, 0)].obj
+                page = out.pages[offset + chunk.anchors.get(anchor, body.start)].obj
                 if anchor in where:
                     return Array([page, *where[anchor][1:]])
                 return Array([page, Name.FitH, page.MediaBox[3]])
@@ -261,7 +214,7 @@ def _joined(front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk]
                 unode = item(u.heading, dnode.children)
                 for e in u.entries:
                     item(e.heading, unode.children)
-            offset += chunk.pages
+            offset += len(body)
     if labels:
         out.Root.PageLabels = Dictionary(Nums=Array(labels))
     out.Root.Names = Dictionary(Dests=dests.obj)
@@ -273,10 +226,10 @@ def _joined(front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk]
     return out, sources
 
 
-def join(front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk]], title: str, author: str,
+def join(front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk, range]], title: str, author: str,
          when: str) -> bytes:
-    """Front matter (``pages`` of ``front``) + department chunks → one PDF with outline, named
-    destinations and page labels.
+    """Front matter (``pages`` of ``front``) + the departments' pages (``range`` of each chunk) →
+    one PDF with outline, named destinations and page labels.
 
     pikepdf (qpdf) copies the pages as they are; joining the 1,000-page book takes well under a
     second, where pypdf took seconds per 100 pages."""
@@ -300,67 +253,129 @@ def pdf_date(iso: str) -> str:
     return "D:" + iso.replace("-", "").replace(":", "").replace("T", "").rstrip("Z") + "Z"
 
 
+class PdfBuild:
+    """The PDFs of one publication.  Each department is one document — its cover, its contents and
+    its tables — which is its own PDF; ``start`` hands them to the renderer as soon as each one's
+    HTML is ready (the caller can make the DOCX and HTML meanwhile).  ``finish`` lays out the whole
+    book's cover and contents once every department is laid out (their page numbers are known
+    then), and joins the whole book from it and the departments' table pages."""
+
+    def __init__(self, pub: Publication, comps: list[tuple[str, Compilation]], cache_dir: Path,
+                 renderer: Renderer):
+        check_font(pub.settings.pdf_font)
+        self.pub, self.comps, self.renderer = pub, comps, renderer
+        self.cache = ChunkCache(cache_dir)
+        self.views = [departments(comp, pub)[0] for _, comp in comps[:-1]]  # one per department
+        self.whole_views = departments(comps[-1][1], pub)
+        self.htmls: dict[str, str] = {}  # department anchor → its document
+        self.front_html = ""  # the whole book's cover and contents
+        self.errors: list[tuple[str, str | None]] = []
+        self._extra = 0  # the slot lent to the front matter
+
+    def start(self) -> None:
+        # The biggest departments first, so that no long render starts last.
+        order = sorted(range(len(self.views)), key=lambda k: -len(self.comps[k][1].entries))
+        for k in order:
+            d, comp = self.views[k], self.comps[k][1]
+            toc = [{"level": h.level, "text": h.text, "anchor": h.anchor, "section": d.section} for h in _headings(d)]
+            html = self.htmls[d.heading.anchor] = body_html(
+                self.pub, comp, [d], front={"title": comp.title, "subtitle": comp.subtitle, "toc": toc})
+            if self.cache.get(html) is None and not self.errors:
+                self.renderer.submit(d.heading.anchor, html, self.cache.path(html))
+            self._collect(0)  # keep the renderer fed while the rest is being made
+
+    def _collect(self, timeout: float) -> None:
+        for done in self.renderer.poll(timeout):
+            if done.error and not self.errors:
+                self.errors.append(done.error)
+                self.renderer.cancel()
+
+    def _front(self) -> bool:
+        """Submit the whole book's cover and contents once every department is laid out (it is
+        laid out while they are still being written).  True once submitted."""
+        if self.front_html:
+            return True
+        layouts = {a: self.cache.layout_of(html) for a, html in self.htmls.items()}
+        if any(c is None for c in layouts.values()):
+            return False
+        whole = self.comps[-1][1]
+        self.front_html = fronts_html(self.pub, [(whole, toc_entries(self.whole_views, layouts))])
+        if self.cache.get(self.front_html) is None:
+            # It starts while the departments are being written: one process more than the cores.
+            self._extra = 1
+            self.renderer.limit += self._extra
+            self.renderer.submit("front", self.front_html, self.cache.path(self.front_html))
+        return True
+
+    def finish(self, progress=None) -> list[tuple[str, bytes]]:
+        """(file name, bytes) for each compilation's PDF: one per department, then the whole book."""
+        try:
+            while True:
+                front = not self.errors and self._front()
+                if self.renderer.idle and (front or self.errors):
+                    break
+                if self.renderer.idle:  # cannot happen unless a render vanished without a word
+                    raise UserError("生成 PDF 失败：目录需要的排版结果没有生成。")
+                self._collect(0.05)
+        finally:
+            self.renderer.limit -= self._extra
+            self._extra = 0
+        if self.errors:
+            message, hint = self.errors[0]
+            raise UserError("生成 PDF 失败：" + message, hint=hint)
+        if progress:
+            progress("pdf: 各部门")
+        return self._join(progress)
+
+    def _join(self, progress) -> list[tuple[str, bytes]]:
+        from .docx import source_date
+        cache = self.cache
+        chunks = {a: cache.get(html) for a, html in self.htmls.items()}
+        front = cache.get(self.front_html)
+        when = pdf_date(source_date().strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+        def body(d: DepartmentView) -> range:  # a department's document: its tables, then its front
+            c = chunks[d.heading.anchor]
+            return range(0, c.anchors.get("pdf-front", c.pages))
+
+        out = []
+        for k, (stem, comp) in enumerate(self.comps):
+            if k < len(self.views):  # a department: its own document, with its own front
+                d = self.views[k]
+                c = chunks[d.heading.anchor]
+                fronts, pages, parts = c, range(body(d).stop, c.pages), [(d, c, body(d))]
+            else:
+                fronts, pages = front, range(front.anchors.get("front-0", 0), front.pages)
+                parts = [(d, chunks[d.heading.anchor], body(d)) for d in self.whole_views]
+            title = comp.title + (f" · {comp.subtitle}" if comp.subtitle else "")
+            # The joined file is cached too: after a one-project change only its department and
+            # the whole book are joined again.
+            key = hashlib.sha256("\0".join([CACHE_VERSION, fronts.pdf.name, str(pages), *(c.pdf.name for _, c, _ in parts),
+                                             title, self.pub.settings.region, when]).encode("utf-8")).hexdigest()[:32]
+            joined = cache.folder / f"join-{key}.pdf"
+            cache.used.add(joined)
+            if joined.exists():
+                data = joined.read_bytes()
+            else:
+                data = join(fronts, pages, parts, title, self.pub.settings.region, when)
+                _write_atomic(joined, data)
+            out.append((f"{stem}.pdf", data))
+            if progress:
+                progress(f"pdf/{stem}.pdf")
+        cache.prune()
+        return out
+
+
+def renderer(jobs: int = 2) -> Renderer:
+    """The render server for PDFs (start it early: it imports WeasyPrint meanwhile)."""
+    # Looked up when a child renders, so a replaced ``_render`` (the tests inject failures) is used.
+    return Renderer(lambda html, out: _render(html, out), jobs)
+
+
 def render_pdfs(pub: Publication, comps: list[tuple[str, Compilation]], cache_dir: Path, jobs: int = 2,
                 progress=None) -> list[tuple[str, bytes]]:
     """(file name, bytes) for each compilation's PDF: one per department, then the whole book."""
-    import weasyprint  # noqa: F401  (imported before forking, so children start warm)
-
-    from .docx import source_date
-    check_font(pub.settings.pdf_font)
-    cache = ChunkCache(cache_dir)
-    whole = comps[-1][1]
-    views = departments(whole, pub)
-    comp_views = [departments(comp, pub) for _, comp in comps]
-    bodies = {d.heading.anchor: body_html(pub, whole, [d]) for d in views}
-
-    # Front matter in two documents laid out side by side: the departments' covers and contents,
-    # and the whole book's.  Each is cut apart at its "front-N" anchors.
-    groups = [list(range(len(comps) - 1)), [len(comps) - 1]] if len(comps) > 1 else [[0]]
-
-    def fronts_for(chunks: dict[str, Chunk], group: list[int]) -> str:
-        return fronts_html(pub, [(comps[k][1], toc_entries(comp_views[k], chunks)) for k in group])
-
-    front_htmls: dict[int, str] = {}  # per group; the joins below use the same pages
-
-    def fronts_tasks():
-        """Covers and contents, as soon as every department is laid out (while they are still written)."""
-        layouts = {a: cache.layout_of(html) for a, html in bodies.items()}
-        if any(c is None for c in layouts.values()):
-            return None
-        front_htmls.update({gi: fronts_for(layouts, g) for gi, g in enumerate(groups) if g})
-        return [lambda html=html: cache.render(html) for html in front_htmls.values()]
-
-    # One child per department not in the cache; then the front matter.
-    tasks = [lambda html=html: cache.render(html) for html in bodies.values() if cache.get(html) is None]
-    run_parallel(tasks, jobs, late=fronts_tasks)
-    by_dept = {a: cache.get(html) for a, html in bodies.items()}
-    where: dict[int, tuple[Chunk, range]] = {}
-    for gi, g in enumerate(groups):
-        doc = cache.get(front_htmls[gi])
-        starts = [doc.anchors[f"front-{i}"] for i in range(len(g))] + [doc.pages]
-        for i, k in enumerate(g):
-            where[k] = (doc, range(starts[i], starts[i + 1]))
-    if progress:
-        progress("pdf: 各部门")
-    when = pdf_date(source_date().strftime("%Y-%m-%dT%H:%M:%SZ"))
-    out = []
-    for k, ((stem, comp), cv) in enumerate(zip(comps, comp_views)):
-        parts = [(d, by_dept[d.heading.anchor]) for d in cv]
-        fronts, pages = where[k]
-        title = comp.title + (f" · {comp.subtitle}" if comp.subtitle else "")
-        # The joined file is cached too: after a one-project change only its department and the
-        # whole book are joined again.
-        key = hashlib.sha256("\0".join([CACHE_VERSION, fronts.pdf.name, str(pages), *(c.pdf.name for _, c in parts),
-                                         title, pub.settings.region, when]).encode("utf-8")).hexdigest()[:32]
-        joined = cache.folder / f"join-{key}.pdf"
-        cache.used.add(joined)
-        if joined.exists():
-            data = joined.read_bytes()
-        else:
-            data = join(fronts, pages, parts, title, pub.settings.region, when)
-            _write_atomic(joined, data)
-        out.append((f"{stem}.pdf", data))
-        if progress:
-            progress(f"pdf/{stem}.pdf")
-    cache.prune()
-    return out
+    with renderer(jobs) as r:
+        job = PdfBuild(pub, comps, cache_dir, r)
+        job.start()
+        return job.finish(progress)
