@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from helpers import CONTENT, GOOD_PROJECT, make_publication
 
@@ -103,3 +104,24 @@ def test_build_verify_reads_the_outputs_back(tmp_path):
     ok = make_publication(tmp_path / "pub")
     r = ptgen("build", ok, "--out", tmp_path / "out", "--format", "docx,html", "--verify")
     assert r.returncode == 0 and "核对通过：4 个文件" in r.stdout, r.stdout + r.stderr
+
+
+def test_build_pdf_from_the_command_line_and_no_render_process_is_left(tmp_path):
+    """The CLI starts the PDF render server before it loads the content; it stops with the command,
+    whether the build succeeds or the content has errors."""
+    ok = make_publication(tmp_path / "pub")
+    r = ptgen("build", ok, "--out", tmp_path / "out", "--format", "pdf")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / "out" / "pdf" / "pub").iterdir()) == ["353.pdf", "pub.pdf"]
+    bad = make_publication(tmp_path / "bad", project=GOOD_PROJECT.replace('fiscal: "100.00"', 'fiscal: "90.00"'))
+    r = ptgen("build", bad, "--out", tmp_path / "out2", "--format", "pdf")
+    assert r.returncode == 1 and "B01" in r.stdout and "Traceback" not in r.stderr
+    assert not (tmp_path / "out2").exists()
+    left = []
+    for proc in Path("/proc").iterdir():  # render processes carry the command line they were forked from
+        try:
+            if str(tmp_path).encode() in (proc / "cmdline").read_bytes():
+                left.append(proc.name)
+        except OSError:
+            pass
+    assert left == []
