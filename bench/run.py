@@ -44,8 +44,12 @@ def main() -> None:
     ap.add_argument("--extra", default="", help="more ptgen build options, e.g. --update-toc")
     ap.add_argument("--incremental", action="store_true",
                     help="time rebuilds after one project changed (the previous output and its cache kept)")
+    ap.add_argument("--reference", action="store_true",
+                    help="also time the 100-table DOCX build before and after: how fast the machine is just then")
     a = ap.parse_args()
     work = HERE / "out"
+    if a.reference:
+        reference(work)
     print(f"| tables | format{' (rebuild after one change)' if a.incremental else ''} | median s | min s | max s "
           f"| median CPU s | peak MB | runs |")
     print("|---:|---|---:|---:|---:|---:|---:|---:|")
@@ -71,6 +75,20 @@ def main() -> None:
             cpus.append(c)
         print(f"| {n} | {a.format} | {statistics.median(times):.2f} | {min(times):.2f} | {max(times):.2f} "
               f"| {statistics.median(cpus):.2f} | {max(mems):.0f} | {a.runs} |", flush=True)
+    if a.reference:
+        reference(work)
+
+
+def reference(work: Path) -> None:
+    """The machine's speed drifts (a shared host): a cheap, steady build to read the numbers by."""
+    pub = generate(work / "pub-100", 100)
+    out = work / "build-reference"
+    times = []
+    for _ in range(5):
+        shutil.rmtree(out, ignore_errors=True)
+        times.append(run_once(PTGEN + ["build", str(pub), "--out", str(out), "--format", "docx"])[0])
+    print(f"reference: 100-table DOCX build, median {statistics.median(times):.2f} s of 5 "
+          "(0.55–0.65 s when the machine is quiet)", flush=True)
 
 
 if __name__ == "__main__":
