@@ -37,6 +37,7 @@ CACHE_VERSION = "3"
 
 @dataclass
 class Chunk:
+    """A rendered document in the cache: a department's, or the whole book's front matter."""
     pdf: Path
     pages: int
     anchors: dict[str, int]  # element id → page index in the chunk
@@ -163,8 +164,8 @@ class ChunkCache:
         folder.mkdir(parents=True, exist_ok=True)
 
     def path(self, html: str) -> Path:
-        # Memoised: the parent asks about the same pages every few milliseconds while the
-        # children render, and hashing megabytes of HTML each time would take a core from them.
+        # Memoised: the parent asks about the same pages every 50 ms while the departments
+        # render, and hashing megabytes of HTML each time would take a core from them.
         p = self._paths.get(html)
         if p is None:
             key = hashlib.sha256(f"{CACHE_VERSION}\0{self.version}\0{html}".encode("utf-8")).hexdigest()[:32]
@@ -186,9 +187,6 @@ class ChunkCache:
             return None
         data = json.loads(meta.read_text(encoding="utf-8"))
         return Chunk(self.path(html), data["pages"], data["anchors"])
-
-    def render(self, html: str) -> Chunk:
-        return self.get(html) or _render(html, self.path(html))
 
     def prune(self) -> None:
         """Drop what this build did not use, so the cache does not grow forever (and what an
