@@ -180,6 +180,11 @@ def test_pdf_fonts_are_embedded_cjk(built):
                            capture_output=True, text=True, check=True).stdout.splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts)  # the "emb" column
     assert any("CJK" in line for line in fonts)
+    # A department's PDF is one document (front and tables): each font is embedded once.
+    names = [line.split()[0] for line in subprocess.run(
+        ["pdffonts", str(out / "pdf" / "tianjin-2025" / "353.pdf")], capture_output=True, text=True,
+        check=True).stdout.splitlines()[2:]]
+    assert names and len(names) == len(set(names))
 
 
 @needs_seeds

@@ -32,7 +32,7 @@ from .forkserver import Renderer, import_weasyprint
 from .html import DepartmentView, body_html, departments, fronts_html
 from .layout import Compilation
 
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"
 
 
 @dataclass
@@ -219,15 +219,21 @@ def _joined(front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk,
     from pikepdf import Array, Dictionary, Name, NameTree, OutlineItem, Pdf, String
 
     out = Pdf.new()
-    sources = [Pdf.open(front.pdf)]
-    out.pages.extend([sources[0].pages[k] for k in pages])
+    opened: dict[Path, Pdf] = {}
+
+    def source(path: Path) -> Pdf:
+        # Each file opened once: a department's front and tables share their fonts, which
+        # pikepdf copies once per source document.
+        if path not in opened:
+            opened[path] = Pdf.open(path)
+        return opened[path]
+    out.pages.extend([source(front.pdf).pages[k] for k in pages])
     labels: list = [0, Dictionary(S=Name.r)] if len(pages) else []
     dests = NameTree.new(out)
     offset = len(pages)
     with out.open_outline() as outline:
         for d, chunk, body in parts:
-            src = Pdf.open(chunk.pdf)
-            sources.append(src)
+            src = source(chunk.pdf)
             out.pages.extend([src.pages[k] for k in body])
             labels += [offset, Dictionary(S=Name.D, P=String(f"{d.section}-"))]
             where = NameTree(src.Root.Names.Dests) if "/Names" in src.Root and "/Dests" in src.Root.Names else {}
@@ -259,7 +265,7 @@ def _joined(front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk,
     out.docinfo = out.make_indirect(Dictionary(
         Title=String(title), Author=String(author), Creator=String("ptgen"),
         Producer=String("ptgen (WeasyPrint, pikepdf)"), CreationDate=String(when), ModDate=String(when)))
-    return out, sources
+    return out, list(opened.values())
 
 
 def join(front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk, range]], title: str, author: str,
