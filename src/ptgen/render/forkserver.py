@@ -92,6 +92,8 @@ class Renderer:
             except BaseException:  # noqa: BLE001 - the caller sees the pipe close
                 code = 1
             os._exit(code)
+        with contextlib.suppress(OSError):  # also here, so that a close() right away can stop it
+            os.setpgid(self.pid, self.pid)
         os.close(req_r)
         os.close(rep_w)
         self._requests = req_w
