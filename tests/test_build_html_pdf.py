@@ -276,15 +276,15 @@ def test_pdf_documents_parsed_as_xml_give_the_same_pdf_as_weasyprints_parser(bui
 
     from ptgen.build import compilations
     from ptgen.render import pdf
-    from ptgen.render.html import fronts_html
+    from ptgen.render.html import front_html
 
     pub, _, out = built
     comps = compilations(pub)
     job = pdf.PdfBuild(pub, comps, out / ".cache" / "pdf" / pub.root.name, renderer=None)
     d, comp = job.views[0], comps[0][1]
-    toc = [{"level": h.level, "text": h.text, "anchor": h.anchor, "section": d.section} for h in pdf._headings(d)]
+    toc = pdf.toc_entries([d])
     page = pdf.body_html(pub, comp, [d], front={"title": comp.title, "subtitle": comp.subtitle, "toc": toc})
-    front = fronts_html(pub, [(comps[-1][1], [dict(t, page=f"{d.section}-1") for t in toc])])
+    front = front_html(pub, comps[-1][1], [dict(t, page=f"{d.section}-1") for t in toc])
     html5_parses = []
     real_parse = tinyhtml5.parse
     monkeypatch.setattr(tinyhtml5, "parse", lambda *a, **k: html5_parses.append(1) or real_parse(*a, **k))

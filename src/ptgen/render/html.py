@@ -166,10 +166,8 @@ def body_html(pub: Publication, comp: Compilation, views: list[DepartmentView], 
                            subtitle=comp.subtitle, departments=views, page_title=comp.title, front=front)
 
 
-def fronts_html(pub: Publication, fronts: list[tuple[Compilation, list[dict]]]) -> str:
-    """Every PDF's cover and contents in one document (``fronts.html``)."""
+def front_html(pub: Publication, comp: Compilation, toc: list[dict]) -> str:
+    """The whole book's PDF cover and contents (``front.html``)."""
     env = environment(pub)
-    anchors = list(dict.fromkeys(e["anchor"] for _, toc in fronts for e in toc))
-    return render_template(env, "fronts.html", **base_context(pub, "pdf-front"), page_title=pub.settings.title,
-                           fronts=[{"title": c.title, "subtitle": c.subtitle, "toc": toc} for c, toc in fronts],
-                           anchors=anchors)
+    return render_template(env, "front.html", **base_context(pub, "pdf-front"), page_title=comp.title,
+                           front={"title": comp.title, "subtitle": comp.subtitle, "toc": toc})

@@ -29,7 +29,8 @@ from pathlib import Path
 from ..errors import SetupError, UserError
 from ..model import Publication
 from .forkserver import Renderer, import_weasyprint
-from .html import DepartmentView, body_html, departments, fronts_html
+from ..output import write_bytes
+from .html import DepartmentView, body_html, departments, front_html
 from .layout import Compilation
 
 CACHE_VERSION = "4"
@@ -133,7 +134,7 @@ def _render(html: str, out: Path) -> Chunk:
     # Where everything landed is known once laid out: publish it before writing (~1 s for 50
     # pages), so the contents that need it can be laid out meanwhile.
     meta = {"pages": len(doc.pages), "anchors": anchors}
-    _write_atomic(out.with_suffix(".json"), json.dumps(meta).encode("utf-8"))
+    write_bytes(out.with_suffix(".json"), json.dumps(meta).encode("utf-8"))
     tmp = out.with_name(f".{out.name}.tmp")
     doc.write_pdf(tmp, pdf_identifier=digest)
     try:
@@ -144,12 +145,6 @@ def _render(html: str, out: Path) -> Chunk:
         raise
     os.replace(tmp, out)  # the .pdf appears last: its presence means the entry is complete
     return Chunk(out, meta["pages"], anchors)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 class ChunkCache:
@@ -199,17 +194,16 @@ class ChunkCache:
             p.unlink(missing_ok=True)
 
 
-def _headings(d: DepartmentView) -> list:
-    return [d.heading] + [h for u in d.units for h in (u.heading, *(e.heading for e in u.entries))]
-
-
-def toc_entries(views: list[DepartmentView], chunks: dict[str, Chunk]) -> list[dict]:
-    """Contents entries with the page labels ("353-5") the departments' documents gave them."""
+def toc_entries(views: list[DepartmentView], chunks: dict[str, Chunk] | None = None) -> list[dict]:
+    """Contents entries of ``views``: with the page labels ("353-5") the departments' documents
+    gave them, or without (``page`` None: WeasyPrint numbers them in the department's own document)."""
     out = []
     for d in views:
-        anchors = chunks[d.heading.anchor].anchors
-        out += [{"level": h.level, "text": h.text, "anchor": h.anchor,
-                 "page": f"{d.section}-{anchors.get(h.anchor, 0) + 1}"} for h in _headings(d)]
+        anchors = chunks[d.heading.anchor].anchors if chunks else None
+        headings = [d.heading] + [h for u in d.units for h in (u.heading, *(e.heading for e in u.entries))]
+        out += [{"level": h.level, "text": h.text, "anchor": h.anchor, "section": d.section,
+                 "page": f"{d.section}-{anchors.get(h.anchor, 0) + 1}" if anchors is not None else None}
+                for h in headings]
     return out
 
 
@@ -337,9 +331,8 @@ class PdfBuild:
     def start(self) -> None:
         for k in self._order():
             d, comp = self.views[k], self.comps[k][1]
-            toc = [{"level": h.level, "text": h.text, "anchor": h.anchor, "section": d.section} for h in _headings(d)]
             html = self.htmls[d.heading.anchor] = body_html(
-                self.pub, comp, [d], front={"title": comp.title, "subtitle": comp.subtitle, "toc": toc})
+                self.pub, comp, [d], front={"title": comp.title, "subtitle": comp.subtitle, "toc": toc_entries([d])})
             if self.cache.get(html) is None and not self.errors:
                 self.renderer.submit(d.heading.anchor, html, self.cache.path(html))
             self._collect(0)  # keep the renderer fed while the rest is being made
@@ -359,7 +352,7 @@ class PdfBuild:
         if any(c is None for c in layouts.values()):
             return False
         whole = self.comps[-1][1]
-        self.front_html = fronts_html(self.pub, [(whole, toc_entries(self.whole_views, layouts))])
+        self.front_html = front_html(self.pub, whole, toc_entries(self.whole_views, layouts))
         if self.cache.get(self.front_html) is None:
             # It starts while the departments are being written: one process more than the cores.
             self._extra = 1
@@ -403,22 +396,22 @@ class PdfBuild:
             if k < len(self.views):  # a department: its own document, with its own front
                 d = self.views[k]
                 c = chunks[d.heading.anchor]
-                fronts, pages, parts = c, range(body(d).stop, c.pages), [(d, c, body(d))]
+                front_doc, pages, parts = c, range(body(d).stop, c.pages), [(d, c, body(d))]
             else:
-                fronts, pages = front, range(front.anchors.get("front-0", 0), front.pages)
+                front_doc, pages = front, range(0, front.pages)
                 parts = [(d, chunks[d.heading.anchor], body(d)) for d in self.whole_views]
             title = comp.title + (f" · {comp.subtitle}" if comp.subtitle else "")
             # The joined file is cached too: after a one-project change only its department and
             # the whole book are joined again.
-            key = hashlib.sha256("\0".join([CACHE_VERSION, fronts.pdf.name, str(pages), *(c.pdf.name for _, c, _ in parts),
+            key = hashlib.sha256("\0".join([CACHE_VERSION, front_doc.pdf.name, str(pages), *(c.pdf.name for _, c, _ in parts),
                                              title, self.pub.settings.region, when]).encode("utf-8")).hexdigest()[:32]
             joined = cache.folder / f"join-{key}.pdf"
             cache.used.add(joined)
             if joined.exists():
                 data = joined.read_bytes()
             else:
-                data = join(fronts, pages, parts, title, self.pub.settings.region, when)
-                _write_atomic(joined, data)
+                data = join(front_doc, pages, parts, title, self.pub.settings.region, when)
+                write_bytes(joined, data)
             out.append((f"{stem}.pdf", data))
             if progress:
                 progress(f"pdf/{stem}.pdf")
@@ -431,11 +424,3 @@ def renderer(jobs: int = 2) -> Renderer:
     # Looked up when a child renders, so a replaced ``_render`` (the tests inject failures) is used.
     return Renderer(lambda html, out: _render(html, out), jobs)
 
-
-def render_pdfs(pub: Publication, comps: list[tuple[str, Compilation]], cache_dir: Path, jobs: int = 2,
-                progress=None) -> list[tuple[str, bytes]]:
-    """(file name, bytes) for each compilation's PDF: one per department, then the whole book."""
-    with renderer(jobs) as r:
-        job = PdfBuild(pub, comps, cache_dir, r)
-        job.start()
-        return job.finish(progress)
