@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
-from .model import Indicator, Project, Publication
+from .model import BudgetTotals, Indicator, Project, Publication
 
 STATUS_ZH = {"added": "新增", "removed": "删除", "changed": "修改"}
 BUDGET_FIELDS = (("total", "预算数"), ("fiscal", "财政资金"), ("carryover", "上年结转资金"), ("other", "其他资金"))
@@ -177,15 +177,12 @@ def diff_projects(old: Project, new: Project) -> tuple[list[FieldChange], list[F
 
 
 def _totals(pub: Publication | None) -> dict[tuple[str, str], dict[str, Decimal]]:
-    out: dict[tuple[str, str], dict[str, Decimal]] = {}
-    if pub is None:
-        return out
-    for d, u, doc in pub.projects():
-        for key in (("department", d.department.name), ("unit", f"{d.department.name}/{u.unit.name}")):
-            t = out.setdefault(key, {"total": Decimal(0), "fiscal": Decimal(0), "other": Decimal(0)})
-            for f in t:
-                t[f] += getattr(doc.project.budget, f) or 0
-    return out
+    sums: dict[tuple[str, str], BudgetTotals] = {}
+    if pub is not None:
+        for d, u, doc in pub.projects():
+            for key in (("department", d.department.name), ("unit", f"{d.department.name}/{u.unit.name}")):
+                sums.setdefault(key, BudgetTotals()).add(doc.project.budget)
+    return {key: {"total": t.total, "fiscal": t.fiscal, "other": t.other} for key, t in sums.items()}
 
 
 def diff_publication(name: str, base: Publication | None, head: Publication | None) -> PublicationDiff:

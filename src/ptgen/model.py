@@ -65,6 +65,20 @@ class Budget(_Strict):
     other: Money = Field(None, title="其他资金", description="其他资金")
 
 
+@dataclass
+class BudgetTotals:
+    """预算数, 财政资金 and 其他资金 summed over projects (a blank amount counts as 0)."""
+
+    total: Decimal = Decimal(0)
+    fiscal: Decimal = Decimal(0)
+    other: Decimal = Decimal(0)
+
+    def add(self, budget: Budget) -> None:
+        self.total += budget.total or 0
+        self.fiscal += budget.fiscal or 0
+        self.other += budget.other or 0
+
+
 class ProjectFunds(_Strict):
     """The whole-project funding block of the Shanghai form (项目资金总额)."""
 

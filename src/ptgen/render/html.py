@@ -15,20 +15,13 @@ from decimal import Decimal
 import jinja2
 
 from ..errors import UserError
-from ..model import Publication
+from ..model import BudgetTotals, Publication
 from .layout import Compilation, Heading, ProjectEntry, money
 
 
 @dataclass
-class Totals:
-    total: Decimal = Decimal(0)
-    fiscal: Decimal = Decimal(0)
-    other: Decimal = Decimal(0)
-
-    def add(self, budget) -> None:
-        self.total += budget.total or 0
-        self.fiscal += budget.fiscal or 0
-        self.other += budget.other or 0
+class Totals(BudgetTotals):
+    """Sums as the web pages show them."""
 
     def shown(self, settings) -> dict[str, str]:
         q = Decimal("0.01")
