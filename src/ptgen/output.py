@@ -1,9 +1,37 @@
-"""Writing files atomically: each goes to a temporary file beside its target, then os.replace."""
+"""Writing files safely: one file atomically, or a set of files as one change.
+
+A single file goes to a temporary file beside its target, then ``os.replace``: readers see the
+old file or the new one, never half of one.
+
+A *set* of files (a build's outputs, an import's content files) is committed in two phases, as a
+database commits a transaction:
+
+1. every new file is written in full to a temporary name beside its target (this is where a full
+   disk or a crash can stop us; the old files are untouched, and the temporary files are removed);
+2. a journal (``.ptgen-commit.json`` in the set's root folder) lists every rename and removal,
+   then the renames and removals are done and the journal removed.
+
+Phase 2 is only renames, milliseconds long, with SIGINT and SIGTERM held off.  If the process is
+killed inside it anyway (SIGKILL, power loss), the journal is still there, and :func:`recover` —
+which every commit into the same root runs first — finishes the renames.  So a root holds the old
+complete set or the new complete set once any ptgen command has touched it, and no temporary file
+of ptgen's survives a later commit.
+"""
 from __future__ import annotations
 
+import contextlib
+import json
 import os
-import tempfile
+import re
+import secrets
+import signal
 from pathlib import Path
+from typing import Iterable, Iterator
+
+JOURNAL = ".ptgen-commit.json"
+# Temporary names are ``.<target name>.<random>.ptgen.tmp``: recognisably ptgen's, so a later run
+# removes leftovers without ever touching a file somebody else made.
+_TMP_RE = re.compile(r"^\..+\.[0-9a-f]{12}\.ptgen\.tmp$")
 
 
 def _umask() -> int:
@@ -12,24 +40,139 @@ def _umask() -> int:
     return mask
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of one."""
+def temp_name(path: Path) -> Path:
+    """A unique temporary name beside ``path`` (two writers never share one)."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(6)}.ptgen.tmp")
+
+
+def is_temp_name(name: str) -> bool:
+    return bool(_TMP_RE.match(name))
+
+
+def _write_temp(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = temp_name(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 & ~_umask())
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a build output is an ordinary file
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        _unlink(tmp)
+        raise
+    return tmp
+
+
+def _unlink(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of one."""
+    tmp = _write_temp(path, data)
+    try:
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        _unlink(tmp)
         raise
 
 
 def write_files(files: dict[Path, str]) -> None:
-    """Write several text files (UTF-8, LF)."""
+    """Write several text files (UTF-8, LF), each atomically (see :func:`commit` for a set)."""
     for path, text in sorted(files.items()):
         write_bytes(path, text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM off for a few milliseconds of renames (main thread only)."""
+    sigs = {signal.SIGINT, signal.SIGTERM}
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not on this platform
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _inside(root: Path, path: Path) -> str:
+    """``path`` relative to ``root``; a path outside ``root`` is a bug in the caller."""
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+    if rel == os.curdir or rel.startswith(os.pardir + os.sep) or rel == os.pardir or os.path.isabs(rel):
+        raise ValueError(f"{path} is not inside {root}")
+    return rel
+
+
+def commit(root: Path, files: dict[Path, bytes], remove: Iterable[Path] = ()) -> None:
+    """Write ``files`` and delete ``remove`` under ``root`` as one change (see the module docstring).
+
+    Every path must lie inside ``root``.  Raises whatever writing raised (``OSError`` for a full
+    disk, say) after removing its temporary files; the old files are then untouched."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    recover(root)
+    renames: list[tuple[str, str]] = []
+    try:
+        for path, data in sorted(files.items()):
+            rel = _inside(root, path)
+            tmp = _write_temp(Path(path), data)
+            renames.append((os.path.relpath(tmp, root), rel))
+        removals = [_inside(root, p) for p in sorted(remove)]
+        journal = {"renames": renames, "remove": removals}
+        write_bytes(root / JOURNAL, json.dumps(journal, ensure_ascii=False).encode("utf-8"))
+    except BaseException:
+        for tmp, _ in renames:
+            _unlink(root / tmp)
+        raise
+    with _signals_held():
+        _apply(root, journal)
+
+
+def _apply(root: Path, journal: dict) -> None:
+    for tmp, final in journal.get("renames", []):
+        if (root / tmp).exists():
+            os.replace(root / tmp, root / final)
+    for rel in journal.get("remove", []):
+        _unlink(root / rel)
+    _unlink(root / JOURNAL)
+
+
+def recover(root: Path) -> None:
+    """Finish a commit that was interrupted after its journal was written, and remove any other
+    temporary file ptgen left under ``root`` (a build killed while writing, say)."""
+    root = Path(root)
+    path = root / JOURNAL
+    if path.is_file() and not path.is_symlink():
+        try:
+            journal = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            journal = None
+        if isinstance(journal, dict) and _journal_ok(root, journal):
+            _apply(root, journal)
+        else:  # unreadable: the commit never started its renames (the journal is written atomically)
+            _unlink(path)
+    if root.is_dir():
+        for dirpath, dirnames, filenames in os.walk(root):  # os.walk does not follow symlinked folders
+            for name in filenames:
+                if is_temp_name(name):
+                    _unlink(Path(dirpath) / name)
+
+
+def _journal_ok(root: Path, journal: dict) -> bool:
+    """Only renames of ptgen's own temporary files to paths inside ``root`` are ever replayed."""
+    try:
+        for tmp, final in journal.get("renames", []):
+            _inside(root, root / final)
+            _inside(root, root / tmp)
+            if not is_temp_name(Path(tmp).name):
+                return False
+        for rel in journal.get("remove", []):
+            _inside(root, root / rel)
+    except (TypeError, ValueError):
+        return False
+    return True
