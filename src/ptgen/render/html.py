@@ -132,7 +132,7 @@ def render_html(pub: Publication, comps: list[tuple[str, Compilation]]) -> list[
     for stem, comp in comps:
         views = departments(comp, pub)
         name = f"{stem}.html"
-        if len(views) == 1 and stem != pub.root.name:
+        if len(views) == 1 and stem != pub.name:
             files[views[0].heading.anchor] = name
         else:
             whole_views, whole_name = views, name
