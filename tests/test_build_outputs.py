@@ -274,3 +274,75 @@ def test_without_a_terminal_each_phase_and_department_prints_a_timed_line(tmp_pa
     names = [re.sub(r"^\[\s*\d+\.\ds\] pub (.*) 完成$", r"\1", line) for line in lines]
     assert names[:4] == ["docx 353", "docx 354", "docx pub", "html"], r.stderr
     assert sorted(names[4:6]) == ["pdf 353 排版", "pdf 354 排版"] and names[6:] == ["pdf 353", "pdf 354", "pdf pub"]
+
+
+# --- 4. SIGTERM and Ctrl-C ------------------------------------------------------------------------
+
+def processes_of(marker: str, also: str = "") -> list[int]:
+    """Processes whose command line holds ``marker`` (and ``also``): ptgen's render processes are
+    forked, so they carry the command line of the build; LibreOffice carries its profile's path."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if marker.encode() in cmdline and also.encode() in cmdline and state != "Z" and int(proc.name) != os.getpid():
+            found.append(int(proc.name))
+    return found
+
+
+def interrupt_a_build(tmp_path, signum, ready, *options):
+    """Start a build, wait until ``ready()`` says it is at work, send ``signum``; return the process,
+    its output and how long everything of it took to go after the signal."""
+    import time
+    root = many_projects(make_publication(tmp_path / "pub"), 12)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "ptgen", "build", str(root), "--out", str(tmp_path / "out"), *options],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, TMPDIR=str(tmp)))
+    deadline = time.monotonic() + 90
+    while not ready() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, proc.communicate()
+    time.sleep(0.3)
+    start = time.monotonic()
+    proc.send_signal(signum)
+    while processes_of(str(tmp_path)) and time.monotonic() < start + 10:
+        time.sleep(0.05)
+    gone = time.monotonic() - start
+    stdout, stderr = proc.communicate(timeout=30)
+    return proc, stderr, gone
+
+
+def test_sigterm_and_ctrl_c_stop_the_pdf_renders_within_a_second_and_leave_nothing(tmp_path):
+    import signal
+    for k, (signum, code) in enumerate(((signal.SIGTERM, 143), (signal.SIGINT, 130))):
+        here = tmp_path / str(k)
+        here.mkdir()
+        # the build, the render server and at least one render
+        proc, stderr, gone = interrupt_a_build(here, signum, lambda: len(processes_of(str(here))) >= 3,
+                                               "--format", "pdf")
+        assert proc.returncode == code, stderr
+        assert gone < 1.5 and processes_of(str(here)) == []
+        assert "已中断" in stderr and "Traceback" not in stderr and "内部错误" not in stderr
+        assert list((here / "tmp").iterdir()) == []  # /tmp/ptgen-pdf-* removed
+        out = here / "out"
+        assert not (out / "pdf").exists()
+        assert [p for p in files_under(out) if ".ptgen.tmp" in p or p.endswith(".tmp")] == []
+
+
+def test_sigterm_during_update_toc_stops_libreoffice_and_removes_its_folder(tmp_path):
+    import shutil
+    import signal
+
+    import pytest
+    if not shutil.which("soffice"):
+        pytest.skip("LibreOffice not installed")
+    proc, stderr, gone = interrupt_a_build(tmp_path, signal.SIGTERM, lambda: processes_of(str(tmp_path), "soffice"),
+                                           "--format", "docx", "--update-toc")
+    assert proc.returncode == 143, stderr
+    assert gone < 2 and processes_of(str(tmp_path)) == []
+    assert list((tmp_path / "tmp").iterdir()) == []  # ptgen-lo-* removed
+    assert not (tmp_path / "out" / "docx").exists()

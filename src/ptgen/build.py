@@ -278,7 +278,10 @@ def docx_to_pdf(docx: bytes, workdir: Path) -> Path:
            "--convert-to", "pdf", "--outdir", str(workdir), str(src)]
     # In a session of its own: on a failure or an interrupt, LibreOffice and every process it
     # started are stopped before the temporary folder is removed.
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    # Its own temporary files (lu*.tmp) go into our folder too, so that they go with it.
+    (workdir / "tmp").mkdir()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env=dict(os.environ, TMPDIR=str(workdir / "tmp")))
     try:
         stdout, stderr = proc.communicate(timeout=600)
     except BaseException:
