@@ -346,3 +346,43 @@ def test_sigterm_during_update_toc_stops_libreoffice_and_removes_its_folder(tmp_
     assert gone < 2 and processes_of(str(tmp_path)) == []
     assert list((tmp_path / "tmp").iterdir()) == []  # ptgen-lo-* removed
     assert not (tmp_path / "out" / "docx").exists()
+
+
+# --- 5. every attribute escaped ------------------------------------------------------------------
+
+def test_quotes_and_markup_in_bookmarks_codes_and_folders_stay_text_in_every_format(tmp_path):
+    """``check`` rejects such names; the writers must still be right for any string (``--force``)."""
+    import shutil
+    import zipfile
+
+    import lxml.html
+    from lxml import etree
+    from pypdf import PdfReader
+
+    from helpers import GOOD_PROJECT, W_NS
+    bookmark, code, folder = '_Toc_4" x="1<&', '35"3<&>', "部门 #1?"
+    root = make_publication(tmp_path / "pub", GOOD_PROJECT.replace("bookmark: _Toc_4_4_0000000004", f"bookmark: '{bookmark}'"))
+    (root / "353" / "department.yaml").write_text(f"code: '{code}'\nname: 部门\nunits:\n  - \"353101\"\n", encoding="utf-8")
+    department_folder(root, folder)
+    r = ptgen("build", root, "--out", tmp_path / "out", "--force")
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "out"
+    for name in (f"{folder}.docx", "pub.docx"):
+        with zipfile.ZipFile(out / "docx" / "pub" / name) as zf:
+            xml = etree.fromstring(zf.read("word/document.xml"))  # well-formed
+        marks = [b.attrib for b in xml.iter(W_NS + "bookmarkStart")]
+        assert all(set(a) == {W_NS + "id", W_NS + "name"} for a in marks)
+        assert {a[W_NS + "name"] for a in marks} == {bookmark, f"_ptgen_{code}", "_ptgen_353101"}
+        assert {h.get(W_NS + "anchor") for h in xml.iter(W_NS + "hyperlink")} == {bookmark, f"_ptgen_{code}", "_ptgen_353101"}
+        assert ' PAGEREF "_Toc_4\\" x=\\"1<&" \\h ' in [t.text for t in xml.iter(W_NS + "instrText")]
+    import docx
+    assert "部门" in "".join(p.text for p in docx.Document(str(out / "docx" / "pub" / "pub.docx")).paragraphs)
+    page = lxml.html.fromstring((out / "html" / "pub" / "pub.html").read_bytes())
+    assert page.get_element_by_id(bookmark).tag == "section"
+    assert page.get_element_by_id(f"_ptgen_{code}").tag == "section"
+    index = lxml.html.fromstring((out / "html" / "pub" / "index.html").read_bytes())
+    links = [a.get("href") for a in index.iter("a")]
+    assert "部门%20%231%3F.html" in links and (out / "html" / "pub" / f"{folder}.html").exists()
+    if shutil.which("pdftotext"):
+        reader = PdfReader(out / "pdf" / "pub" / "pub.pdf")
+        assert {bookmark, f"_ptgen_{code}"} <= set(reader.named_destinations)
