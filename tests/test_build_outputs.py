@@ -258,6 +258,11 @@ def test_a_read_only_out_and_a_full_disk_are_explained(tmp_path):
         assert r.returncode == 1 and "内部错误" not in r.stderr and "Traceback" not in r.stderr, r.stderr
         assert "磁盘空间不足" in r.stderr
         assert [p for p in files_under(full) if not p.startswith("out/.ptgen-")] == []  # nothing half-written
+        r = ptgen("build", root, "--out", full / "out", "--format", "pdf")  # the PDF cache fills it
+        assert r.returncode == 1 and "内部错误" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+        assert "磁盘空间不足" in r.stderr
+        assert not (full / "out" / "pdf").exists()
+        assert [p for p in files_under(full) if p.endswith(".tmp")] == []
     finally:
         subprocess.run(["umount", str(ro)])
         subprocess.run(["umount", str(full)])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import sys
@@ -225,6 +226,11 @@ def _run_build(path: Path, out_dir: Path, wanted: list[str], strict: bool, force
                 raise
     except PtgenError as exc:
         _fail(exc)
+    except OSError as exc:  # writing the PDF cache, LibreOffice's folder …: the machine, not ptgen
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
+        from .output import environment_error
+        _fail(environment_error(exc, out_dir))
     for pub, built in built_all:
         out.print(f"[bold]{escape(pub.settings.title)}[/bold]：{built.tables} 张表，"
                   f"{len(pub.departments)} 个主管部门，用时 {built.seconds:.1f} 秒")

@@ -226,6 +226,11 @@ def _child(work: Work, request: dict) -> int:
     except PtgenError as exc:
         err.write_text(json.dumps([exc.message, exc.hint]), encoding="utf-8")
         return 1
+    except OSError as exc:  # a full disk, say: what is wrong with the machine, in Chinese
+        from ..output import environment_error
+        e = environment_error(exc, request["out"])
+        err.write_text(json.dumps([e.message, e.hint]), encoding="utf-8")
+        return 1
     except BaseException as exc:  # noqa: BLE001 - reported by the caller
         err.write_text(json.dumps([f"{type(exc).__name__}: {exc}", None]), encoding="utf-8")
         return 2
