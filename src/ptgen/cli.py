@@ -171,8 +171,8 @@ def build_cmd(
             _run_build(path, out_dir, wanted, strict, force, update_toc, verify, renderer)
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
-        err.print(f"[red]已中断（{signal.Signals(signum).name}）。[/red]{escape(str(out_dir))} 里仍是一次完整生成的结果，"
-                  "没有写了一半的文件。")
+        err.print(f"[red]已中断（{signal.Signals(signum).name}）。[/red]{escape(str(out_dir))} 里没有写了一半的文件："
+                  "是上一次完整生成的结果（或这次的，如果中断时已经写完）。")
         raise typer.Exit(128 + signum)
     finally:
         if previous is not None:
