@@ -52,12 +52,8 @@ class BuildPlan:
 
 def plan_build(pub: Publication, formats: list[str]) -> BuildPlan:
     """What ``build`` produces for ``pub``: one compilation per department and one for the whole publication."""
-    slug = pub.root.name
-    outputs = []
-    for fmt in formats:
-        for d in pub.departments:
-            outputs.append((fmt, f"{fmt}/{slug}/{d.folder}.{fmt}"))
-        outputs.append((fmt, f"{fmt}/{slug}/{slug}.{fmt}"))
+    from .build import planned
+    outputs = [(rel.split("/", 1)[0], rel) for rel in planned(pub, formats)]
     tables = sum(1 for _ in pub.projects())
     return BuildPlan(pub, outputs, tables)
 

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import signal
 import sys
 from enum import Enum
 from pathlib import Path
@@ -156,19 +158,46 @@ def build_cmd(
     if bad or not wanted:
         err.print(f"[red]错误：[/red]不支持的格式 {', '.join(bad) or '（空）'}；可选 docx、html、pdf。")
         raise typer.Exit(EXIT_USAGE)
-    with contextlib.ExitStack() as stack:
-        renderer = None
-        if "pdf" in wanted:
-            # Started first: it imports WeasyPrint while the content is loaded and checked.
-            from .render.pdf import renderer as pdf_renderer
-            renderer = stack.enter_context(pdf_renderer(builder.default_jobs()))
-        _run_build(path, out_dir, wanted, strict, force, update_toc, verify, renderer)
+    # SIGTERM (a CI job cancelled, `kill`) stops the build as Ctrl-C does: the render processes and
+    # temporary folders go, --out keeps a complete set, and the exit code says which signal it was.
+    previous = signal.signal(signal.SIGTERM, _terminate) if _main_thread() else None
+    try:
+        with contextlib.ExitStack() as stack:
+            renderer = None
+            if "pdf" in wanted:
+                # Started first: it imports WeasyPrint while the content is loaded and checked.
+                from .render.pdf import renderer as pdf_renderer
+                renderer = stack.enter_context(pdf_renderer(builder.default_jobs()))
+            _run_build(path, out_dir, wanted, strict, force, update_toc, verify, renderer)
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        err.print(f"[red]已中断（{signal.Signals(signum).name}）。[/red]{escape(str(out_dir))} 里没有写了一半的文件："
+                  "是上一次完整生成的结果（或这次的，如果中断时已经写完）。")
+        raise typer.Exit(128 + signum)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so that every ``finally`` runs."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum, frame) -> None:
+    raise _Terminated(signum)
+
+
+def _main_thread() -> bool:
+    import threading
+    return threading.current_thread() is threading.main_thread()
 
 
 def _run_build(path: Path, out_dir: Path, wanted: list[str], strict: bool, force: bool, update_toc: bool, verify: bool,
            renderer) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from . import build as builder
 
     try:
@@ -182,18 +211,27 @@ def _run_build(path: Path, out_dir: Path, wanted: list[str], strict: bool, force
         raise typer.Exit(EXIT_INVALID)
     e, w = len(result.report.errors), len(result.report.warnings)
     failed = False
-    for pub in result.publications:
-        compilations = len(pub.departments) + 1
-        # Steps the builder reports: each DOCX, the HTML pages once, the PDF bodies, then each PDF.
-        total = (compilations if "docx" in wanted else 0) + ("html" in wanted) + (compilations + 1 if "pdf" in wanted else 0)
-        try:
-            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          console=err, transient=True) as bar:
-                task = bar.add_task(escape(pub.root.name), total=total)
-                built = builder.build(pub, out_dir, wanted, update_toc=update_toc,
-                                      progress=lambda name: bar.advance(task), renderer=renderer)
-        except PtgenError as exc:
-            _fail(exc)
+    built_all = []
+    try:
+        # Every output of every publication: none may share a path or leave --out, --force or not.
+        builder.check_paths(out_dir, [rel for pub in result.publications for rel in builder.planned(pub, wanted)])
+        with builder.locked(out_dir, on_wait=lambda msg: err.print(escape(msg))):
+            try:
+                for pub in result.publications:
+                    built_all.append((pub, _build_one(pub, out_dir, wanted, update_toc, renderer)))
+                builder.write(out_dir, built_all, wanted)
+            except BaseException:
+                if renderer is not None:
+                    renderer.close(abort=True)  # its children stop before the lock cleans up after them
+                raise
+    except PtgenError as exc:
+        _fail(exc)
+    except OSError as exc:  # writing the PDF cache, LibreOffice's folder …: the machine, not ptgen
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
+        from .output import environment_error
+        _fail(environment_error(exc, out_dir))
+    for pub, built in built_all:
         out.print(f"[bold]{escape(pub.settings.title)}[/bold]：{built.tables} 张表，"
                   f"{len(pub.departments)} 个主管部门，用时 {built.seconds:.1f} 秒")
         for o in built.outputs:
@@ -217,6 +255,33 @@ def _run_build(path: Path, out_dir: Path, wanted: list[str], strict: bool, force
                   + f"；运行 ptgen check {escape(str(path))} 查看。[/{colour}]")
     if failed:
         raise typer.Exit(EXIT_INVALID)
+
+
+def _build_one(pub, out_dir: Path, wanted: list[str], update_toc: bool, renderer):
+    """Render one publication (written later, with the others), showing progress: a bar on a
+    terminal, else (CI, a log file) one plain line per phase and department with the time."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from . import build as builder
+
+    if not err.is_terminal:
+        start = time.perf_counter()
+
+        def line(name: str) -> None:
+            err.print(f"[{time.perf_counter() - start:6.1f}s] {pub.name} {name} 完成", markup=False)
+        return builder.build(pub, out_dir, wanted, update_toc=update_toc, progress=line, renderer=renderer,
+                             write_outputs=False)
+    compilations = len(pub.departments) + 1
+    # Steps the builder reports: each DOCX, the HTML pages once, each department's PDF layout, each PDF.
+    total = (compilations if "docx" in wanted else 0) + ("html" in wanted) + \
+        (len(pub.departments) + compilations if "pdf" in wanted else 0)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task(escape(pub.name), total=total)
+        return builder.build(pub, out_dir, wanted, update_toc=update_toc, progress=lambda name: bar.advance(task),
+                             renderer=renderer, write_outputs=False)
 
 
 @app.command("fmt")

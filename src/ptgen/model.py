@@ -213,6 +213,11 @@ class Publication:
     source: Source
     departments: list[DepartmentDoc] = field(default_factory=list)
 
+    @property
+    def name(self) -> str:
+        """The publication's name in output paths: its folder's real name (``ptgen build .`` too)."""
+        return self.root.resolve().name or "publication"
+
     def projects(self):
         """Yield ``(department, unit, project)`` in published order."""
         for d in self.departments:

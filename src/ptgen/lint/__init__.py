@@ -43,7 +43,7 @@ def register(cls: type[Rule]) -> type[Rule]:
 
 
 def _load_rules() -> None:
-    from . import budget, structure, text, values  # noqa: F401  (registration side effect)
+    from . import budget, names, structure, text, values  # noqa: F401  (registration side effect)
 
 
 def rules() -> list[Rule]:

@@ -75,6 +75,10 @@ class _Writer:
             text = ILLEGAL_XML_RE.sub("", text)
         return _xml_escape(text)
 
+    def attr(self, text: str) -> str:
+        """``text`` for an attribute value in double quotes: a ``"`` in it cannot end the value."""
+        return self.esc(text).replace('"', "&quot;")
+
     def runs(self, para: Paragraph) -> str:
         parts = []
         for r in para.runs:
@@ -104,7 +108,7 @@ class _Writer:
     def heading(self, h: Heading, page_break: bool, bookmark_id: int) -> None:
         bid = bookmark_id
         ppr = f'<w:pStyle w:val="Heading{h.level}"/>' + ("<w:pageBreakBefore/>" if page_break else "")
-        self.out.append(f'<w:p><w:pPr>{ppr}</w:pPr><w:bookmarkStart w:id="{bid}" w:name="{self.esc(h.anchor)}"/>'
+        self.out.append(f'<w:p><w:pPr>{ppr}</w:pPr><w:bookmarkStart w:id="{bid}" w:name="{self.attr(h.anchor)}"/>'
                         f'<w:r><w:t xml:space="preserve">{self.esc(h.text)}</w:t></w:r>'
                         f'<w:bookmarkEnd w:id="{bid}"/></w:p>')
 
@@ -197,16 +201,23 @@ def toc_xml(comp: Compilation, page_numbers: dict[str, int] | None, warn: DocxWa
         return f"<w:p>{begin}{end}</w:p>"
     out = []
     for k, h in enumerate(headings):
-        anchor = w.esc(h.anchor)
         page = "" if page_numbers is None else str(page_numbers.get(h.anchor, ""))
-        entry = (f'<w:hyperlink w:anchor="{anchor}" w:history="1"><w:r><w:t xml:space="preserve">{w.esc(h.text)}</w:t></w:r>'
+        entry = (f'<w:hyperlink w:anchor="{w.attr(h.anchor)}" w:history="1"><w:r><w:t xml:space="preserve">{w.esc(h.text)}</w:t></w:r>'
                  f'<w:r><w:tab/></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-                 f'<w:r><w:instrText xml:space="preserve"> PAGEREF {anchor} \\h </w:instrText></w:r>'
+                 f'<w:r><w:instrText xml:space="preserve"> PAGEREF {w.esc(field_argument(h.anchor))} \\h </w:instrText></w:r>'
                  f'<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>{page}</w:t></w:r>'
                  f'<w:r><w:fldChar w:fldCharType="end"/></w:r></w:hyperlink>')
         out.append(f'<w:p><w:pPr><w:pStyle w:val="TOC{h.level}"/></w:pPr>{begin if k == 0 else ""}{entry}'
                    f'{end if k == len(headings) - 1 else ""}</w:p>')
     return "".join(out)
+
+
+def field_argument(text: str) -> str:
+    """``text`` as one argument of a Word field instruction: quoted (``\\"`` and ``\\\\`` inside)
+    when it holds a space, a quote or a backslash, so that it cannot become a switch or a second argument."""
+    if text and not any(c.isspace() or c in '"\\' for c in text):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class _Xml:

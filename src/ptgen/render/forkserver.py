@@ -170,13 +170,26 @@ class Renderer:
 
 def _serve(work: Work, requests: int, replies: int) -> None:
     os.setpgid(0, 0)  # its own process group, so the caller can stop it and its children at once
+    children: dict[int, dict] = {}
+
+    def stop(signum, frame) -> None:
+        # The caller is leaving (an error, Ctrl-C, SIGTERM): end the renders now and reap them, so
+        # that none is still writing when the caller cleans up after them.
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        os._exit(128 + signum)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the caller, which stops us with SIGTERM
     out = os.fdopen(replies, "w", buffering=1, encoding="utf-8")
     try:
         import_weasyprint()
     except PtgenError as exc:
         out.write(json.dumps({"fatal": [exc.message, exc.hint]}) + "\n")
         return
-    children: dict[int, dict] = {}
     buf = b""
     eof = False
     while not eof or children:
@@ -190,6 +203,7 @@ def _serve(work: Work, requests: int, replies: int) -> None:
                 request = json.loads(line)
                 pid = os.fork()
                 if pid == 0:
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # killed at once, wherever it is
                     os._exit(_child(work, request))
                 children[pid] = request
         while children:
@@ -211,6 +225,11 @@ def _child(work: Work, request: dict) -> int:
         work(Path(request["html"]).read_text(encoding="utf-8"), Path(request["out"]))
     except PtgenError as exc:
         err.write_text(json.dumps([exc.message, exc.hint]), encoding="utf-8")
+        return 1
+    except OSError as exc:  # a full disk, say: what is wrong with the machine, in Chinese
+        from ..output import environment_error
+        e = environment_error(exc, request["out"])
+        err.write_text(json.dumps([e.message, e.hint]), encoding="utf-8")
         return 1
     except BaseException as exc:  # noqa: BLE001 - reported by the caller
         err.write_text(json.dumps([f"{type(exc).__name__}: {exc}", None]), encoding="utf-8")

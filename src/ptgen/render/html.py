@@ -132,7 +132,7 @@ def render_html(pub: Publication, comps: list[tuple[str, Compilation]]) -> list[
     for stem, comp in comps:
         views = departments(comp, pub)
         name = f"{stem}.html"
-        if len(views) == 1 and stem != pub.root.name:
+        if len(views) == 1 and stem != pub.name:
             files[views[0].heading.anchor] = name
         else:
             whole_views, whole_name = views, name
@@ -141,15 +141,22 @@ def render_html(pub: Publication, comps: list[tuple[str, Compilation]]) -> list[
                                page_title=f"{comp.subtitle + ' · ' if comp.subtitle else ''}{comp.title}")
         pages.append((name, html.encode("utf-8")))
     for d in whole_views:
-        d.file = files.get(d.heading.anchor, whole_name)
+        d.file = href(files.get(d.heading.anchor, whole_name))
     grand = Totals()
     for _, _, doc in pub.projects():
         grand.add(doc.project.budget)
     index = render_template(env, "index.html", **base_context(pub, "screen"), title=s.title, page_title=s.title,
-                            departments=whole_views, whole_file=whole_name, tables=sum(d.count for d in whole_views),
+                            departments=whole_views, whole_file=href(whole_name), tables=sum(d.count for d in whole_views),
                             totals=grand.shown(s), chart=chart(whole_views, pub))
     pages.append(("index.html", index.encode("utf-8")))
     return pages
+
+
+def href(name: str) -> str:
+    """A file name as a relative link: ASCII that means something in a URL (``#``, ``?``, ``%``, ``:``,
+    spaces …) percent-encoded, Chinese left readable."""
+    from urllib.parse import quote
+    return "".join(c if ord(c) > 127 else quote(c, safe="") for c in name)
 
 
 def body_html(pub: Publication, comp: Compilation, views: list[DepartmentView], front: dict | None = None) -> str:

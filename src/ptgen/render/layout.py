@@ -236,7 +236,7 @@ def compile_publication(pub: Publication) -> list[Compilation]:
     """
     s = pub.settings
     nums = numbers(pub)
-    whole = Compilation(s.title, "", pub.root.name)
+    whole = Compilation(s.title, "", pub.name)
     parts: list[Compilation] = []
     for di, d in enumerate(pub.departments, 1):
         part = Compilation(s.title, d.department.name, d.folder)

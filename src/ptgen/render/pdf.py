@@ -29,7 +29,7 @@ from pathlib import Path
 from ..errors import SetupError, UserError
 from ..model import Publication
 from .forkserver import Renderer, import_weasyprint
-from ..output import write_bytes
+from ..output import temp_name, write_bytes
 from .html import DepartmentView, body_html, departments, front_html
 from .layout import Compilation
 
@@ -135,11 +135,11 @@ def _render(html: str, out: Path) -> Chunk:
     # pages), so the contents that need it can be laid out meanwhile.
     meta = {"pages": len(doc.pages), "anchors": anchors}
     write_bytes(out.with_suffix(".json"), json.dumps(meta).encode("utf-8"))
-    tmp = out.with_name(f".{out.name}.tmp")
-    doc.write_pdf(tmp, pdf_identifier=digest)
+    tmp = temp_name(out)  # unique: never another process's file (a later build cleans up leftovers)
     try:
+        doc.write_pdf(tmp, pdf_identifier=digest)
         _no_missing_glyphs(watch)  # WeasyPrint finds most of them while drawing, i.e. writing
-    except UserError:
+    except BaseException:
         tmp.unlink(missing_ok=True)
         out.with_suffix(".json").unlink(missing_ok=True)
         raise
@@ -184,14 +184,13 @@ class ChunkCache:
         return Chunk(self.path(html), data["pages"], data["anchors"])
 
     def prune(self) -> None:
-        """Drop what this build did not use, so the cache does not grow forever (and what an
-        interrupted render left half-written)."""
-        for p in self.folder.glob("*.pdf"):
-            if p not in self.used:
+        """Drop the entries this build did not use, so the cache does not grow forever.  Only
+        entries (``<key>.pdf``, ``<key>.json``): temporary files are left to
+        :func:`ptgen.output.recover`, which the build runs while it holds the folder's lock."""
+        used = {p.stem for p in self.used}
+        for p in [*self.folder.glob("*.pdf"), *self.folder.glob("*.json")]:
+            if p.stem not in used and not p.name.startswith("."):
                 p.unlink(missing_ok=True)
-                p.with_suffix(".json").unlink(missing_ok=True)
-        for p in self.folder.glob(".*.tmp"):
-            p.unlink(missing_ok=True)
 
 
 def toc_entries(views: list[DepartmentView], chunks: dict[str, Chunk] | None = None) -> list[dict]:
@@ -306,6 +305,7 @@ class PdfBuild:
         self.htmls: dict[str, str] = {}  # department anchor → its document
         self.front_html = ""  # the whole book's cover and contents
         self.errors: list[tuple[str, str | None]] = []
+        self.rendered: list[str] = []  # department anchors, in the order their render finished
         self._extra = 0  # the slot lent to the front matter
 
     def _order(self) -> list[int]:
@@ -342,6 +342,8 @@ class PdfBuild:
             if done.error and not self.errors:
                 self.errors.append(done.error)
                 self.renderer.cancel()
+            elif not done.error:
+                self.rendered.append(done.key)
 
     def _front(self) -> bool:
         """Submit the whole book's cover and contents once every department is laid out (it is
@@ -361,9 +363,21 @@ class PdfBuild:
         return True
 
     def finish(self, progress=None) -> list[tuple[str, bytes]]:
-        """(file name, bytes) for each compilation's PDF: one per department, then the whole book."""
+        """(file name, bytes) for each compilation's PDF: one per department, then the whole book.
+        ``progress`` hears of each department as its render finishes (or is found in the cache),
+        then of each joined PDF."""
+        stems = {d.heading.anchor: stem for d, (stem, _) in zip(self.views, self.comps)}
+        cached = [a for a, html in self.htmls.items() if a not in self.rendered and self.cache.get(html)]
+        told: set[str] = set()
+
+        def tell() -> None:
+            for anchor in cached + self.rendered:
+                if progress and anchor in stems and anchor not in told:
+                    told.add(anchor)
+                    progress(f"pdf {stems[anchor]} 排版" + ("（缓存）" if anchor in cached else ""))
         try:
             while True:
+                tell()
                 front = not self.errors and self._front()
                 if self.renderer.idle and (front or self.errors):
                     break
@@ -376,8 +390,7 @@ class PdfBuild:
         if self.errors:
             message, hint = self.errors[0]
             raise UserError("生成 PDF 失败：" + message, hint=hint)
-        if progress:
-            progress("pdf: 各部门")
+        tell()
         return self._join(progress)
 
     def _join(self, progress) -> list[tuple[str, bytes]]:
@@ -414,7 +427,7 @@ class PdfBuild:
                 write_bytes(joined, data)
             out.append((f"{stem}.pdf", data))
             if progress:
-                progress(f"pdf/{stem}.pdf")
+                progress(f"pdf {stem}")
         cache.prune()
         return out
 
