@@ -153,6 +153,10 @@ class Settings(_Strict):
     departments: list[str] = Field(default_factory=list, title="主管部门", description="部门文件夹名，按发布顺序")
     templates: str | None = Field(None, title="模板文件夹", description=(
         "自定义模板所在的文件夹（相对 ptgen.yaml），内有 docx/<版式>.docx 或 html/ 下的模板；缺的文件用 ptgen 自带的"))
+    markdown: list[Literal["purpose", "goals", "long_term_goal"]] = Field(
+        default_factory=list, title="使用 Markdown 的字段", description=(
+            "这些字段按轻量 Markdown 排版（**粗体**、*斜体*、“1. ”“- ”列表），例如 [goals]；"
+            "默认没有：所有文字照原样印出"))
     pdf_font: str = Field("Noto Serif CJK SC", title="PDF 字体", description="PDF 使用的中文字体（须已安装），默认 Noto Serif CJK SC")
     rules: dict[str, RuleSetting | Literal["off", "error", "warning", "info"]] = Field(
         default_factory=dict, title="检查规则设置", description="按规则代码关闭规则或改变严重程度，例如 V07: off")

@@ -146,8 +146,8 @@ def tianjin_tables(unit: UnitDoc, project: Project, settings: Settings) -> list[
         Row((Cell(plain("预算规模及资金用途"), "label", rows=2), _c("预算数", "label"), _c(money(b.total, settings), "amount"),
              _c(FISCAL_LABEL, "label"), _c(money(b.fiscal, settings), "amount"),
              _c("其他资金", "label"), _c(money(b.other, settings), "amount"))),
-        Row((_cont("label"), _c(project.purpose, "value", 6, rich=True)), can_split=True),
-        Row((_c("绩效目标", "label"), _c(project.goals, "value", 6, rich=True)), can_split=True),
+        Row((_cont("label"), _c(project.purpose, "value", 6, rich="purpose" in settings.markdown)), can_split=True),
+        Row((_c("绩效目标", "label"), _c(project.goals, "value", 6, rich="goals" in settings.markdown)), can_split=True),
     )
     inds = project.indicators
     level1 = _merge_column([_c(i.level1, "level") for i in inds], level1_keys(project, settings))
@@ -185,7 +185,8 @@ def shanghai_tables(dept: DepartmentDoc, unit: UnitDoc, project: Project, settin
         Row((_cont(), _c("其他资金", "label"), _c(fv("other"), "amount"), _c("其他资金", "label", 2),
              _c(m(b.other), "amount", 3))),
         Row((Cell(plain("项目绩效目标"), "label", rows=2), _c("项目总目标", "label", 3), _c("年度总体目标", "label", 4))),
-        Row((_cont(), _c(project.long_term_goal, "value", 3, rich=True), _c(project.goals, "value", 4, rich=True)),
+        Row((_cont(), _c(project.long_term_goal, "value", 3, rich="long_term_goal" in settings.markdown),
+              _c(project.goals, "value", 4, rich="goals" in settings.markdown)),
             can_split=True),
     ]
     inds = project.indicators
