@@ -111,3 +111,67 @@ def test_verify_compares_each_cell_exactly(tmp_path):
     # A line break lost (two paragraphs become one) is a change too, though no character is missing.
     bad = html.data.replace("<p>8. 第八项</p>".encode(), "".encode()).replace("7. 第七项".encode(), "7. 第七项8. 第八项".encode())
     assert [p.what for p in check_output("html", "x.html", bad, html.compilation, pub.settings)] == ["绩效目标"]
+
+
+# --- control characters ------------------------------------------------------------------------------
+
+def _control_pub(root):
+    """Control characters (written as escapes, the only way YAML lets them in) in every kind of file."""
+    project = GOOD_PROJECT.replace("purpose: 用于信息系统运行维护", 'purpose: "用于\\x0b信息\\x01系统"').replace(
+        "goals: |\n  1.保障系统稳定运行。", 'goals: "第一段\\n\\\n  第二\\f段"').replace(
+        "value: ≥10个", 'value: "≥10\\u001f个"')
+    settings = SETTINGS.replace("title: 测试出版物", 'title: "测试\\x0b出版物"').replace(
+        "region: 天津市", 'region: "天津\\x7f市"')
+    return make_publication(root, project, settings, extra={
+        "353/department.yaml": 'code: "353"\nname: "天津市\\x1f人社局"\nunits:\n  - "353101"\n',
+        "353/353101/unit.yaml": 'code: "353101"\nname: "测试\\b单位"\nprojects:\n  - p.yaml\n'})
+
+
+def test_every_control_character_in_every_file_is_x08_at_its_own_column(tmp_path):
+    root = _control_pub(tmp_path / "pub")
+    found = sorted((i.file, i.line, i.column, i.message) for i in api.check(root).report.issues if i.code == "X08")
+    where = [(f, line, col) for f, line, col, _ in found]
+    assert where == [
+        ("pub/353/353101/p.yaml", 7, 13), ("pub/353/353101/p.yaml", 7, 19),  # two in one value
+        ("pub/353/353101/p.yaml", 9, 5),                                     # on the second line of a value
+        ("pub/353/353101/p.yaml", 15, 16),
+        ("pub/353/353101/unit.yaml", 2, 10),
+        ("pub/353/department.yaml", 2, 11),
+        ("pub/ptgen.yaml", 1, 11), ("pub/ptgen.yaml", 3, 12),
+    ]
+    assert [m for *_, m in found if "U+000B" in m] and [m for *_, m in found if "U+007F" in m]
+    assert all("控制字符" in m for *_, m in found)
+
+
+def test_control_character_positions_in_a_literal_block(tmp_path):
+    """Where the YAML reader lets a raw one through, the column is still the character's own."""
+    from ptgen.lint.text import control_characters
+    path = tmp_path / "x.yaml"
+    path.write_text("goals: |\n  第一行\n  第二\x0b行\x01\nname: \"a\\x0bb\"\n", encoding="utf-8")
+    assert [(line, col, ch) for line, col, ch, _ in control_characters(path)] == [
+        (3, 5, "\x0b"), (3, 7, "\x01"), (4, 9, "\x0b")]
+
+
+def test_build_force_drops_control_characters_in_every_format(tmp_path):
+    from typer.testing import CliRunner
+
+    from ptgen.cli import app
+    root = _control_pub(tmp_path / "pub")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["build", str(root), "--out", str(out), "--force", "--verify"])
+    assert r.exit_code == 0, r.output
+    assert "控制字符" in r.output and "内部错误" not in r.output
+    [table] = read_docx_tables(out / "docx" / "pub" / "pub.docx")
+    assert table["cells"][12] == "用于信息系统" and table["cells"][14] == "第一段\n第二段"
+    assert table["cells"][0] == "353101测试单位"
+    core = zipfile.ZipFile(out / "docx" / "pub" / "pub.docx").read("docProps/core.xml").decode()
+    assert "<dc:title>测试出版物</dc:title>" in core
+    page = (out / "html" / "pub" / "pub.html").read_bytes()
+    doc = lxml.html.fromstring(page)
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", page.decode())
+    assert "测试出版物" in doc.findtext(".//title") and "用于信息系统" in html_cells(page)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(out / "pdf" / "pub" / "pub.pdf"), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        squashed = re.sub(r"\s+", "", text)
+        assert "测试出版物" in squashed and "天津市人社局" in squashed and "用于信息系统" in squashed

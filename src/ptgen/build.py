@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable
 from .errors import SetupError, UserError
 from .model import Publication
 from .output import write_bytes
-from .render.layout import Compilation, compile_publication
+from .render.layout import Compilation, compile_publication, printable
 
 if TYPE_CHECKING:
     from .render.forkserver import Renderer
@@ -82,6 +82,7 @@ def build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool 
     and HTML are made here.  ``renderer`` is a PDF render server started earlier (the CLI starts it
     before loading the content, so WeasyPrint is imported meanwhile); without one, one is started."""
     start = time.perf_counter()
+    pub, dropped = printable(pub)
     with contextlib.ExitStack() as stack:
         pdf_job = None
         if "pdf" in formats:
@@ -91,6 +92,8 @@ def build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool 
             pdf_job = pdf.PdfBuild(pub, compilations(pub), out_dir / ".cache" / "pdf" / pub.root.name, renderer)
             pdf_job.start()
         result = _build(pub, out_dir, formats, update_toc, progress, pdf_job)
+    if dropped:
+        result.warnings.append(f"内容里有 {dropped} 个不可见的控制字符，已删除（ptgen check 的 X08 指出了位置）。")
     result.seconds = time.perf_counter() - start
     return result
 
@@ -103,19 +106,15 @@ def _build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool
     if "docx" in formats:
         from .render.docx import render_docx
         template = find_template(pub, "docx", f"{pub.settings.layout}.docx")
-        stripped = 0
         cache: dict = {}  # each table's XML, drawn once for its department and reused for the whole book
         for stem, comp in comps:
             data, warn = render_docx(comp, template, context(pub, comp), cache=cache)
             if update_toc:
                 pages = libreoffice_pages(data, comp)
                 data, warn = render_docx(comp, template, context(pub, comp), pages, cache=cache)
-            stripped = max(stripped, warn.stripped)
             result.outputs.append(Output("docx", out_dir / "docx" / slug / f"{stem}.docx", comp, data))
             if progress:
                 progress(f"docx/{slug}/{stem}.docx")
-        if stripped:
-            result.warnings.append(f"内容里有 {stripped} 个 Word 不能保存的控制字符，已删除（ptgen check 的 X08 指出了位置）。")
     whole = comps[-1][1]
     if "html" in formats:
         from .render.html import render_html

@@ -15,6 +15,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 MONEY_RE = re.compile(r"^-?\d+(\.\d+)?$")
+# Invisible control characters (pasted from other programs): XML 1.0, so a .docx, cannot hold most
+# of them, and no font draws them.  ``ptgen check`` reports each (X08); the build drops them.
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 def _parse_money(raw: object) -> Decimal | None:

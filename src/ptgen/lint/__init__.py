@@ -18,6 +18,7 @@ class Finding:
     message: str
     text: str | None = None
     doc: object | None = None  # the file it is in, when not the project being checked
+    at: tuple[int, int] | None = None  # line and column, when more exact than the value's start
 
 
 class Rule:
@@ -81,7 +82,7 @@ def run(pub: Publication, select: set[str] | None = None, ignore: set[str] | Non
         if rule.scope == "publication":
             for f in rule.check_publication(pub):
                 source = f.doc.source if f.doc is not None else pub.source
-                line, col = source.pos(*f.path)
+                line, col = f.at or source.pos(*f.path)
                 report.add(Issue(source.rel, line, col, rule.code, severity, f.message, f.text))
         else:
             for dept, unit, doc in pub.projects():

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
-from ..model import DepartmentDoc, Project, Publication, Settings, UnitDoc
+from ..model import CONTROL_RE, DepartmentDoc, Project, ProjectDoc, Publication, Settings, UnitDoc
 from .richtext import Paragraph, markdown, plain
 
 Role = Literal["label", "value", "head", "amount", "agency", "unit", "form-title", "form-year", "level"]
@@ -203,6 +203,42 @@ def shanghai_tables(dept: DepartmentDoc, unit: UnitDoc, project: Project, settin
 
 
 # --- the whole document ---------------------------------------------------------------------------
+
+def printable(pub: Publication) -> tuple[Publication, int]:
+    """``pub`` without invisible control characters (no .docx can hold them, no font draws them),
+    and how many were dropped; ``pub`` itself when there are none.  ``ptgen check`` reports each (X08)."""
+    dropped = 0
+
+    def clean(obj):
+        nonlocal dropped
+        if isinstance(obj, str):
+            if not CONTROL_RE.search(obj):
+                return obj
+            text, n = CONTROL_RE.subn("", obj)
+            dropped += n
+            return text
+        if isinstance(obj, list):
+            new = [clean(v) for v in obj]
+            return obj if all(a is b for a, b in zip(new, obj)) else new
+        if isinstance(obj, dict):
+            new = {clean(k): clean(v) for k, v in obj.items()}
+            same = len(new) == len(obj) and all(nk is k and nv is v for (nk, nv), (k, v) in zip(new.items(), obj.items()))
+            return obj if same else new
+        if hasattr(type(obj), "model_fields"):
+            changes = {k: c for k in type(obj).model_fields if (c := clean(v := getattr(obj, k))) is not v}
+            return obj.model_copy(update=changes) if changes else obj
+        return obj
+
+    departments = [
+        DepartmentDoc(d.folder, clean(d.department), d.source, [
+            UnitDoc(u.folder, clean(u.unit), u.source, [ProjectDoc(clean(p.project), p.source) for p in u.projects])
+            for u in d.units])
+        for d in pub.departments]
+    settings = clean(pub.settings)
+    if not dropped:
+        return pub, 0
+    return Publication(pub.root, settings, pub.source, departments), dropped
+
 
 def title_text(number: int, project: Project, settings: Settings) -> str:
     """The heading above a table: ``N.<项目名称>绩效目标表`` (or the published title, where it differs)."""
