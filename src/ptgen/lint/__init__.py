@@ -5,6 +5,7 @@ into issues, applying the publication's ``rules:`` settings (disable a rule, cha
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -19,6 +20,16 @@ class Finding:
     text: str | None = None
     doc: object | None = None  # the file it is in, when not the project being checked
     at: tuple[int, int] | None = None  # line and column, when more exact than the value's start
+
+
+# Template markers a clerk must replace (V10).
+PLACEHOLDER_RE = re.compile(r"\*\*|XX|xx|……|＊＊")
+
+
+def unfilled(text: str | None) -> bool:
+    """A cell still to fill in: empty (what ``ptgen new project`` writes: ``""``) or holding a
+    template marker.  E01 (empty) or V10 (marker) reports it once; every other rule skips it."""
+    return not (text or "").strip() or PLACEHOLDER_RE.search(text) is not None
 
 
 class Rule:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..model import CONTROL_RE
 from ..report import Severity
-from . import Finding, Rule, register
+from . import Finding, Rule, register, unfilled
 
 MARKUP_RE = re.compile(r"</?(p|br|span|div|b|i|strong|em|font)\b[^>]*>|&nbsp;|&lt;|&gt;", re.I)
 
@@ -164,7 +164,7 @@ class DescriptionRepeatsName(Rule):
 
     def check_project(self, doc, unit, dept, settings):
         for i, ind in enumerate(doc.project.indicators):
-            if ind.description is not None and ind.description.strip() == ind.name.strip() and ind.name.strip():
+            if ind.description is not None and ind.description.strip() == ind.name.strip() and not unfilled(ind.name):
                 yield Finding(("indicators", i, "description"), f"描述只是重复了指标名称“{ind.name}”。", ind.description)
 
 
