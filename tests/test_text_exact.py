@@ -175,3 +175,19 @@ def test_build_force_drops_control_characters_in_every_format(tmp_path):
                               text=True, check=True).stdout
         squashed = re.sub(r"\s+", "", text)
         assert "测试出版物" in squashed and "天津市人社局" in squashed and "用于信息系统" in squashed
+
+
+def test_markdown_setting_survives_import_and_fmt(tmp_path):
+    from ptgen.content import settings_yaml
+    from ptgen.load import load
+    from ptgen.yamlio import parse
+    root = make_publication(tmp_path / "pub", PROJECT, SETTINGS + "markdown:\n  - goals\nrules:\n  V07: off\n")
+    pub = api.check(root).publications[0]
+    assert parse(settings_yaml(pub.settings))[0]["markdown"] == ["goals"]  # what import writes back
+    (root / "ptgen.yaml").write_text(settings_yaml(pub.settings), encoding="utf-8")
+    from typer.testing import CliRunner
+
+    from ptgen.cli import app
+    r = CliRunner().invoke(app, ["fmt", "--check", str(root / "ptgen.yaml")])
+    assert r.exit_code == 0, r.output
+    assert load(root)[0].settings.markdown == ["goals"]
