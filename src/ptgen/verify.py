@@ -79,9 +79,14 @@ def html_items(data: bytes) -> list[tuple[bool, str]]:
     return items
 
 
+# The page label the PDF footer prints (``353-5``; ``ii`` in the front matter): the last line of a
+# page's text, dropped so that a cell running over a page break reads as one.
+_FOOTER = re.compile(r"\n(\S{1,20}-\d+|[ivxlcdm]+)\s*$")
+
+
 def pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
-    return "".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    return "".join(_FOOTER.sub("\n", page.extract_text() or "") for page in PdfReader(io.BytesIO(data)).pages)
 
 
 ITEMS = {"docx": docx_items, "html": html_items}
