@@ -18,6 +18,14 @@ MONEY_RE = re.compile(r"^-?\d+(\.\d+)?$")
 # Invisible control characters (pasted from other programs): XML 1.0, so a .docx, cannot hold most
 # of them, and no font draws them.  ``ptgen check`` reports each (X08); the build drops them.
 CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# The same in a model's JSON, where those below U+0020 are escaped (``\u000b``, ``\b``, ``\f``).
+_CONTROL_IN_JSON = re.compile(r"\\u00(0[0-8bcef]|1[0-9a-f])|\\[bf]|[\x7f-\x9f\ufffe\uffff]", re.I)
+
+
+def has_control(model: BaseModel) -> bool:
+    """Whether a text anywhere in ``model`` may hold a control character: a quick test (pydantic
+    writes the JSON in Rust) that can say yes wrongly (``\\b`` typed as text), never no wrongly."""
+    return _CONTROL_IN_JSON.search(model.model_dump_json()) is not None
 
 
 def _parse_money(raw: object) -> Decimal | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..model import CONTROL_RE
+from ..model import CONTROL_RE, has_control
 from ..report import Severity
 from . import Finding, Rule, register, unfilled
 
@@ -79,22 +79,6 @@ def _unescape(body: str) -> str:
     return _ESCAPES.get(body, body)
 
 
-def _strings(obj):
-    """Every text in a model (settings, department, unit or project), keys of mappings included."""
-    if isinstance(obj, str):
-        yield obj
-    elif isinstance(obj, (list, tuple)):
-        for v in obj:
-            yield from _strings(v)
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            yield from _strings(k)
-            yield from _strings(v)
-    elif hasattr(type(obj), "model_fields"):
-        for name in type(obj).model_fields:
-            yield from _strings(getattr(obj, name))
-
-
 def control_characters(path: Path) -> list[tuple[int, int, str, str]]:
     """(line, column, character, the text it is in) of every control character in a YAML file:
     typed as such, or written as an escape (``"\\x0b"``) in a double-quoted value.  The column is
@@ -148,7 +132,7 @@ class IllegalCharacter(Rule):
                 docs.append((u, u.unit))
                 docs += [(p, p.project) for p in u.projects]
         for doc, model in docs:
-            if not any(CONTROL_RE.search(t) for t in _strings(model)):
+            if not has_control(model):
                 continue  # the file is read again only where the model holds one
             source = doc.source if doc is not None else pub.source
             for line, col, ch, within in control_characters(source.path):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
-from ..model import CONTROL_RE, DepartmentDoc, Project, ProjectDoc, Publication, Settings, UnitDoc
+from ..model import CONTROL_RE, DepartmentDoc, Project, ProjectDoc, Publication, Settings, UnitDoc, has_control
 from .richtext import Paragraph, markdown, plain
 
 Role = Literal["label", "value", "head", "amount", "agency", "unit", "form-title", "form-year", "level"]
@@ -229,6 +229,10 @@ def printable(pub: Publication) -> tuple[Publication, int]:
             return obj.model_copy(update=changes) if changes else obj
         return obj
 
+    models = [pub.settings] + [m for d in pub.departments for m in (d.department, *(
+        m for u in d.units for m in (u.unit, *(p.project for p in u.projects))))]
+    if not any(has_control(m) for m in models):
+        return pub, 0
     departments = [
         DepartmentDoc(d.folder, clean(d.department), d.source, [
             UnitDoc(u.folder, clean(u.unit), u.source, [ProjectDoc(clean(p.project), p.source) for p in u.projects])
