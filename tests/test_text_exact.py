@@ -203,3 +203,15 @@ def test_markdown_setting_survives_import_and_fmt(tmp_path):
     r = CliRunner().invoke(app, ["fmt", "--check", str(root / "ptgen.yaml")])
     assert r.exit_code == 0, r.output
     assert load(root)[0].settings.markdown == ["goals"]
+
+
+def test_word_renderer_drops_control_characters_in_its_context(tmp_path):
+    """ptgen diff --format docx passes the title straight to the Word renderer: no ValueError there."""
+    from ptgen.build import compilations, find_template
+    from ptgen.render.docx import render_docx
+    pub = _pub(tmp_path / "pub")
+    comp = compilations(pub)[-1][1]
+    data, _ = render_docx(comp, find_template(pub, "docx", "tianjin.docx"), {"title": "测试\x0b出版物", "subtitle": "部\x01门"})
+    import io
+    core = zipfile.ZipFile(io.BytesIO(data)).read("docProps/core.xml").decode()
+    assert "<dc:title>测试出版物</dc:title>" in core and "部门" in core
