@@ -221,7 +221,7 @@ indicators:
 
 
 def test_escaping_markdown_and_illegal_characters(tmp_path):
-    root = make_publication(tmp_path / "pub", TRICKY)
+    root = make_publication(tmp_path / "pub", TRICKY, SETTINGS + "markdown: [goals]\n")
     pub = load_one(root)
     result = build(pub, tmp_path / "out", ["docx"])
     assert result.warnings and "控制字符" in result.warnings[0]

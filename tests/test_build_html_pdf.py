@@ -113,7 +113,7 @@ def test_html_escapes_content_and_renders_markdown(tmp_path):
         'name: A&B <script>alert(1)</script>\nbookmark: _Toc_4_4_0000000004\n'
         'budget:\n  total: "1.00"\n  fiscal: "1.00"\n  other: ""\n'
         'purpose: <b>不是标签</b>\ngoals: "**重点**任务"\nindicators: []\n')
-    root = make_publication(tmp_path / "pub", project)
+    root = make_publication(tmp_path / "pub", project, SETTINGS + "markdown: [goals]\n")
     pub = api.check(root).publications[0]
     result = build(pub, tmp_path / "out", ["html"])
     page = next(o for o in result.outputs if o.path.name == "pub.html")

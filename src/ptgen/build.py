@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 from .errors import SetupError, UserError
 from .model import Publication
 from .output import commit, environment_error, recover
-from .render.layout import Compilation, compile_publication
+from .render.layout import Compilation, compile_publication, printable
 
 if TYPE_CHECKING:
     from .render.forkserver import Renderer
@@ -205,6 +205,7 @@ def build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool 
     holds the lock and writes them with :func:`write`."""
     start = time.perf_counter()
     check_paths(out_dir, planned(pub, formats))
+    pub, dropped = printable(pub)
     with contextlib.ExitStack() as stack:
         if write_outputs:
             stack.enter_context(locked(out_dir))
@@ -216,6 +217,8 @@ def build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool 
             pdf_job = pdf.PdfBuild(pub, compilations(pub), out_dir / ".cache" / "pdf" / pub.name, renderer)
             pdf_job.start()
         result = _build(pub, out_dir, formats, update_toc, progress, pdf_job)
+        if dropped:
+            result.warnings.append(f"内容里有 {dropped} 个不可见的控制字符，已删除（ptgen check 的 X08 指出了位置）。")
         if write_outputs:
             write(out_dir, [(pub, result)], formats)
     result.seconds = time.perf_counter() - start
@@ -230,19 +233,15 @@ def _build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool
     if "docx" in formats:
         from .render.docx import render_docx
         template = find_template(pub, "docx", f"{pub.settings.layout}.docx")
-        stripped = 0
         cache: dict = {}  # each table's XML, drawn once for its department and reused for the whole book
         for stem, comp in comps:
             data, warn = render_docx(comp, template, context(pub, comp), cache=cache)
             if update_toc:
                 pages = libreoffice_pages(data, comp)
                 data, warn = render_docx(comp, template, context(pub, comp), pages, cache=cache)
-            stripped = max(stripped, warn.stripped)
             result.outputs.append(Output("docx", out_dir / "docx" / slug / f"{stem}.docx", comp, data))
             if progress:
                 progress(f"docx {stem}")
-        if stripped:
-            result.warnings.append(f"内容里有 {stripped} 个 Word 不能保存的控制字符，已删除（ptgen check 的 X08 指出了位置）。")
     whole = comps[-1][1]
     if "html" in formats:
         from .render.html import render_html

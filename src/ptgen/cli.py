@@ -148,7 +148,7 @@ def build_cmd(
     strict: Annotated[bool, typer.Option(help="有警告也不生成。")] = False,
     force: Annotated[bool, typer.Option("--force", help="有错误也生成（例如原样重现去年已发布的表格，连同其中的错误）。")] = False,
     update_toc: Annotated[bool, typer.Option("--update-toc", help="用 LibreOffice 排版一遍，把页码填进 Word 目录（较慢）。")] = False,
-    verify: Annotated[bool, typer.Option("--verify", help="生成后读回每个文件，核对标题、金额和指标值与 YAML 一致。")] = False,
+    verify: Annotated[bool, typer.Option("--verify", help="生成后读回每个文件，逐字核对每张表的标题和每个单元格的文字与 YAML 一致。")] = False,
 ) -> None:
     """生成出版物（每个主管部门一册，另加全书一册）。先做与 check 相同的检查，有错误时不生成。"""
     from . import build as builder
@@ -248,7 +248,7 @@ def _run_build(path: Path, out_dir: Path, wanted: list[str], strict: bool, force
                 failed = True
             else:
                 checked = sum(1 for o in built.outputs if o.path.name != "index.html")
-                out.print(f"[green]核对通过：[/green]{checked} 个文件的标题、金额和指标值都与内容一致。")
+                out.print(f"[green]核对通过：[/green]{checked} 个文件里每张表的标题和单元格文字都与内容一致。")
     if e or w:
         colour = "yellow"
         out.print(f"[{colour}]内容有 {e} 个错误、{w} 个警告" + ("（--force：照原样生成）" if e else "")

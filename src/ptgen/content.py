@@ -81,6 +81,8 @@ def settings_yaml(s: Settings) -> str:
         data["templates"] = s.templates
     if s.pdf_font != Settings.model_fields["pdf_font"].default:
         data["pdf_font"] = s.pdf_font
+    if s.markdown:
+        data["markdown"] = list(s.markdown)
     if s.rules:
         data["rules"] = {k: (v if isinstance(v, str) else v.model_dump(exclude_none=True)) for k, v in s.rules.items()}
     return dump(data, header="ptgen 出版物设置。字段说明见 README。")

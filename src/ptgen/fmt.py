@@ -31,7 +31,7 @@ ORDERS: dict[str, dict[tuple, list[str]]] = {
     "unit": {(): ["code", "name", "projects"]},
     "department": {(): ["code", "name", "units"]},
     "settings": {(): ["title", "year", "region", "money_unit", "layout", "numbering", "bookmarks", "framework",
-                      "merge_level1", "departments", "templates", "pdf_font", "rules"],
+                      "merge_level1", "departments", "templates", "pdf_font", "markdown", "rules"],
                  ("bookmarks",): ["prefix", "digits"]},
 }
 QUOTED = {"project": MONEY_KEYS, "unit": frozenset({"code"}), "department": frozenset({"code"}), "settings": frozenset()}

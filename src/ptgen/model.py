@@ -15,6 +15,17 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 MONEY_RE = re.compile(r"^-?\d+(\.\d+)?$")
+# Invisible control characters (pasted from other programs): XML 1.0, so a .docx, cannot hold most
+# of them, and no font draws them.  ``ptgen check`` reports each (X08); the build drops them.
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# The same in a model's JSON, where those below U+0020 are escaped (``\u000b``, ``\b``, ``\f``).
+_CONTROL_IN_JSON = re.compile(r"\\u00(0[0-8bcef]|1[0-9a-f])|\\[bf]|[\x7f-\x9f\ufffe\uffff]", re.I)
+
+
+def has_control(model: BaseModel) -> bool:
+    """Whether a text anywhere in ``model`` may hold a control character: a quick test (pydantic
+    writes the JSON in Rust) that can say yes wrongly (``\\b`` typed as text), never no wrongly."""
+    return _CONTROL_IN_JSON.search(model.model_dump_json()) is not None
 
 
 def _parse_money(raw: object) -> Decimal | None:
@@ -153,6 +164,10 @@ class Settings(_Strict):
     departments: list[str] = Field(default_factory=list, title="主管部门", description="部门文件夹名，按发布顺序")
     templates: str | None = Field(None, title="模板文件夹", description=(
         "自定义模板所在的文件夹（相对 ptgen.yaml），内有 docx/<版式>.docx 或 html/ 下的模板；缺的文件用 ptgen 自带的"))
+    markdown: list[Literal["purpose", "goals", "long_term_goal"]] = Field(
+        default_factory=list, title="使用 Markdown 的字段", description=(
+            "这些字段按轻量 Markdown 排版（**粗体**、*斜体*、“1. ”“- ”列表），例如 [goals]；"
+            "默认没有：所有文字照原样印出"))
     pdf_font: str = Field("Noto Serif CJK SC", title="PDF 字体", description="PDF 使用的中文字体（须已安装），默认 Noto Serif CJK SC")
     rules: dict[str, RuleSetting | Literal["off", "error", "warning", "info"]] = Field(
         default_factory=dict, title="检查规则设置", description="按规则代码关闭规则或改变严重程度，例如 V07: off")

@@ -5,6 +5,7 @@ into issues, applying the publication's ``rules:`` settings (disable a rule, cha
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -18,6 +19,17 @@ class Finding:
     message: str
     text: str | None = None
     doc: object | None = None  # the file it is in, when not the project being checked
+    at: tuple[int, int] | None = None  # line and column, when more exact than the value's start
+
+
+# Template markers a clerk must replace (V10).
+PLACEHOLDER_RE = re.compile(r"\*\*|XX|xx|……|＊＊")
+
+
+def unfilled(text: str | None) -> bool:
+    """A cell still to fill in: empty (what ``ptgen new project`` writes: ``""``) or holding a
+    template marker.  E01 (empty) or V10 (marker) reports it once; every other rule skips it."""
+    return not (text or "").strip() or PLACEHOLDER_RE.search(text) is not None
 
 
 class Rule:
@@ -81,7 +93,7 @@ def run(pub: Publication, select: set[str] | None = None, ignore: set[str] | Non
         if rule.scope == "publication":
             for f in rule.check_publication(pub):
                 source = f.doc.source if f.doc is not None else pub.source
-                line, col = source.pos(*f.path)
+                line, col = f.at or source.pos(*f.path)
                 report.add(Issue(source.rel, line, col, rule.code, severity, f.message, f.text))
         else:
             for dept, unit, doc in pub.projects():

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from ..report import Severity
 from ..values import MONEY_UNITS, parse, to_money
-from . import Finding, Rule, register
+from . import Finding, Rule, register, unfilled
 
 
 def _is_cost(ind, framework: str) -> bool:
@@ -24,7 +24,7 @@ def _total_amount(ind, v, unit):
 
 def _costs(doc, settings):
     for i, ind in enumerate(doc.project.indicators):
-        if _is_cost(ind, settings.framework):
+        if _is_cost(ind, settings.framework) and not unfilled(ind.value):
             yield i, ind, parse(ind.value)
 
 

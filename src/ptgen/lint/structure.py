@@ -6,7 +6,7 @@ from collections import Counter
 
 from .. import bookmarks
 from ..report import Severity
-from . import Finding, Rule, register
+from . import Finding, Rule, register, unfilled
 
 FRAMEWORKS = {
     # 财预〔2015〕88号: 成本 is a 二级 under 产出 (the Tianjin seeds)
@@ -100,7 +100,7 @@ class DuplicateIndicator(Rule):
         reported: set[str] = set()
         for i, ind in enumerate(doc.project.indicators):
             name = ind.name.strip()
-            if name and counts[name] > 1 and name not in reported:
+            if not unfilled(name) and counts[name] > 1 and name not in reported:
                 reported.add(name)
                 yield Finding(("indicators", i, "name"), f"三级指标“{name}”出现了 {counts[name]} 次。", ind.name)
 
@@ -114,13 +114,13 @@ class RequiredCells(Rule):
     def check_project(self, doc, unit, dept, settings):
         p = doc.project
         if not p.name.strip():
-            yield Finding(("name",), "项目名称是空的。")
+            yield Finding(("name",), "项目名称是空的，待填写。")
         if p.budget.total is None:
-            yield Finding(("budget", "total"), "预算数是空的。")
+            yield Finding(("budget", "total"), "预算数是空的，待填写。")
         if not p.goals.strip():
-            yield Finding(("goals",), "绩效目标是空的。")
+            yield Finding(("goals",), "绩效目标是空的，待填写。")
         if settings.layout == "tianjin" and not (p.purpose or "").strip():
-            yield Finding(("purpose",), "资金用途是空的。")
+            yield Finding(("purpose",), "资金用途是空的，待填写。")
         if not p.indicators:
             yield Finding(("indicators",), "没有任何绩效指标。")
         labels = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标", "value": "指标值"}
@@ -129,7 +129,9 @@ class RequiredCells(Rule):
         for i, ind in enumerate(p.indicators):
             for key, label in labels.items():
                 if not (getattr(ind, key) or "").strip():
-                    yield Finding(("indicators", i, key), f"第 {i + 1} 行指标的{label}是空的。")
+                    group = "/".join(g for g in (ind.level1.strip(), ind.level2.strip()) if g)
+                    where = f"第 {i + 1} 行指标" + (f"（{group}）" if group else "")
+                    yield Finding(("indicators", i, key), f"{where}的{label}是空的，待填写。")
 
 
 @register

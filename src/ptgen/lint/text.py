@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from ..model import CONTROL_RE, has_control
 from ..report import Severity
-from . import Finding, Rule, register
+from . import Finding, Rule, register, unfilled
 
 MARKUP_RE = re.compile(r"</?(p|br|span|div|b|i|strong|em|font)\b[^>]*>|&nbsp;|&lt;|&gt;", re.I)
-# Characters XML 1.0 (and so a .docx) cannot contain: a pasted one makes Word refuse the file.
-ILLEGAL_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def texts(doc):
@@ -68,17 +68,76 @@ class RawMarkup(Rule):
                 yield Finding(path, f"文字里有网页标记“{m.group(0)}”：请删除标记，只保留文字（分段请直接换行）。", m.group(0))
 
 
+# The escapes of a double-quoted YAML scalar; the others stand for themselves (or are line folds).
+_ESCAPE_RE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.S)
+_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "v": "\v", "f": "\f", "e": "\x1b", "N": "\x85"}
+
+
+def _unescape(body: str) -> str:
+    if body[0] in "xuU":
+        return chr(int(body[1:], 16))
+    return _ESCAPES.get(body, body)
+
+
+def control_characters(path: Path) -> list[tuple[int, int, str, str]]:
+    """(line, column, character, the text it is in) of every control character in a YAML file:
+    typed as such, or written as an escape (``"\\x0b"``) in a double-quoted value.  The column is
+    the character's own (of the escape's backslash), on its own line of a multi-line value."""
+    import yaml
+
+    from ..yamlio import _Loader, decode
+    text = decode(path.read_bytes())
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def where(offset: int) -> tuple[int, int]:
+        line = text.count("\n", 0, offset)
+        return line + 1, offset - starts[line] + 1
+
+    found = []
+    for m in CONTROL_RE.finditer(text):  # typed as such: the line they are on is the text shown
+        line, col = where(m.start())
+        found.append((line, col, m.group(), text[starts[line - 1]:].split("\n", 1)[0]))
+    try:  # a typed one stops the YAML reader: read the rest with a visible stand-in (same length)
+        events = list(yaml.parse(CONTROL_RE.sub("\ufffd", text), Loader=_Loader))
+    except yaml.YAMLError:
+        events = []
+    for event in events:
+        if not isinstance(event, yaml.ScalarEvent) or event.style != '"':
+            continue
+        begin = starts[event.start_mark.line] + event.start_mark.column
+        raw = text[begin:starts[event.end_mark.line] + event.end_mark.column]
+        for m in _ESCAPE_RE.finditer(raw):
+            ch = _unescape(m.group(1))
+            if CONTROL_RE.fullmatch(ch):
+                found.append((*where(begin + m.start()), ch, event.value))
+    return sorted(found)
+
+
+def _shown(text: str) -> str:
+    return CONTROL_RE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)[:60]
+
+
 @register
 class IllegalCharacter(Rule):
     code = "X08"
     severity = Severity.ERROR
     title = "文字里不能有不可见的控制字符（多从其他软件粘贴而来），Word 文件无法容纳它们。"
+    scope = "publication"
 
-    def check_project(self, doc, unit, dept, settings):
-        for path, v in texts(doc):
-            m = ILLEGAL_XML_RE.search(v)
-            if m:
-                yield Finding(path, f"第 {m.start() + 1} 个字符是不可见的控制字符 U+{ord(m.group(0)):04X}，请删除。", v)
+    def check_publication(self, pub):
+        docs = [(None, pub.settings)]
+        for d in pub.departments:
+            docs.append((d, d.department))
+            for u in d.units:
+                docs.append((u, u.unit))
+                docs += [(p, p.project) for p in u.projects]
+        for doc, model in docs:
+            if not has_control(model):
+                continue  # the file is read again only where the model holds one
+            source = doc.source if doc is not None else pub.source
+            for line, col, ch, within in control_characters(source.path):
+                yield Finding((), f"这里有不可见的控制字符 U+{ord(ch):04X}（多从其他软件粘贴而来），请删除。",
+                              _shown(within), doc=doc, at=(line, col))
 
 
 @register
@@ -89,7 +148,7 @@ class DescriptionRepeatsName(Rule):
 
     def check_project(self, doc, unit, dept, settings):
         for i, ind in enumerate(doc.project.indicators):
-            if ind.description is not None and ind.description.strip() == ind.name.strip() and ind.name.strip():
+            if ind.description is not None and ind.description.strip() == ind.name.strip() and not unfilled(ind.name):
                 yield Finding(("indicators", i, "description"), f"描述只是重复了指标名称“{ind.name}”。", ind.description)
 
 

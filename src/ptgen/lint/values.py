@@ -6,20 +6,21 @@ from decimal import Decimal
 
 from ..report import Severity
 from ..values import parse, years
-from . import Finding, Rule, register
+from . import PLACEHOLDER_RE, Finding, Rule, register, unfilled
 
 ODD_UNITS = {"项数", "次数", "个数", "人数", "套或件", "平米/年", "平方米/年"}
 VAGUE = ("不断提升", "显著提高", "显著提升", "有效提升", "有效提高", "有效改善", "作用较显著", "稳步提高", "持续改善",
          "明显提升", "良好", "改善", "完成年度目标", "完成年度任务", "提高", "提升")
-PLACEHOLDER_RE = re.compile(r"\*\*|XX|xx|……|＊＊")
 DESCRIPTIVE_RE = re.compile(r"通过|按月|每月|每日|针对|进行|开展")
 
 
 def _rows(doc):
-    """(index, indicator, parsed value) — worked out once per project, a dozen rules read it."""
+    """(index, indicator, parsed value) of the filled-in values — worked out once per project, a dozen
+    rules read it.  An unfilled value is E01's or V10's alone."""
     rows = doc.__dict__.get("_value_rows")
     if rows is None:
-        rows = doc.__dict__["_value_rows"] = [(i, ind, parse(ind.value)) for i, ind in enumerate(doc.project.indicators)]
+        rows = doc.__dict__["_value_rows"] = [(i, ind, parse(ind.value)) for i, ind in enumerate(doc.project.indicators)
+                                              if not unfilled(ind.value)]
     return rows
 
 
@@ -198,7 +199,7 @@ class SatisfactionName(Rule):
 
     def check_project(self, doc, unit, dept, settings):
         for i, ind, v in _satisfaction(doc):
-            if "满意" not in ind.name:
+            if "满意" not in ind.name and not unfilled(ind.name):
                 yield Finding(("indicators", i, "name"), f"“{ind.name}”不是满意度，却放在满意度指标下。", ind.name)
 
 

@@ -236,6 +236,8 @@ def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: 
     from docxtpl import DocxTemplate
 
     warn = DocxWarnings()
+    # lxml refuses control characters in the template's fields and the core properties.
+    context = {k: ILLEGAL_XML_RE.sub("", v) if isinstance(v, str) else v for k, v in context.items()}
     try:
         tpl = DocxTemplate(str(template))
         doc = tpl.get_docx()

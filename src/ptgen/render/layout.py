@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
-from ..model import DepartmentDoc, Project, Publication, Settings, UnitDoc
+from ..model import CONTROL_RE, DepartmentDoc, Project, ProjectDoc, Publication, Settings, UnitDoc, has_control
 from .richtext import Paragraph, markdown, plain
 
 Role = Literal["label", "value", "head", "amount", "agency", "unit", "form-title", "form-year", "level"]
@@ -146,8 +146,8 @@ def tianjin_tables(unit: UnitDoc, project: Project, settings: Settings) -> list[
         Row((Cell(plain("预算规模及资金用途"), "label", rows=2), _c("预算数", "label"), _c(money(b.total, settings), "amount"),
              _c(FISCAL_LABEL, "label"), _c(money(b.fiscal, settings), "amount"),
              _c("其他资金", "label"), _c(money(b.other, settings), "amount"))),
-        Row((_cont("label"), _c(project.purpose, "value", 6, rich=True)), can_split=True),
-        Row((_c("绩效目标", "label"), _c(project.goals, "value", 6, rich=True)), can_split=True),
+        Row((_cont("label"), _c(project.purpose, "value", 6, rich="purpose" in settings.markdown)), can_split=True),
+        Row((_c("绩效目标", "label"), _c(project.goals, "value", 6, rich="goals" in settings.markdown)), can_split=True),
     )
     inds = project.indicators
     level1 = _merge_column([_c(i.level1, "level") for i in inds], level1_keys(project, settings))
@@ -185,7 +185,8 @@ def shanghai_tables(dept: DepartmentDoc, unit: UnitDoc, project: Project, settin
         Row((_cont(), _c("其他资金", "label"), _c(fv("other"), "amount"), _c("其他资金", "label", 2),
              _c(m(b.other), "amount", 3))),
         Row((Cell(plain("项目绩效目标"), "label", rows=2), _c("项目总目标", "label", 3), _c("年度总体目标", "label", 4))),
-        Row((_cont(), _c(project.long_term_goal, "value", 3, rich=True), _c(project.goals, "value", 4, rich=True)),
+        Row((_cont(), _c(project.long_term_goal, "value", 3, rich="long_term_goal" in settings.markdown),
+              _c(project.goals, "value", 4, rich="goals" in settings.markdown)),
             can_split=True),
     ]
     inds = project.indicators
@@ -202,6 +203,46 @@ def shanghai_tables(dept: DepartmentDoc, unit: UnitDoc, project: Project, settin
 
 
 # --- the whole document ---------------------------------------------------------------------------
+
+def printable(pub: Publication) -> tuple[Publication, int]:
+    """``pub`` without invisible control characters (no .docx can hold them, no font draws them),
+    and how many were dropped; ``pub`` itself when there are none.  ``ptgen check`` reports each (X08)."""
+    dropped = 0
+
+    def clean(obj):
+        nonlocal dropped
+        if isinstance(obj, str):
+            if not CONTROL_RE.search(obj):
+                return obj
+            text, n = CONTROL_RE.subn("", obj)
+            dropped += n
+            return text
+        if isinstance(obj, list):
+            new = [clean(v) for v in obj]
+            return obj if all(a is b for a, b in zip(new, obj)) else new
+        if isinstance(obj, dict):
+            new = {clean(k): clean(v) for k, v in obj.items()}
+            same = len(new) == len(obj) and all(nk is k and nv is v for (nk, nv), (k, v) in zip(new.items(), obj.items()))
+            return obj if same else new
+        if hasattr(type(obj), "model_fields"):
+            changes = {k: c for k in type(obj).model_fields if (c := clean(v := getattr(obj, k))) is not v}
+            return obj.model_copy(update=changes) if changes else obj
+        return obj
+
+    models = [pub.settings] + [m for d in pub.departments for m in (d.department, *(
+        m for u in d.units for m in (u.unit, *(p.project for p in u.projects))))]
+    if not any(has_control(m) for m in models):
+        return pub, 0
+    departments = [
+        DepartmentDoc(d.folder, clean(d.department), d.source, [
+            UnitDoc(u.folder, clean(u.unit), u.source, [ProjectDoc(clean(p.project), p.source) for p in u.projects])
+            for u in d.units])
+        for d in pub.departments]
+    settings = clean(pub.settings)
+    if not dropped:
+        return pub, 0
+    return Publication(pub.root, settings, pub.source, departments), dropped
+
 
 def title_text(number: int, project: Project, settings: Settings) -> str:
     """The heading above a table: ``N.<项目名称>绩效目标表`` (or the published title, where it differs)."""

@@ -3,7 +3,8 @@
 Plain fields keep every line as its own paragraph, empty lines included, because that is how
 the published cells are made (and how the importer reads them back).
 
-``goals`` and ``purpose`` may use light Markdown — emphasis and lists — parsed by markdown-it-py
+Fields a publication opts in to (``markdown: [goals]`` in ptgen.yaml; none by default, so text is
+printed exactly as written) use light Markdown — emphasis and lists — parsed by markdown-it-py
 with everything else switched off: raw HTML stays text (so ``<p>`` pasted from a web system shows
 as typed and ``ptgen check`` reports it), ``#``, ``>``, indented code, tables and links are plain
 text.  A line break inside a Markdown paragraph becomes a new paragraph, as clerks mean it (and
