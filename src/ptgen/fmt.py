@@ -104,6 +104,26 @@ def format_text(text: str, path: Path) -> str:
     return buf.getvalue()
 
 
+def with_list(text: str, path: Path, key: str, items: list[str]) -> str:
+    """``text`` (a settings, department or unit file) with its ``key`` list holding ``items``.
+
+    ``items`` is the old list with entries inserted (never removed or reordered): the new entries
+    go in at their places, everything else — comments included — is kept (ruamel.yaml round trip),
+    then the file is put into the canonical shape.  Raises :class:`yamlio.YamlProblem`."""
+    yamlio.parse(text)  # strict reading first: a broken file is reported, not half-understood
+    y = _yaml()
+    data = y.load(text)
+    if data.get(key) is None:
+        data[key] = CommentedSeq()
+    seq = data[key]
+    for i, item in enumerate(items):
+        if item not in seq:
+            seq.insert(min(i, len(seq)), item)
+    buf = io.StringIO()
+    y.dump(data, buf)
+    return format_text(buf.getvalue(), path)
+
+
 @dataclass
 class FmtResult:
     changed: list[Path] = field(default_factory=list)
