@@ -232,6 +232,8 @@ def fmt_cmd(
         err.print(f"[red]错误：[/red]找不到 {escape(', '.join(map(str, missing)))}。")
         raise typer.Exit(EXIT_USAGE)
     result = fmt(paths, check=check)
+    for f, why in result.skipped:
+        out.print(f"跳过 {escape(str(f))}：{why}（未整理）")
     for f, problem in result.problems:
         err.print(f"[red]{escape(str(f))}:{problem.line}:{problem.column}[/red] {problem.code} {escape(problem.message)}（未整理）")
     for f in result.changed:
