@@ -1,6 +1,8 @@
 """`ptgen fmt` formats content files only and never through a symlink; `schema --output` never overwrites."""
 from __future__ import annotations
 
+import json
+
 from helpers import GOOD_PROJECT, make_publication
 from test_import_safety import ptgen
 
@@ -40,3 +42,20 @@ def test_fmt_formats_only_content_files(tmp_path):
     r = ptgen("fmt", root / "templates" / "x.yaml")
     assert (root / "templates" / "x.yaml").read_text(encoding="utf-8") == MESSY_OTHER
     assert "不是内容文件" in r.stdout + r.stderr
+
+
+# --- 7. schema --output -------------------------------------------------------------------------
+
+def test_schema_output_never_overwrites_without_force(tmp_path):
+    target = tmp_path / "s.json"
+    target.write_text("mine", encoding="utf-8")
+    r = ptgen("schema", "--output", target)
+    assert r.returncode == 2 and "--force" in r.stderr and "已存在" in r.stderr, r.stderr
+    assert target.read_text(encoding="utf-8") == "mine"
+    r = ptgen("schema", "--output", target, "--force")
+    assert r.returncode == 0 and json.loads(target.read_text(encoding="utf-8"))["title"]
+    folder = tmp_path / "dir"
+    folder.mkdir()
+    r = ptgen("schema", "--output", folder)
+    assert r.returncode == 1 and "文件夹" in r.stderr and "内部错误" not in r.stderr, r.stderr
+    assert not any(folder.iterdir())

@@ -260,12 +260,18 @@ def schema_cmd(
     kind: Annotated[SchemaKind, typer.Option("--kind", help="project（项目文件，默认）、agency（unit.yaml 或 department.yaml）、"
                                                              "unit、department、publication（ptgen.yaml）。")] = SchemaKind.project,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="写入文件而不是打印。")] = None,
+    force: Annotated[bool, typer.Option("--force", help="允许覆盖已有的 --output 文件。")] = False,
 ) -> None:
     """打印内容文件的 JSON Schema（中文标题和说明），供 VS Code 的 YAML 插件自动补全和检查。"""
+    from .errors import UsageError
     from .output import write_bytes
     from .schema import schema_json
     text = schema_json(kind.value)
     if output:
+        if output.is_dir():
+            _fail(UserError(f"{output} 是一个文件夹，--output 要给出文件名，例如 {output / (kind.value + '.schema.json')}。"))
+        if output.exists() and not force:
+            _fail(UsageError(f"{output} 已存在，没有改动（加 --force 覆盖）。"))
         write_bytes(output, text.encode("utf-8"))
         out.print(f"写入 {escape(str(output))}")
     else:
