@@ -164,7 +164,7 @@ def test_disk_full_during_import_writes_nothing_and_says_so(tmp_path, monkeypatc
     monkeypatch.undo()
     assert r.exit_code == 1, r.output
     assert r.exception is None or isinstance(r.exception, SystemExit)
-    assert "没有写入任何文件" in r.output and "内部错误" not in r.output
+    assert "没有写入任何文件" in r.output and "磁盘已满" in r.output and "内部错误" not in r.output
     if existing:
         assert snapshot(into) == before
     else:
@@ -172,3 +172,11 @@ def test_disk_full_during_import_writes_nothing_and_says_so(tmp_path, monkeypatc
         assert sorted(p.name for p in tmp_path.iterdir()) == ["many.docx"]
 
 
+
+
+def test_import_into_a_file_is_a_clear_error(tmp_path):
+    into = tmp_path / "pub"
+    into.write_text("x", encoding="utf-8")
+    r = ptgen("import", first_docx(tmp_path / "a.docx"), "--into", into)
+    assert r.returncode == 1 and "不是文件夹" in r.stderr and "内部错误" not in r.stderr, r.stderr
+    assert into.read_text(encoding="utf-8") == "x"

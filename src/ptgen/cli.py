@@ -122,7 +122,8 @@ def check_cmd(
 def import_cmd(
     sources: Annotated[list[Path], typer.Argument(help="已发布的表格：抽取的文本（.txt）或天津版式的 Word 文件（.docx）。")],
     into: Annotated[Path, typer.Option("--into", help="写入的出版物文件夹；已有的出版物会合并。")],
-    force: Annotated[bool, typer.Option("--force", help="允许覆盖内容不同的已有项目文件。")] = False,
+    force: Annotated[bool, typer.Option("--force", help="允许覆盖内容不同的已有项目文件，并在已有的 ptgen.yaml、"
+                                                        "department.yaml、unit.yaml 的列表里加入新条目（注释保留）。")] = False,
     department_name: Annotated[Optional[str], typer.Option(help="新建主管部门时使用的部门名称。")] = None,
     title: Annotated[Optional[str], typer.Option(help="新建出版物时使用的标题。")] = None,
 ) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import bookmarks, content, output, yamlio
-from ..errors import UserError
+from ..errors import UserError, os_error_text
 from ..fmt import with_list
 from ..load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, load
 from ..model import BookmarkScheme, Department, Settings, Unit
@@ -65,6 +65,8 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
     units: dict[tuple[str, str], Unit] = {}
     used_bookmarks: dict[str, str] = {}
     bookmark_names: dict[str, str] = {}
+    if into.exists() and not into.is_dir():
+        raise UserError(f"{into} 是一个文件，不是文件夹：--into 要给出出版物文件夹。")
     if into.is_dir():
         output.recover(into)  # finish an import that was killed among its renames
     if (into / SETTINGS_FILE).exists():
@@ -189,7 +191,7 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
         else:
             _write_new_tree(into, to_write)
     except OSError as exc:
-        raise UserError(f"写入失败：{exc.strerror or exc}（{exc.filename or into}）。导入已取消，没有写入任何文件。",
+        raise UserError(f"写入失败：{os_error_text(exc)}。导入已取消，没有写入任何文件。",
                         hint="请检查磁盘空间和文件夹权限，再重新导入。") from None
     result.written = sorted(to_write)
     return result
