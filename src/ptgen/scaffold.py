@@ -121,7 +121,7 @@ def new_project(unit_dir: Path, name: str) -> Path:
     bookmark = bookmarks.next_free(used, pub.settings.bookmarks)
     taken = {p.name for p in unit_dir.glob("*.yaml")}
     target = unit_dir / file_name(name, taken)
-    if component_problem(target.name) or target.parent.resolve() != unit_dir.resolve():  # pragma: no cover - file_name is safe
+    if component_problem(target.name) or target.parent.resolve() != unit_dir.resolve():  # odd characters file_name keeps
         raise UsageError(f"项目名称“{_shown(name)}”不能用作文件名。")
     fw = FRAMEWORKS[pub.settings.framework]
     # One row per group to fill in: every 产出 group, 社会效益, and the first group of the others.
