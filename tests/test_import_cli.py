@@ -121,7 +121,9 @@ def test_import_merges_units_and_never_overwrites_without_force(tmp_path):
     into = tmp_path / "pub"
     a, b, c = TIANJIN_SEEDS
     assert ptgen("import", a, "--into", into).returncode == 0
-    r = ptgen("import", b, c, "--into", into)
+    r = ptgen("import", b, c, "--into", into)  # department.yaml would change: only with --force
+    assert r.returncode == 1 and "department.yaml" in r.stderr and "353210" in r.stderr
+    r = ptgen("import", b, c, "--into", into, "--force")
     assert r.returncode == 0, r.stderr
     pub, _ = load(into)
     assert [u.unit.code for u in pub.departments[0].units] == ["353101", "353210", "353216"]

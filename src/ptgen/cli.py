@@ -124,7 +124,8 @@ def check_cmd(
 def import_cmd(
     sources: Annotated[list[Path], typer.Argument(help="已发布的表格：抽取的文本（.txt）或天津版式的 Word 文件（.docx）。")],
     into: Annotated[Path, typer.Option("--into", help="写入的出版物文件夹；已有的出版物会合并。")],
-    force: Annotated[bool, typer.Option("--force", help="允许覆盖内容不同的已有项目文件。")] = False,
+    force: Annotated[bool, typer.Option("--force", help="允许覆盖内容不同的已有项目文件，并在已有的 ptgen.yaml、"
+                                                        "department.yaml、unit.yaml 的列表里加入新条目（注释保留）。")] = False,
     department_name: Annotated[Optional[str], typer.Option(help="新建主管部门时使用的部门名称。")] = None,
     title: Annotated[Optional[str], typer.Option(help="新建出版物时使用的标题。")] = None,
 ) -> None:
@@ -297,6 +298,8 @@ def fmt_cmd(
         err.print(f"[red]错误：[/red]找不到 {escape(', '.join(map(str, missing)))}。")
         raise typer.Exit(EXIT_USAGE)
     result = fmt(paths, check=check)
+    for f, why in result.skipped:
+        out.print(f"跳过 {escape(str(f))}：{why}（未整理）")
     for f, problem in result.problems:
         err.print(f"[red]{escape(str(f))}:{problem.line}:{problem.column}[/red] {problem.code} {escape(problem.message)}（未整理）")
     for f in result.changed:
@@ -323,12 +326,18 @@ def schema_cmd(
     kind: Annotated[SchemaKind, typer.Option("--kind", help="project（项目文件，默认）、agency（unit.yaml 或 department.yaml）、"
                                                              "unit、department、publication（ptgen.yaml）。")] = SchemaKind.project,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="写入文件而不是打印。")] = None,
+    force: Annotated[bool, typer.Option("--force", help="允许覆盖已有的 --output 文件。")] = False,
 ) -> None:
     """打印内容文件的 JSON Schema（中文标题和说明），供 VS Code 的 YAML 插件自动补全和检查。"""
+    from .errors import UsageError
     from .output import write_bytes
     from .schema import schema_json
     text = schema_json(kind.value)
     if output:
+        if output.is_dir():
+            _fail(UserError(f"{output} 是一个文件夹，--output 要给出文件名，例如 {output / (kind.value + '.schema.json')}。"))
+        if output.exists() and not force:
+            _fail(UsageError(f"{output} 已存在，没有改动（加 --force 覆盖）。"))
         write_bytes(output, text.encode("utf-8"))
         out.print(f"写入 {escape(str(output))}")
     else:

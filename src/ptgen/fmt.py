@@ -10,6 +10,7 @@ so ``ptgen check`` can still report them: fmt never drops anything.
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,27 +105,92 @@ def format_text(text: str, path: Path) -> str:
     return buf.getvalue()
 
 
+def with_list(text: str, path: Path, key: str, items: list[str]) -> str:
+    """``text`` (a settings, department or unit file) with its ``key`` list holding ``items``.
+
+    ``items`` is the old list with entries inserted (never removed or reordered): the new entries
+    go in at their places, everything else — comments included — is kept (ruamel.yaml round trip),
+    then the file is put into the canonical shape.  Raises :class:`yamlio.YamlProblem`."""
+    yamlio.parse(text)  # strict reading first: a broken file is reported, not half-understood
+    y = _yaml()
+    data = y.load(text)
+    if data.get(key) is None:
+        data[key] = CommentedSeq()
+    seq = data[key]
+    for i, item in enumerate(items):
+        if item not in seq:
+            seq.insert(min(i, len(seq)), item)
+    buf = io.StringIO()
+    y.dump(data, buf)
+    return format_text(buf.getvalue(), path)
+
+
 @dataclass
 class FmtResult:
     changed: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
     problems: list[tuple[Path, yamlio.YamlProblem]] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # (path, why), never touched
 
 
-def content_files(paths: list[Path]) -> list[Path]:
+def publication_of(f: Path) -> Path | None:
+    """The publication folder ``f`` is a content file of, from the publication's structure, or None:
+    ``ptgen.yaml``; ``<department>/department.yaml``; ``<department>/<unit>/unit.yaml``; and a project
+    file, any other ``.yaml`` in a unit folder (a folder with unit.yaml below a department)."""
+    if f.suffix != ".yaml":
+        return None
+    f = f.absolute()
+    if f.name == SETTINGS_FILE:
+        return f.parent
+    levels = 1 if f.name == DEPARTMENT_FILE else 2
+    if len(f.parents) <= levels or not (f.parents[levels] / SETTINGS_FILE).is_file():
+        return None
+    if levels == 2 and not ((f.parent / UNIT_FILE).is_file() and (f.parent.parent / DEPARTMENT_FILE).is_file()):
+        return None
+    return f.parents[levels]
+
+
+def _select(f: Path, skipped: list[tuple[Path, str]], explicit: bool) -> bool:
+    """Whether fmt may rewrite ``f``: a content file, no symlink, not reached through one."""
+    if f.is_symlink():
+        skipped.append((f, "是符号链接，不跟随"))
+        return False
+    root = publication_of(f)
+    if root is None:
+        if explicit:
+            skipped.append((f, "不是内容文件（ptgen.yaml、department.yaml、unit.yaml 或单位文件夹里的项目文件）"))
+        return False
+    if not f.resolve().is_relative_to(root.resolve()):
+        skipped.append((f, "经过符号链接指向出版物以外，不跟随"))
+        return False
+    return True
+
+
+def content_files(paths: list[Path], skipped: list[tuple[Path, str]] | None = None) -> list[Path]:
+    """The content files under ``paths`` that fmt may rewrite; what it leaves alone and why goes to
+    ``skipped`` (YAML that is not content, such as templates/x.yaml, is left alone silently)."""
+    skipped = [] if skipped is None else skipped
     files: list[Path] = []
     for p in paths:
-        if p.is_dir():
-            files += sorted(f for f in p.rglob("*.yaml") if not any(part.startswith(".") for part in f.parts))
-        elif p.exists():
-            files.append(p)
+        if p.is_dir() and not p.is_symlink():
+            for dirpath, dirnames, filenames in os.walk(p):  # symlinked folders are not followed
+                folder = Path(dirpath)
+                for d in sorted(dirnames):
+                    if (folder / d).is_symlink() and not d.startswith("."):
+                        skipped.append((folder / d, "是符号链接，不跟随"))
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                files += [folder / n for n in sorted(filenames)
+                          if n.endswith(".yaml") and not n.startswith(".") and _select(folder / n, skipped, False)]
+        elif p.exists() or p.is_symlink():
+            if _select(p, skipped, True):
+                files.append(p)
     return files
 
 
 def fmt(paths: list[Path], check: bool = False) -> FmtResult:
     """Format every ``*.yaml`` under ``paths``; with ``check``, change nothing and only report."""
     result = FmtResult()
-    for f in content_files(paths):
+    for f in content_files(paths, result.skipped):
         try:
             text = yamlio.decode(f.read_bytes())
             new = format_text(text, f)

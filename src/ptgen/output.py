@@ -20,6 +20,7 @@ of ptgen's survives a later commit.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -120,7 +121,9 @@ def commit(root: Path, files: dict[Path, bytes], remove: Iterable[Path] = ()) ->
     try:
         for path, data in sorted(files.items()):
             rel = _inside(root, path)
-            tmp = _write_temp(Path(path), data)
+            # The temporary file goes into the nearest folder that already exists: a folder the set
+            # adds is made only in phase 2, so a commit that never got there leaves no empty folder.
+            tmp = _write_temp(_existing_folder(root, Path(path)) / Path(path).name, data)
             renames.append((os.path.relpath(tmp, root), rel))
         removals = [_inside(root, p) for p in sorted(remove)]
         journal = {"renames": renames, "remove": removals}
@@ -133,9 +136,20 @@ def commit(root: Path, files: dict[Path, bytes], remove: Iterable[Path] = ()) ->
         _apply(root, journal)
 
 
+def _existing_folder(root: Path, path: Path) -> Path:
+    """The nearest folder of ``path`` that exists (at the latest ``root``, which does)."""
+    folder = path.parent
+    while not folder.is_dir():
+        if folder.exists() or folder.is_symlink():  # a file where a folder must go: fail in phase 1
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
+        folder = folder.parent
+    return folder
+
+
 def _apply(root: Path, journal: dict) -> None:
     for tmp, final in journal.get("renames", []):
         if (root / tmp).exists():
+            (root / final).parent.mkdir(parents=True, exist_ok=True)
             os.replace(root / tmp, root / final)
     for rel in journal.get("remove", []):
         _unlink(root / rel)

@@ -8,18 +8,22 @@ is edited with a ruamel.yaml round trip so comments stay.  Nothing is overwritte
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
-from . import bookmarks
-from .content import file_name, project_yaml
-from .errors import UserError
-from .fmt import _yaml
+from . import bookmarks, yamlio
+from .content import department_yaml, file_name, project_yaml, unit_yaml
+from .errors import UsageError, UserError, os_error_text
+from .fmt import with_list
 from .lint.structure import FRAMEWORKS
 from .load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, load
 from .model import Budget, Department, Indicator, Project, Unit
-from .output import write_bytes
+from .output import commit
 
 SCHEMA_DIR = "schemas"
+_CODE_RE = re.compile(r"[0-9A-Za-z]+")
+# ``bookmark: name`` at any indentation, quoted or not: read from the text, not the parsed file.
+_BOOKMARK_RE = re.compile(r"""^[ \t]*["']?bookmark["']?[ \t]*:[ \t]*["']?([^\s"'#,{}\[\]]+)""", re.M)
 
 
 def _publication_root(folder: Path) -> Path:
@@ -38,20 +42,70 @@ def schema_line(target: Path, kind: str) -> str:
     return ""
 
 
-def _append_to_list(path: Path, key: str, item: str) -> None:
-    y = _yaml()
-    data = y.load(path.read_text(encoding="utf-8"))
-    if data.get(key) is None:
-        data[key] = []
-    if item in data[key]:
+def _listed(path: Path, key: str, item: str) -> bytes:
+    """The new text of ``path`` with ``item`` added to its ``key`` list; checks that it can be done."""
+    try:
+        text = yamlio.decode(path.read_bytes())
+        data, positions = yamlio.parse(text)
+    except yamlio.YamlProblem as problem:
+        raise UserError(f"{path}:{problem.line}:{problem.column}: {problem.code} {problem.message}",
+                        hint=f"先修正 {path.name}，再新建；没有写入任何文件。") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}:1:1: 内容应当是“键: 值”的映射（code、name、{key}），现在不是；没有写入任何文件。")
+    items = data.get(key)
+    if items is None or items == "":
+        items = []
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        line, col = positions.get((key,), (1, 1))
+        raise UserError(f"{path}:{line}:{col}: {key} 应当是一个列表（每行“  - 名称”），现在不是；没有写入任何文件。")
+    if item in items:
         raise UserError(f"{path} 的 {key} 里已经有“{item}”。")
-    data[key].append(item)
-    import io
+    return with_list(text, path, key, [*items, item]).encode("utf-8")  # comments kept, canonical quoting
 
-    from .fmt import format_text
-    buf = io.StringIO()
-    y.dump(data, buf)
-    write_bytes(path, format_text(buf.getvalue(), path).encode("utf-8"))  # canonical quoting, comments kept
+
+def _shown(text: str) -> str:
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+def component_problem(text: str) -> str | None:
+    """Why ``text`` cannot be one folder or file name inside the publication, or None."""
+    if not text.strip():
+        return "是空的"
+    if text in (".", "..") or text.startswith("."):
+        return "不能以“.”开头"
+    if "/" in text or "\\" in text:
+        return "不能含有“/”或“\\”"
+    if any(not c.isprintable() for c in text):
+        return "含有控制字符"
+    if text != text.strip():
+        return "首尾不能有空格"
+    return None
+
+
+def _check_code(code: str) -> None:
+    if not _CODE_RE.fullmatch(code):
+        raise UsageError(f"单位编码“{_shown(code)}”不能用：编码只能由数字和英文字母组成（它也是文件夹名），例如 353217。")
+
+
+def _check_folder_name(name: str) -> None:
+    why = component_problem(name)
+    if why:
+        raise UsageError(f"名称“{_shown(name)}”不能用作文件夹名：{why}。", hint="请用 --code 给出单位编码（文件夹以它命名）。")
+
+
+def _used_bookmarks(root: Path) -> list[str]:
+    """Every bookmark written in a project file of the publication, read from the raw text, so
+    that a file with a YAML error (which the model skips) still keeps its bookmark taken."""
+    used: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):  # symlinked folders are not followed
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        if UNIT_FILE not in filenames:
+            continue
+        for name in filenames:
+            path = Path(dirpath) / name
+            if name.endswith(".yaml") and name != UNIT_FILE and path.is_file():
+                used += _BOOKMARK_RE.findall(path.read_bytes().decode("utf-8", errors="replace"))
+    return used
 
 
 def new_project(unit_dir: Path, name: str) -> Path:
@@ -63,10 +117,12 @@ def new_project(unit_dir: Path, name: str) -> Path:
     pub, report = load(root)
     if pub is None:
         raise UserError(f"{root} 的 ptgen.yaml 有错误，先运行 ptgen check {root}。")
-    used = [d.project.bookmark for _, _, d in pub.projects()]
+    used = [d.project.bookmark for _, _, d in pub.projects()] + _used_bookmarks(root)
     bookmark = bookmarks.next_free(used, pub.settings.bookmarks)
     taken = {p.name for p in unit_dir.glob("*.yaml")}
     target = unit_dir / file_name(name, taken)
+    if component_problem(target.name) or target.parent.resolve() != unit_dir.resolve():  # odd characters file_name keeps
+        raise UsageError(f"项目名称“{_shown(name)}”不能用作文件名。")
     fw = FRAMEWORKS[pub.settings.framework]
     # One row per group to fill in: every 产出 group, 社会效益, and the first group of the others.
     groups = [(l1, l2) for l1, l2s in fw.items()
@@ -75,28 +131,36 @@ def new_project(unit_dir: Path, name: str) -> Path:
     rows = [Indicator(level1=l1, level2=l2, name="", description=description, value="") for l1, l2 in groups]
     project = Project(name=name, bookmark=bookmark, budget=Budget(), purpose="", goals="", indicators=rows)
     text = schema_line(target, "project") + project_yaml(project)
-    write_bytes(target, text.encode("utf-8"))
-    _append_to_list(unit_dir / UNIT_FILE, "projects", target.name)
+    listing = _listed(unit_dir / UNIT_FILE, "projects", target.name)  # checked before anything is written
+    _commit(unit_dir, {target: text.encode("utf-8"), unit_dir / UNIT_FILE: listing})
     return target
+
+
+def _commit(root: Path, files: dict[Path, bytes]) -> None:
+    try:
+        commit(root, files)
+    except OSError as exc:
+        raise UserError(f"写入失败：{os_error_text(exc)}；没有写入任何文件。") from None
 
 
 def new_agency(parent: Path, code: str | None, name: str) -> Path:
     """A department (``parent`` is the publication folder) or a budget unit (``parent`` is a department)."""
     parent = Path(parent)
+    if code is not None:
+        _check_code(code)
+    else:
+        _check_folder_name(name)
     folder = parent / (code or name)
     if folder.exists():
         raise UserError(f"{folder} 已经存在，没有改动。")
     if (parent / SETTINGS_FILE).is_file():
         target, kind, listing, key = folder / DEPARTMENT_FILE, "department", parent / SETTINGS_FILE, "departments"
-        from .content import department_yaml
         text = department_yaml(Department(code=code, name=name, units=[]))
     elif (parent / DEPARTMENT_FILE).is_file():
         target, kind, listing, key = folder / UNIT_FILE, "unit", parent / DEPARTMENT_FILE, "units"
-        from .content import unit_yaml
         text = unit_yaml(Unit(code=code, name=name, projects=[]))
     else:
         raise UserError(f"{parent} 既不是出版物文件夹（ptgen.yaml），也不是主管部门文件夹（{DEPARTMENT_FILE}）。")
-    folder.mkdir(parents=True)
-    write_bytes(target, (schema_line(target, kind) + text).encode("utf-8"))
-    _append_to_list(listing, key, folder.name)
+    listed = _listed(listing, key, folder.name)  # checked before anything is written
+    _commit(parent, {target: (schema_line(target, kind) + text).encode("utf-8"), listing: listed})
     return target

@@ -1,14 +1,23 @@
 """Merge imported sources into a publication folder: plan every file first, then write or refuse."""
 from __future__ import annotations
 
+import glob
+import os
+import re
+import secrets
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import bookmarks, content, output
-from ..errors import UserError
+from .. import bookmarks, content, output, yamlio
+from ..errors import UserError, os_error_text
+from ..fmt import with_list
 from ..load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, load
 from ..model import BookmarkScheme, Department, Settings, Unit
 from . import ImportedSource, ImportProblem
+
+_TREE_SUFFIX = ".ptgen-import"
+_TREE_RE = re.compile(r"^\..+\.[0-9a-f]{12}\.ptgen-import$")
 
 
 @dataclass
@@ -56,6 +65,10 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
     units: dict[tuple[str, str], Unit] = {}
     used_bookmarks: dict[str, str] = {}
     bookmark_names: dict[str, str] = {}
+    if into.exists() and not into.is_dir():
+        raise UserError(f"{into} 是一个文件，不是文件夹：--into 要给出出版物文件夹。")
+    if into.is_dir():
+        output.recover(into)  # finish an import that was killed among its renames
     if (into / SETTINGS_FILE).exists():
         pub, report = load(into)
         if pub is None or report.errors and any(i.code.startswith(("Y", "F")) for i in report.errors):
@@ -139,24 +152,68 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
     settings = settings.model_copy(update={"departments": dept_order})
     planned[into / SETTINGS_FILE] = content.settings_yaml(settings)
 
+    listings = {into / SETTINGS_FILE: ("departments", settings.departments)}
+    listings.update({into / dfolder / DEPARTMENT_FILE: ("units", dept.units) for dfolder, dept in departments.items()})
+    listings.update({into / d / u / UNIT_FILE: ("projects", unit.projects) for (d, u), unit in units.items()})
     to_write: dict[Path, str] = {}
-    meta = {SETTINGS_FILE, DEPARTMENT_FILE, UNIT_FILE}
     for path, text in planned.items():
-        if path.exists():
-            old = path.read_text(encoding="utf-8", errors="replace")
-            if old == text:
+        if not path.exists():
+            to_write[path] = text
+            continue
+        old = path.read_text(encoding="utf-8", errors="replace")
+        if path in listings and existing_settings is not None:
+            # A settings file of the publication: only new list entries are added, comments and
+            # everything else kept, and only with --force.
+            key, items = listings[path]
+            data, _ = yamlio.parse(old)  # it loaded without Y/F errors, so it parses
+            had = (data.get(key) or []) if isinstance(data, dict) else []
+            added = [i for i in items if i not in had]
+            if not added:
                 result.unchanged.append(path)
-                continue
-            if path.name not in meta and not force:
-                conflicts.append(f"{path} 已存在且内容不同（加 --force 覆盖）。")
-                continue
-        to_write[path] = text
+            elif not force:
+                conflicts.append(f"{path} 会被改动：要在 {key} 列表里加入 {'、'.join(added)}"
+                                 "（加 --force 允许改动；注释和其他内容都保留）。")
+            else:
+                to_write[path] = with_list(old, path, key, items)
+            continue
+        if old == text:
+            result.unchanged.append(path)
+        elif not force:
+            conflicts.append(f"{path} 已存在且内容不同（加 --force 覆盖）。")
+        else:
+            to_write[path] = text
     if conflicts:
         raise UserError("导入已取消，没有写入任何文件：\n" + "\n".join(f"  - {c}" for c in conflicts),
-                        hint="如确实要用导入的内容覆盖已有文件，请加 --force。")
-    output.write_files(to_write)
+                        hint="如确实要改动或覆盖已有文件，请加 --force。")
+    try:
+        if into.exists():
+            output.commit(into, {path: text.encode("utf-8") for path, text in to_write.items()})
+        else:
+            _write_new_tree(into, to_write)
+    except OSError as exc:
+        raise UserError(f"写入失败：{os_error_text(exc)}。导入已取消，没有写入任何文件。",
+                        hint="请检查磁盘空间和文件夹权限，再重新导入。") from None
     result.written = sorted(to_write)
     return result
+
+
+def _write_new_tree(into: Path, files: dict[Path, str]) -> None:
+    """A new publication: the whole tree goes to a hidden sibling folder, then one rename puts it in
+    place, so an import that is killed leaves no publication folder at all, never half of one."""
+    parent = into.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    for stale in parent.glob(f".{glob.escape(into.name)}.*{_TREE_SUFFIX}"):  # left by a killed import
+        if _TREE_RE.match(stale.name) and stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+    tmp = parent / f".{into.name}.{secrets.token_hex(6)}{_TREE_SUFFIX}"
+    tmp.mkdir()
+    try:
+        for path, text in sorted(files.items()):
+            output.write_bytes(tmp / path.relative_to(into), text.encode("utf-8"))
+        os.rename(tmp, into)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def _existing_file_for(bookmark: str, used: dict[str, str], dfolder: str, ufolder: str) -> str | None:
