@@ -1,7 +1,7 @@
 """The library API that the CLI (and the tests) call: check, build, import."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import lint
@@ -69,11 +69,12 @@ def anchor_issues(path: Path, rev: str, publications: list[Publication]) -> list
     from .report import Issue, Severity
     repo = gitrev.repo_root(Path(path))
     with gitrev.temp_dir() as tmp:
-        base = gitrev.publications_at(repo, rev, Path(path), Path(tmp))
+        base, problems = gitrev.load_at(repo, rev, Path(path), Path(tmp))
+    # A file unreadable at ``rev`` is reported as check reports it, marked with the revision.
+    issues = [replace(i, message=f"（版本 {rev} 中）{i.message}") for i in problems]
     result = diff(base, publications, rev, "工作区")
     files = {d.project.bookmark: d.source for p in publications for _, _, d in p.projects()}
     roots = {p.root.name: p.source for p in publications}
-    issues = []
     for pd in result.publications:
         for a in pd.anchors:
             src = files.get(a.bookmark) or roots.get(pd.name)
