@@ -102,6 +102,31 @@ def test_a_link_inside_the_publication_stays_allowed(tmp_path):
     assert not [i for i in issues_of(r) if i["code"].startswith("F")]
 
 
+@pytest.mark.parametrize("templates", ["../outside", "/tmp", "linked_folder", "linked_file"])
+def test_templates_outside_the_publication_are_refused_and_never_rendered(tmp_path, templates):
+    settings = 'title: 测试出版物\nyear: "2025"\nregion: 天津市\ndepartments:\n  - "353"\ntemplates: {}\n'
+    root = make_publication(tmp_path / "pub", settings=settings.format(
+        "tpl" if templates.startswith("linked") else templates))
+    secret = outside_secret(tmp_path)
+    (tmp_path / "outside" / "html").mkdir()
+    (tmp_path / "outside" / "html" / "base.html").symlink_to(secret)
+    if templates == "linked_folder":
+        (root / "tpl").symlink_to(tmp_path / "outside")
+    elif templates == "linked_file":
+        (root / "tpl" / "html").mkdir(parents=True)
+        (root / "tpl" / "html" / "base.html").symlink_to(secret)
+    r = run_check(root, "--format", "json")
+    assert r.returncode == 1 and SECRET not in r.stdout + r.stderr
+    issue = [i for i in issues_of(r) if i["code"] in ("F004", "F005")]
+    assert [(i["file"], i["line"]) for i in issue] == [("pub/ptgen.yaml", 6)], issue
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "ptgen", "build", str(root), "--out", str(out), "--format", "html",
+                        "--force"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    pages = [p.read_text(encoding="utf-8") for p in out.rglob("*.html")]
+    assert pages and not [p for p in pages if SECRET in p]
+
+
 # --- 2. listed names are single safe path components ------------------------------------------
 
 @pytest.mark.parametrize("entry", ['"../../outside"', '"/etc"', '"a/b"', '"."', '".."', '"a\\0b"', '"a\\\\b"'])

@@ -194,6 +194,28 @@ def _listed(names: list[str], source: Source, key: str, folder: Path, present: s
     return usable
 
 
+def _templates_inside(templates: str, source: Source, root: Path, report: Report) -> bool:
+    """The publication's template folder must be inside it, and so must every file in it (templates
+    are rendered into the build, so a link out would publish what it points at)."""
+    line, col = source.pos("templates")
+    parts = Path(templates).parts
+    if not parts or Path(templates).is_absolute() or ".." in parts or _name_problem(templates.replace("/", "_")):
+        report.add(Issue(source.rel, line, col, "F005", Severity.ERROR,
+                         f"模板文件夹“{templates}”要写出版物文件夹里的相对路径（例如 templates），不能是绝对路径或含“..”。",
+                         templates))
+        return False
+    inside = root.resolve()
+    folder = root / templates
+    bad = [folder] if not _inside(folder, inside) else \
+        ([p for p in sorted(folder.rglob("*")) if not _inside(p, inside)] if folder.is_dir() else [])
+    if bad:
+        report.add(Issue(source.rel, line, col, "F004", Severity.ERROR,
+                         f"模板文件夹里的 {_rel(bad[0], root)} 是指向出版物文件夹以外的链接（符号链接）：ptgen 不会读取它，"
+                         "改用自带的模板。请把文件本身放进出版物文件夹。", templates))
+        return False
+    return True
+
+
 def load(root: Path) -> tuple[Publication | None, Report]:
     """Load the publication in folder ``root``: the model (None if unusable) and every problem found."""
     root = Path(root)
@@ -205,6 +227,8 @@ def load(root: Path) -> tuple[Publication | None, Report]:
     settings, source = load_file(root / SETTINGS_FILE, Settings, root, report)
     if settings is None:
         return None, report
+    if settings.templates and not _templates_inside(settings.templates, source, root, report):
+        settings = settings.model_copy(update={"templates": None})  # never read: ptgen's own templates
     pub = Publication(root=root, settings=settings, source=source)
     dept_dirs = {p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
     if settings.templates:  # the publication's own template folder is not a department
