@@ -213,6 +213,22 @@ def test_diff_reports_a_yaml_error_at_head_instead_of_a_removed_project(tmp_path
     assert r.returncode == 1 and "新增" not in out and "p.yaml:7:" in out
 
 
+def test_check_against_does_not_call_an_unreadable_project_removed(tmp_path):
+    repo = tmp_path / "repo"
+    root = make_publication(repo / "content" / "pub")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    (root / "353/353101/p.yaml").write_text(GOOD_PROJECT.replace("purpose: ", "purpose："), encoding="utf-8")
+    r = ptgen(repo, "check", "content", "--format", "json", "--against", "HEAD")
+    issues = issues_of(r)
+    assert r.returncode == 1 and [(i["line"], i["column"]) for i in issues if i["code"] == "Y001"] == [(7, 8)]
+    assert not [i for i in issues if i["code"] == "A01"], issues
+    (root / "ptgen.yaml").write_text("title: [\n", encoding="utf-8")  # the whole publication unreadable
+    issues = issues_of(ptgen(repo, "check", "content", "--format", "json", "--against", "HEAD"))
+    assert [i["code"] for i in issues] == ["Y001"], issues
+
+
 # --- 5. size before reading --------------------------------------------------------------------
 
 def test_a_huge_file_is_refused_without_reading_it(tmp_path):

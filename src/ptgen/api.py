@@ -75,8 +75,13 @@ def anchor_issues(path: Path, rev: str, publications: list[Publication]) -> list
     result = diff(base, publications, rev, "工作区")
     files = {d.project.bookmark: d.source for p in publications for _, _, d in p.projects()}
     roots = {p.root.name: p.source for p in publications}
+    loaded = {p.root.name for p in publications}
+    broken = {p.root.name for p in publications if p.unreadable} | \
+        {r.name for r in find_publications(Path(path)) if r.name not in loaded}  # ptgen.yaml unreadable
     for pd in result.publications:
         for a in pd.anchors:
+            if pd.name in broken and "不见了" in a.message:
+                continue  # its file (or unit) did not load: that error is reported, it is not a removal
             src = files.get(a.bookmark) or roots.get(pd.name)
             line, col = src.pos("bookmark") if src is not None and a.bookmark in files else (1, 1)
             issues.append(Issue(src.rel if src else pd.name, line, col, "A01", Severity.ERROR, a.message, a.bookmark))

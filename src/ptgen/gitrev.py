@@ -97,9 +97,9 @@ def publications_at(repo: Path, rev: str | None, path: Path, workdir: Path) -> l
     A file that cannot be loaded there is an error (never a project "removed" or "added")."""
     pubs, issues = load_at(repo, rev, path, workdir)
     if issues:
-        where = rev or "工作区"
+        where = f"版本 {rev} " if rev else "工作区"
         lines = "\n".join(f"  {i.file}:{i.line}:{i.column}  {i.code}  {i.message}" for i in issues)
-        raise UserError(f"{where} 的内容有 {len(issues)} 处无法读取的问题，无法比较：\n{lines}",
+        raise UserError(f"{where}的内容有 {len(issues)} 处无法读取的问题，无法比较：\n{lines}",
                         hint="先修正这些问题（ptgen check 会列出同样的问题），再比较。")
     return pubs
 

@@ -256,6 +256,7 @@ def load(root: Path) -> tuple[Publication | None, Report]:
                 project, psrc = load_file(udir / fname, Project, root, report)
                 if project is not None:
                     udoc.projects.append(ProjectDoc(project, psrc))
+    pub.unreadable = len(report.errors)
     return pub, report
 
 

@@ -233,6 +233,7 @@ class Publication:
     settings: Settings
     source: Source
     departments: list[DepartmentDoc] = field(default_factory=list)
+    unreadable: int = 0  # files that could not be loaded (errors): the projects in them are missing
 
     def projects(self):
         """Yield ``(department, unit, project)`` in published order."""
