@@ -155,15 +155,21 @@ def test_department_entry_escaping_the_publication_is_never_followed(tmp_path):
 
 # --- 3. and 4. diff and check --against --------------------------------------------------------
 
-@pytest.fixture
-def linked_repo(tmp_path):
-    """A committed publication whose project file is a link to an absolute path outside it."""
+def committed(tmp_path: Path) -> tuple[Path, Path]:
+    """A git repository with the publication content/pub, committed; (repo, publication)."""
     repo = tmp_path / "repo"
     root = make_publication(repo / "content" / "pub")
-    secret = outside_secret(tmp_path)
     git(repo, "init", "-q")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "base")
+    return repo, root
+
+
+@pytest.fixture
+def linked_repo(tmp_path):
+    """A committed publication whose project file is a link to an absolute path outside it."""
+    repo, root = committed(tmp_path)
+    secret = outside_secret(tmp_path)
     (root / "353/353101/p.yaml").unlink()
     (root / "353/353101/p.yaml").symlink_to(secret)  # absolute target
     git(repo, "add", "-A")
@@ -193,11 +199,7 @@ def test_check_against_a_revision_with_such_a_link(linked_repo):
 
 
 def test_diff_reports_a_yaml_error_at_head_instead_of_a_removed_project(tmp_path):
-    repo = tmp_path / "repo"
-    root = make_publication(repo / "content" / "pub")
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "base")
+    repo, root = committed(tmp_path)
     p = root / "353/353101/p.yaml"
     p.write_text(GOOD_PROJECT.replace("purpose: 用于", "purpose: [用于"), encoding="utf-8")
     r = ptgen(repo, "diff", "HEAD")  # the working tree (HEAD of the comparison) is broken
@@ -214,11 +216,7 @@ def test_diff_reports_a_yaml_error_at_head_instead_of_a_removed_project(tmp_path
 
 
 def test_check_against_does_not_call_an_unreadable_project_removed(tmp_path):
-    repo = tmp_path / "repo"
-    root = make_publication(repo / "content" / "pub")
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "base")
+    repo, root = committed(tmp_path)
     (root / "353/353101/p.yaml").write_text(GOOD_PROJECT.replace("purpose: ", "purpose："), encoding="utf-8")
     r = ptgen(repo, "check", "content", "--format", "json", "--against", "HEAD")
     issues = issues_of(r)
