@@ -227,12 +227,12 @@ def load(root: Path) -> tuple[Publication | None, Report]:
     settings, source = load_file(root / SETTINGS_FILE, Settings, root, report)
     if settings is None:
         return None, report
-    if settings.templates and not _templates_inside(settings.templates, source, root, report):
-        settings = settings.model_copy(update={"templates": None})  # never read: ptgen's own templates
-    pub = Publication(root=root, settings=settings, source=source)
     dept_dirs = {p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
     if settings.templates:  # the publication's own template folder is not a department
-        dept_dirs.discard(Path(settings.templates).parts[0])
+        dept_dirs.discard(Path(settings.templates).parts[0] if Path(settings.templates).parts else "")
+        if not _templates_inside(settings.templates, source, root, report):
+            settings = settings.model_copy(update={"templates": None})  # never read: ptgen's own templates
+    pub = Publication(root=root, settings=settings, source=source)
     for _, dname in _listed(settings.departments, source, "departments", root, dept_dirs, "部门文件夹", root, report,
                             DEPARTMENT_FILE):
         ddir = root / dname
