@@ -195,7 +195,7 @@ def test_check_against_a_revision_with_such_a_link(linked_repo):
     assert r.returncode == 1
     # the working tree's link, and the same one at HEAD, both at the listing line
     assert len(f004) == 2 and all((i["file"], i["line"]) == (f"pub/{UNIT}", 4) for i in f004)
-    assert any("HEAD" in i["message"] for i in f004)
+    assert sorted((i["severity"], "HEAD" in i["message"]) for i in f004) == [("error", False), ("warning", True)]
 
 
 def test_diff_reports_a_yaml_error_at_head_instead_of_a_removed_project(tmp_path):
@@ -225,6 +225,19 @@ def test_check_against_does_not_call_an_unreadable_project_removed(tmp_path):
     (root / "ptgen.yaml").write_text("title: [\n", encoding="utf-8")  # the whole publication unreadable
     issues = issues_of(ptgen(repo, "check", "content", "--format", "json", "--against", "HEAD"))
     assert [i["code"] for i in issues] == ["Y001"], issues
+
+
+def test_check_against_a_revision_that_this_change_repairs_passes(tmp_path):
+    repo, root = committed(tmp_path)
+    p = root / "353/353101/p.yaml"
+    good = p.read_text(encoding="utf-8")
+    p.write_text(good.replace("purpose: ", "purpose："), encoding="utf-8")
+    git(repo, "commit", "-qam", "broken")
+    p.write_text(good, encoding="utf-8")
+    r = ptgen(repo, "check", "content", "--format", "json", "--against", "HEAD")
+    issues = issues_of(r)
+    assert r.returncode == 0, issues
+    assert [(i["code"], i["severity"], i["line"]) for i in issues if i["code"] == "Y001"] == [("Y001", "warning", 7)]
 
 
 # --- 5. size before reading --------------------------------------------------------------------

@@ -70,8 +70,10 @@ def anchor_issues(path: Path, rev: str, publications: list[Publication]) -> list
     repo = gitrev.repo_root(Path(path))
     with gitrev.temp_dir() as tmp:
         base, problems = gitrev.load_at(repo, rev, Path(path), Path(tmp))
-    # A file unreadable at ``rev`` is reported as check reports it, marked with the revision.
-    issues = [replace(i, message=f"（版本 {rev} 中）{i.message}") for i in problems]
+    # A file unreadable at ``rev`` is reported as check reports it, marked with the revision; a
+    # warning, not an error: the change being checked may be the one that repairs it.
+    issues = [replace(i, severity=Severity.WARNING, message=f"（版本 {rev} 中，无法对比其中的书签）{i.message}")
+              for i in problems]
     result = diff(base, publications, rev, "工作区")
     files = {d.project.bookmark: d.source for p in publications for _, _, d in p.projects()}
     roots = {p.root.name: p.source for p in publications}
