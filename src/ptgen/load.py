@@ -170,7 +170,7 @@ def _listed(names: list[str], source: Source, key: str, folder: Path, present: s
         if why:
             shown = name.encode("unicode_escape").decode("ascii") if "控制字符" in why else name
             report.add(Issue(source.rel, line, col, "F005", Severity.ERROR,
-                             f"列表中的{what}“{shown}”{why}：这里只能写{_rel(folder, root)} 里的一个名字。", shown))
+                             f"列表中的{what}“{shown}”{why}：这里只能写 {_rel(folder, root)} 里的一个名字。", shown))
             continue
         if name in seen:
             report.add(Issue(source.rel, line, col, "F003", Severity.ERROR, f"{what}“{name}”在列表中出现了两次。", name))
