@@ -22,7 +22,7 @@ def snapshot(root):
 
 
 BAD = {
-    "malformed": ("name: [未闭合\nbookmark: x\n", "Y001", 2),
+    "malformed": ("name: [未闭合\nbookmark: x\n", "Y001", 1),  # the unclosed "["
     "duplicate_key": (GOOD_PROJECT.replace("purpose: 用于信息系统运行维护\n",
                                            "purpose: 用于信息系统运行维护\npurpose: 第二次\n"), "Y002", 8),
     "wrong_type": (GOOD_PROJECT.replace("name: 信息系统运维费\n", "name:\n  - 列表\n"), "Y005", 2),

@@ -114,7 +114,8 @@ def test_new_and_removed_projects(repo, tmp_path):
     git(repo, "commit", "-qm", "add s")
     # Removing a published project breaks links to its bookmark: an error unless acknowledged.
     (unit_dir(repo, "353102") / "r.yaml").unlink()
-    edit(unit_dir(repo, "353102") / "unit.yaml", "  - r.yaml\n", "")
+    # (an empty "projects:" is not a list: Y005, which diff now reports instead of a removal)
+    edit(unit_dir(repo, "353102") / "unit.yaml", "projects:\n  - r.yaml\n", "projects: []\n")
     term, md, js, docx, _ = all_formats(repo, tmp_path, "HEAD")
     assert term.returncode == 1 and "书签稳定性错误" in term.stdout and "_Toc_4_4_0000000006" in term.stdout
     assert js["summary"]["removed"] == 1 and js["anchor_problems"][0]["bookmark"] == "_Toc_4_4_0000000006"

@@ -1,7 +1,7 @@
 """The library API that the CLI (and the tests) call: check, build, import."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import lint
@@ -65,13 +65,21 @@ def anchor_issues(path: Path, rev: str, publications: list[Publication]) -> list
     from .report import Issue, Severity
     repo = gitrev.repo_root(Path(path))
     with gitrev.temp_dir() as tmp:
-        base = gitrev.publications_at(repo, rev, Path(path), Path(tmp))
+        base, problems = gitrev.load_at(repo, rev, Path(path), Path(tmp))
+    # A file unreadable at ``rev`` is reported as check reports it, marked with the revision; a
+    # warning, not an error: the change being checked may be the one that repairs it.
+    issues = [replace(i, severity=Severity.WARNING, message=f"（版本 {rev} 中，无法对比其中的书签）{i.message}")
+              for i in problems]
     result = diff(base, publications, rev, "工作区")
     files = {d.project.bookmark: d.source for p in publications for _, _, d in p.projects()}
     roots = {p.root.name: p.source for p in publications}
-    issues = []
+    loaded = {p.root.name for p in publications}
+    broken = {p.root.name for p in publications if p.unreadable} | \
+        {r.name for r in find_publications(Path(path)) if r.name not in loaded}  # ptgen.yaml unreadable
     for pd in result.publications:
         for a in pd.anchors:
+            if pd.name in broken and "不见了" in a.message:
+                continue  # its file (or unit) did not load: that error is reported, it is not a removal
             src = files.get(a.bookmark) or roots.get(pd.name)
             line, col = src.pos("bookmark") if src is not None and a.bookmark in files else (1, 1)
             issues.append(Issue(src.rel if src else pd.name, line, col, "A01", Severity.ERROR, a.message, a.bookmark))

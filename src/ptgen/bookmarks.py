@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from .model import BookmarkScheme
 
 WORD_MAX = 40  # Word silently truncates longer bookmark names
-_VALID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_VALID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def guess_scheme(names: Iterable[str]) -> BookmarkScheme | None:
@@ -40,7 +40,7 @@ def problem(name: str) -> str | None:
         return "书签名为空"
     if len(name) > WORD_MAX:
         return f"书签名有 {len(name)} 个字符，Word 只保留前 {WORD_MAX} 个，链接会失效"
-    if not _VALID.match(name):
+    if not _VALID.fullmatch(name):  # fullmatch: "$" would let a final line break through
         return "书签名只能由英文字母、数字和下划线组成，且不能以数字开头"
     if name == "_GoBack":
         return "_GoBack 是 Word 自动生成的编辑位置书签，不能作为表格书签"

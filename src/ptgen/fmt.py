@@ -98,6 +98,7 @@ def format_text(text: str, path: Path) -> str:
     """The canonical text of a content file (raises :class:`yamlio.YamlProblem` if it cannot be read)."""
     data, _ = yamlio.parse(text)
     kind = kind_of(path)
+    yamlio.check_depth(text)  # ruamel composes recursively: refuse deep nesting before it parses
     rt = _yaml().load(text)
     doc = _canonical(data, rt, kind, (), QUOTED[kind])
     buf = io.StringIO()
@@ -192,7 +193,7 @@ def fmt(paths: list[Path], check: bool = False) -> FmtResult:
     result = FmtResult()
     for f in content_files(paths, result.skipped):
         try:
-            text = yamlio.decode(f.read_bytes())
+            text = yamlio.decode(yamlio.read_bytes(f))
             new = format_text(text, f)
         except yamlio.YamlProblem as problem:
             result.problems.append((f, problem))

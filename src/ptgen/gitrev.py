@@ -10,6 +10,7 @@ from pathlib import Path
 from .errors import SetupError, UserError
 from .load import find_publications, load
 from .model import Publication
+from .report import Issue
 
 DEFAULT_BRANCHES = ("origin/HEAD", "origin/main", "origin/master", "main", "master")
 
@@ -51,8 +52,20 @@ def default_base(repo: Path) -> str:
                     hint="直接写出要比较的版本，例如 ptgen diff HEAD~1 或 ptgen diff origin/main HEAD。")
 
 
-def publications_at(repo: Path, rev: str | None, path: Path, workdir: Path) -> list[Publication]:
-    """The publications under ``path`` at ``rev`` (None: the working tree), loaded without lint."""
+def _extract_filter(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+    """tarfile's "data" filter, except that a symbolic link is kept as it is, wherever it points: the
+    link is only ever looked at by :func:`ptgen.load.load`, which reports one that leads out of the
+    publication (F004, at the line that lists it) and never reads through it — as for the working
+    tree.  (The "data" filter refuses such links with an exception; files are still extracted
+    only inside ``dest``.)"""
+    if member.issym():
+        return tarfile.tar_filter(member, dest)
+    return tarfile.data_filter(member, dest)
+
+
+def load_at(repo: Path, rev: str | None, path: Path, workdir: Path) -> tuple[list[Publication], list[Issue]]:
+    """The publications under ``path`` at ``rev`` (None: the working tree), loaded without lint,
+    and the problems found loading them (as ``ptgen check`` reports them)."""
     path = path.resolve()
     if rev is None:
         roots = find_publications(path)
@@ -62,21 +75,32 @@ def publications_at(repo: Path, rev: str | None, path: Path, workdir: Path) -> l
         proc = _git(repo, "archive", "--format=tar", commit, "--", rel, binary=True)
         if proc.returncode != 0:
             if b"did not match any files" in proc.stderr or b"pathspec" in proc.stderr:
-                return []  # the content folder did not exist yet at that revision
+                return [], []  # the content folder did not exist yet at that revision
             raise UserError(f"无法读取版本 {rev}：{proc.stderr.decode('utf-8', 'replace').strip()[:200]}")
         target = workdir / commit[:12]
         target.mkdir(parents=True, exist_ok=True)
         with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
-            tar.extractall(target, filter="data")
+            tar.extractall(target, filter=_extract_filter)
         roots = find_publications(target / rel)
-    pubs = []
+    pubs, issues = [], []
     for root in roots:
         pub, report = load(root)
-        if pub is None:
-            where = rev or "工作区"
-            first = report.sorted()[0] if report.issues else None
-            raise UserError(f"{where} 的出版物 {root.name} 无法读取" + (f"：{first.file}:{first.line} {first.message}" if first else "。"))
-        pubs.append(pub)
+        issues += report.sorted()
+        if pub is not None:
+            pubs.append(pub)
+    return pubs, issues
+
+
+def publications_at(repo: Path, rev: str | None, path: Path, workdir: Path) -> list[Publication]:
+    """The publications under ``path`` at ``rev`` (None: the working tree), loaded without lint.
+
+    A file that cannot be loaded there is an error (never a project "removed" or "added")."""
+    pubs, issues = load_at(repo, rev, path, workdir)
+    if issues:
+        where = f"版本 {rev} " if rev else "工作区"
+        lines = "\n".join(f"  {i.file}:{i.line}:{i.column}  {i.code}  {i.message}" for i in issues)
+        raise UserError(f"{where}的内容有 {len(issues)} 处无法读取的问题，无法比较：\n{lines}",
+                        hint="先修正这些问题（ptgen check 会列出同样的问题），再比较。")
     return pubs
 
 

@@ -11,6 +11,7 @@ One bad file never hides the problems of the others: each is reported and loadin
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -134,17 +135,53 @@ def load_file(path: Path, model: type[BaseModel], root: Path, report: Report):
     return _validate(model, data, source, report), source
 
 
+def _inside(path: Path, root: Path) -> bool:
+    """True when ``path``, every link followed, stays inside the publication folder ``root`` (resolved)."""
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a link loop
+        return False
+
+
+def _name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be one file or folder name inside its folder, or None."""
+    if name in ("", ".", ".."):
+        return "不是文件或文件夹的名字"
+    if "/" in name or "\\" in name:
+        return "含有路径分隔符“/”或“\\”，不能写路径"
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return "含有控制字符"
+    return None
+
+
 def _listed(names: list[str], source: Source, key: str, folder: Path, present: set[str], what: str,
-            root: Path, report: Report) -> list[tuple[int, str]]:
-    """Check an explicit order list against what is on disk; return the usable entries."""
+            root: Path, report: Report, meta: str | None = None) -> list[tuple[int, str]]:
+    """Check an explicit order list against what is on disk; return the usable entries.
+
+    Each entry must be one name inside ``folder`` (never a path), and the entry (and its ``meta``
+    file, for a folder) must not lead out of the publication through a symbolic link: such an
+    entry is reported at its line and never read."""
     usable: list[tuple[int, str]] = []
     seen: set[str] = set()
+    inside = root.resolve()
     for i, name in enumerate(names):
         line, col = source.pos(key, i)
+        why = _name_problem(name)
+        if why:
+            shown = name.encode("unicode_escape").decode("ascii") if "控制字符" in why else name
+            report.add(Issue(source.rel, line, col, "F005", Severity.ERROR,
+                             f"列表中的{what}“{shown}”{why}：这里只能写 {_rel(folder, root)} 里的一个名字。", shown))
+            continue
         if name in seen:
             report.add(Issue(source.rel, line, col, "F003", Severity.ERROR, f"{what}“{name}”在列表中出现了两次。", name))
             continue
         seen.add(name)
+        target = folder / name
+        if os.path.lexists(target) and not all(_inside(p, inside) for p in (target, *([target / meta] if meta else []))):
+            report.add(Issue(source.rel, line, col, "F004", Severity.ERROR,
+                             f"列表中的{what}“{name}”是指向出版物文件夹以外的链接（符号链接）：ptgen 不会读取它。"
+                             "请把文件本身放进出版物文件夹，不要用链接。", name))
+            continue
         if name not in present:
             report.add(Issue(source.rel, line, col, "F001", Severity.ERROR,
                              f"列表中的{what}“{name}”在文件夹 {_rel(folder, root)} 里找不到。", name))
@@ -157,18 +194,47 @@ def _listed(names: list[str], source: Source, key: str, folder: Path, present: s
     return usable
 
 
+def _templates_inside(templates: str, source: Source, root: Path, report: Report) -> bool:
+    """The publication's template folder must be inside it, and so must every file in it (templates
+    are rendered into the build, so a link out would publish what it points at)."""
+    line, col = source.pos("templates")
+    parts = Path(templates).parts
+    if not parts or Path(templates).is_absolute() or ".." in parts or _name_problem(templates.replace("/", "_")):
+        report.add(Issue(source.rel, line, col, "F005", Severity.ERROR,
+                         f"模板文件夹“{templates}”要写出版物文件夹里的相对路径（例如 templates），不能是绝对路径或含“..”。",
+                         templates))
+        return False
+    inside = root.resolve()
+    folder = root / templates
+    bad = [folder] if not _inside(folder, inside) else \
+        ([p for p in sorted(folder.rglob("*")) if not _inside(p, inside)] if folder.is_dir() else [])
+    if bad:
+        report.add(Issue(source.rel, line, col, "F004", Severity.ERROR,
+                         f"模板文件夹里的 {_rel(bad[0], root)} 是指向出版物文件夹以外的链接（符号链接）：ptgen 不会读取它，"
+                         "改用自带的模板。请把文件本身放进出版物文件夹。", templates))
+        return False
+    return True
+
+
 def load(root: Path) -> tuple[Publication | None, Report]:
     """Load the publication in folder ``root``: the model (None if unusable) and every problem found."""
     root = Path(root)
     report = Report()
+    if not _inside(root / SETTINGS_FILE, root.resolve()):
+        report.add(Issue(_rel(root / SETTINGS_FILE, root), 1, 1, "F004", Severity.ERROR,
+                         f"{SETTINGS_FILE} 是指向出版物文件夹以外的链接（符号链接）：ptgen 不会读取它。"))
+        return None, report
     settings, source = load_file(root / SETTINGS_FILE, Settings, root, report)
     if settings is None:
         return None, report
-    pub = Publication(root=root, settings=settings, source=source)
     dept_dirs = {p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
     if settings.templates:  # the publication's own template folder is not a department
-        dept_dirs.discard(Path(settings.templates).parts[0])
-    for _, dname in _listed(settings.departments, source, "departments", root, dept_dirs, "部门文件夹", root, report):
+        dept_dirs.discard(Path(settings.templates).parts[0] if Path(settings.templates).parts else "")
+        if not _templates_inside(settings.templates, source, root, report):
+            settings = settings.model_copy(update={"templates": None})  # never read: ptgen's own templates
+    pub = Publication(root=root, settings=settings, source=source)
+    for _, dname in _listed(settings.departments, source, "departments", root, dept_dirs, "部门文件夹", root, report,
+                            DEPARTMENT_FILE):
         ddir = root / dname
         dept, dsrc = load_file(ddir / DEPARTMENT_FILE, Department, root, report)
         if dept is None:
@@ -176,7 +242,8 @@ def load(root: Path) -> tuple[Publication | None, Report]:
         ddoc = DepartmentDoc(dname, dept, dsrc)
         pub.departments.append(ddoc)
         unit_dirs = {p.name for p in ddir.iterdir() if p.is_dir() and not p.name.startswith(".")}
-        for _, uname in _listed(dept.units, dsrc, "units", ddir, unit_dirs, "预算单位文件夹", root, report):
+        for _, uname in _listed(dept.units, dsrc, "units", ddir, unit_dirs, "预算单位文件夹", root, report,
+                                UNIT_FILE):
             udir = ddir / uname
             unit, usrc = load_file(udir / UNIT_FILE, Unit, root, report)
             if unit is None:
@@ -189,6 +256,7 @@ def load(root: Path) -> tuple[Publication | None, Report]:
                 project, psrc = load_file(udir / fname, Project, root, report)
                 if project is not None:
                     udoc.projects.append(ProjectDoc(project, psrc))
+    pub.unreadable = len(report.errors)
     return pub, report
 
 

@@ -12,9 +12,14 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
+# An amount has at most 12 digits before the point and 6 after: 999,999,999,999.999999 is about a
+# trillion 元 (more than any one project) and 6 decimals of 万元 are 分.  So an amount has at most 18
+# digits and a sum of a million of them 24: within Decimal's 28 digits, every total stays exact.
+MONEY_INT_DIGITS, MONEY_FRAC_DIGITS = 12, 6
 MONEY_RE = re.compile(r"^-?\d+(\.\d+)?$")
+MONEY_LIMIT_RE = re.compile(rf"^-?\d{{1,{MONEY_INT_DIGITS}}}(\.\d{{1,{MONEY_FRAC_DIGITS}}})?$")
 # Invisible control characters (pasted from other programs): XML 1.0, so a .docx, cannot hold most
 # of them, and no font draws them.  ``ptgen check`` reports each (X08); the build drops them.
 CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
@@ -38,6 +43,9 @@ def _parse_money(raw: object) -> Decimal | None:
         return None
     if not MONEY_RE.match(text):
         raise ValueError(f"金额“{raw}”格式不对：只写数字和小数点，不带单位、逗号或空格，例如 154.00")
+    if not MONEY_LIMIT_RE.match(text):
+        shown = text if len(text) <= 40 else text[:40] + "……"
+        raise ValueError(f"金额“{shown}”位数太多：整数部分最多 {MONEY_INT_DIGITS} 位，小数最多 {MONEY_FRAC_DIGITS} 位。")
     try:
         return Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - the regex already guards this
@@ -48,7 +56,7 @@ Money = Annotated[
     Decimal | None,
     BeforeValidator(_parse_money),
     PlainSerializer(lambda d: "" if d is None else str(d), return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^(-?\d+(\.\d+)?)?$", "title": "金额",
+    WithJsonSchema({"type": "string", "pattern": r"^(-?\d{1,12}(\.\d{1,6})?)?$", "title": "金额",
                     "description": "金额，按发布的小数位书写，例如 154.00；留空表示空白单元格"}),
 ]
 
@@ -116,10 +124,23 @@ class Project(_Strict):
     indicators: list[Indicator] = Field(default_factory=list, title="绩效指标", description="按发布顺序排列的指标行")
 
 
+CODE_RE = re.compile(r"[0-9A-Za-z]*")
+
+
+def _check_code(code: str | None) -> str | None:
+    """A unit or department code is digits and letters only: it goes into bookmark names and ids."""
+    if code is not None and not CODE_RE.fullmatch(code):
+        raise ValueError(f"编码“{code}”只能由数字和英文字母组成（例如 353101），不能有空格、引号或其他符号。")
+    return code
+
+
+Code = Annotated[str | None, AfterValidator(_check_code)]
+
+
 class Unit(_Strict):
     """A budget unit (预算单位): ``unit.yaml`` in its folder."""
 
-    code: str | None = Field(None, title="单位编码", description="例如 353101；上海版式可留空")
+    code: Code = Field(None, title="单位编码", description="例如 353101；上海版式可留空")
     name: str = Field(title="单位名称")
     projects: list[str] = Field(default_factory=list, title="项目文件", description="本单位的项目文件名，按发布顺序")
 
@@ -127,7 +148,7 @@ class Unit(_Strict):
 class Department(_Strict):
     """A department (主管部门): ``department.yaml`` in its folder."""
 
-    code: str | None = Field(None, title="部门编码", description="例如 353")
+    code: Code = Field(None, title="部门编码", description="例如 353")
     name: str = Field(title="部门名称")
     units: list[str] = Field(default_factory=list, title="预算单位", description="预算单位文件夹名，按发布顺序")
 
@@ -227,6 +248,7 @@ class Publication:
     settings: Settings
     source: Source
     departments: list[DepartmentDoc] = field(default_factory=list)
+    unreadable: int = 0  # files that could not be loaded (errors): the projects in them are missing
 
     @property
     def name(self) -> str:

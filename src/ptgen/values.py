@@ -9,7 +9,9 @@ from functools import lru_cache
 COMPARATORS = {"≥": "≥", ">=": "≥", "=>": "≥", "≧": "≥", "≤": "≤", "<=": "≤", "=<": "≤", "≦": "≤",
                "=": "=", "＝": "=", ">": ">", "＞": ">", "<": "<", "＜": "<"}
 _OP = r"(?P<op>>=|<=|=>|=<|[≥≤=＝><＞＜≧≦])"
-QUANT_RE = re.compile(rf"^\s*{_OP}?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>.*?)\s*$", re.S)
+# At most 30 digits each side: a longer number is not a quantity (Decimal arithmetic on a number of
+# a million digits overflows; no real target value has more than a dozen).
+QUANT_RE = re.compile(rf"^\s*{_OP}?\s*(?P<num>\d{{1,30}}(?:\.\d{{1,30}})?)(?!\d)\s*(?P<unit>.*?)\s*$", re.S)
 OP_ONLY_RE = re.compile(rf"^\s*{_OP}")
 MONEY_UNITS = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(100000000), "千元": Decimal(1000)}
 DATE_RE = re.compile(r"\d{4}\s*(?:年|-\d{1,2}|全年)|\d{1,2}\s*月")

@@ -8,8 +8,11 @@ that ``import`` (and later ``fmt``) write.
 """
 from __future__ import annotations
 
+import errno
 import io
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,11 +48,31 @@ def _position(text: str, offset: int) -> Pos:
     return line, col
 
 
+def _too_big(size: int) -> YamlProblem:
+    return YamlProblem("Y007", f"文件太大（{size / 1048576:.1f} MB）：内容文件一般只有几 KB，上限是 1 MB。"
+                       "请确认没有把别的文件（例如 Word 文档或表格）存成了 .yaml。")
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of content file ``path``.  Its size is checked (``fstat``) before anything is read,
+    and never more than ``MAX_BYTES`` + 1 bytes are read, so a huge file costs nothing."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))  # a FIFO must not block
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "这不是普通文件（是设备、管道或文件夹）")
+        if st.st_size > MAX_BYTES:
+            raise _too_big(st.st_size)
+        data = f.read(MAX_BYTES + 1)  # the file may grow after fstat (or report size 0, as /proc does)
+    if len(data) > MAX_BYTES:
+        raise _too_big(len(data))
+    return data
+
+
 def decode(data: bytes) -> str:
     """UTF-8 text of ``data``, or a :class:`YamlProblem` saying where the bad bytes are."""
     if len(data) > MAX_BYTES:
-        raise YamlProblem("Y007", f"文件太大（{len(data) / 1048576:.1f} MB）：内容文件一般只有几 KB，上限是 1 MB。"
-                          "请确认没有把别的文件（例如 Word 文档或表格）存成了 .yaml。")
+        raise _too_big(len(data))
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -62,45 +85,147 @@ def decode(data: bytes) -> str:
     return text
 
 
+# Every problem PyYAML's scanner, parser and composer (and libyaml, the C parser) can report, in
+# words a clerk can act on.  Matched in order against "context | problem"; the first hit wins.
+_QUOTE_IT = "如果这是一段文字，请把整段文字用双引号括起来"
 _PROBLEMS_ZH = [
-    ("found character '\\t' that cannot start any token", "这里有制表符（Tab）：YAML 只能用空格缩进"),
-    ("found duplicate anchor", "锚点重复"),
-    ("mapping values are not allowed here", "这里不能出现冒号“: ”：如果文字里有冒号，请把整段文字用双引号括起来"),
-    ("could not find expected ':'", "缺少冒号“:”"),
-    ("found unexpected end of stream", "文件意外结束（引号或括号没有闭合？）"),
-    ("found unknown escape character", "双引号里有无法识别的反斜杠转义"),
-    ("special characters are not allowed", "文字中有不允许的控制字符（通常是从其他软件粘贴进来的不可见字符）"),
-    ("control characters are not allowed", "文字中有不允许的控制字符（通常是从其他软件粘贴进来的不可见字符）"),
-    ("did not find expected key", "缩进不一致或缺少“- ”"),
-    ("did not find expected '-' indicator", "列表项缺少“- ”或缩进不一致"),
-    ("found undefined alias", "使用了未定义的别名"),
+    (r"tab character|'\\t'", "这里有制表符（Tab）：YAML 只能用空格缩进，请把 Tab 换成空格"),
+    (r"control characters|special characters|unacceptable character",
+     "文字中有不允许的控制字符（通常是从其他软件粘贴进来的不可见字符），请删除它"),
+    (r"UTF-8|Unicode character$|low surrogate", "文字中有无法识别的字符（编码错误），请用 UTF-8 编码重新保存"),
+    (r"nesting depth|increasing (block|flow) level", f"嵌套层数太多（内容文件最多 {{depth}} 层）"),
+    (r"input is too long", "文件太长"),
+    (r"mapping values are not allowed", "这里不能出现冒号“: ”：" + _QUOTE_IT + "；如果是字段，请检查缩进"),
+    (r"mapping keys are not allowed", "这里不能出现“? ”：" + _QUOTE_IT),
+    (r"sequence entries are not allowed", "这里不能出现列表项“- ”：请检查缩进；" + _QUOTE_IT),
+    (r"could not find expected ':'", "缺少冒号“: ”：字段名后面要写英文冒号和一个空格（也可能是上一行的文字没有用引号括好）"),
+    (r"quoted scalar.*end of stream", "引号没有闭合：从这里开始的引号直到文件结尾都没有找到配对的另一半"),
+    (r"end of stream", "文件意外结束：引号或括号没有闭合"),
+    (r"hexdecimal|hexadecimal|escape code|escape sequence", "双引号里的 \\x、\\u 或 \\U 转义写错了：后面要跟规定位数的十六进制数字"),
+    (r"unknown escape character", "双引号里的反斜杠“\\”后面跟了无法识别的字符：要写反斜杠本身请写成“\\\\”，或改用单引号"),
+    (r"flow sequence|',' or '\]'", "方括号“[”没有配对的“]”，或者两项之间缺少英文逗号：" + _QUOTE_IT),
+    (r"flow mapping|',' or '}'", "花括号“{”没有配对的“}”，或者两项之间缺少英文逗号：" + _QUOTE_IT),
+    (r"expected '-' indicator|block collection", "列表项缺少“- ”，或者缩进与上面的列表项不一致"),
+    (r"expected key|<block end>|block mapping", "缩进不一致：这一行与同一层的其他行没有对齐（同一层要用相同个数的空格缩进）"),
+    (r"node content|flow node|parsing a node|block node", "这里缺少内容：冒号或“- ”后面的值写法不对，" + _QUOTE_IT),
+    (r"indentation indicator", "“|”后面的缩进数字只能是 1 到 9"),
+    (r"block scalar|chomping", "“|”或“>”后面只能写 +、- 或一个数字，文字要从下一行开始写"),
+    (r"single document|another document|document start|document indicator|document separator|DOCUMENT",
+     "一个文件只能有一份内容：请删除“---”或“...”分隔线（如果它是文字，请用双引号括起来）"),
+    (r"anchor|alias", "“&”或“*”后面的写法不对：内容文件不使用 YAML 锚点和别名，" + _QUOTE_IT),
+    (r"directive|version number|incompatible YAML|%YAML|%TAG", "以“%”开头的行是 YAML 指令，内容文件不需要：请删除这一行，" + _QUOTE_IT),
+    (r"tag|URI|'!'|'>'", "“!”开头的是 YAML 标签，内容文件不使用：" + _QUOTE_IT),
+    (r"digit", "以“%”开头的行是 YAML 指令，内容文件不需要：请删除这一行，" + _QUOTE_IT),
+    (r"alphabetic|alphabetical", "“&”“*”“!”或“%”后面只能写英文字母和数字：" + _QUOTE_IT),
+    (r"comment or (a )?line break", "这一行在这里就该结束（后面最多跟一个“ #”注释）：" + _QUOTE_IT),
+    (r"cannot start any token", "值不能以这个字符开头（它在 YAML 里有特殊含义）：" + _QUOTE_IT),
+    (r"found unexpected ':'", "冒号的位置不对：冒号后面要有空格，" + _QUOTE_IT),
+    (r"whitespace|expected ' '", "这里缺少空格"),
+    (r"duplicate key", "字段写了两次"),
 ]
+_PROBLEMS_RE = [(re.compile(needle), zh) for needle, zh in _PROBLEMS_ZH]
+# A field name typed with a full-width colon: ``purpose：值`` (field names are ASCII words).
+_FULLWIDTH_KEY = re.compile(r"^[ ]*(?:-[ ]+)?[A-Za-z_][A-Za-z0-9_]*[ ]*(：)")
 
 
-def _zh_problem(problem: str | None) -> str:
-    problem = problem or "无法解析"
-    for needle, zh in _PROBLEMS_ZH:
-        if needle in problem:
-            return zh
-    return problem
+def _zh_problem(problem: str | None, context: str | None = None) -> str:
+    said = f"{context or ''} | {problem or ''}"
+    for needle, zh in _PROBLEMS_RE:
+        if needle.search(said):
+            return zh.replace("{depth}", str(MAX_DEPTH))
+    return "YAML 无法识别这里的写法，" + _QUOTE_IT
+
+
+def _line(text: str, line: int) -> str:
+    lines = text.split("\n")
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def _marked_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
+    problem, context = exc.problem or "", exc.context or ""
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    start = exc.context_mark
+    # A full-width colon where "key: " belongs surfaces a line late (or as "mapping values ..."):
+    # look at the lines where the problem may start.
+    for n in dict.fromkeys(n for n in ((start.line + 1) if start else 0, line - 1, line) if n > 0):
+        m = _FULLWIDTH_KEY.match(_line(text, n))
+        if m:
+            return YamlProblem("Y001", "YAML 格式错误：字段名后面打成了中文冒号“：”，应该是英文冒号加一个空格“: ”。",
+                               n, m.start(1) + 1)
+    where = f"{context} | {problem}"
+    if start is not None and re.search(r"quoted scalar.*end of stream|flow (sequence|mapping)|simple key", where):
+        line, col = start.line + 1, start.column + 1  # the opening quote or bracket, the key's line
+    if re.search(r"cannot start any token", problem):
+        ch = _line(text, line)[col - 1: col]
+        if ch == "\t":
+            message = _zh_problem("tab character")
+        else:
+            message = f"值不能以“{ch}”开头（YAML 里它有特殊含义）：{_QUOTE_IT}"
+    elif problem == "did not find expected key" and re.search(r"[\"'][ ]*$", _line(text, line)[: col - 1]):
+        message = "引号后面不能再写文字：整段文字要都放在引号里"
+    else:
+        message = _zh_problem(problem, context)
+    return YamlProblem("Y001", f"YAML 格式错误：{message}。", line, col)
+
+
+def _problem(exc: yaml.YAMLError, text: str) -> YamlProblem:
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow at all
+        ch = chr(exc.character) if isinstance(exc.character, int) else ""
+        offset = text.find(ch) if ch else -1  # libyaml counts bytes, PyYAML characters: find the character
+        line, col = _position(text, offset if offset >= 0 else 0)
+        name = f"U+{ord(ch):04X}" if ch else ""
+        return YamlProblem("Y001", f"YAML 格式错误：这里有不可见的控制字符 {name}（通常是从其他软件粘贴进来的），"
+                           "YAML 文件不能含有它：请删除这个字符。", line, col)
+    if isinstance(exc, yaml.MarkedYAMLError):
+        return _marked_problem(exc, text)
+    return YamlProblem("Y001", f"YAML 格式错误：{_zh_problem(str(exc))}。")
+
+
+MAX_DEPTH = 20  # content needs 5 levels (project → indicators → row); deeper is a mistake or an attack
+_MAY_NEST = re.compile(r"[\[{]|^[ \-?:]{%d,}" % (MAX_DEPTH - 4), re.M)
+
+
+def _scan_events(text: str) -> None:
+    """One non-recursive pass over the parser's events, before anything is composed (composing
+    recurses, and ~500 levels of ``[[[...`` end in RecursionError): refuse aliases and nesting
+    deeper than :data:`MAX_DEPTH`.  Skipped when the text can have neither (the usual case)."""
+    aliases, nesting = "*" in text, _MAY_NEST.search(text) is not None
+    if not (aliases or nesting):
+        return
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                m = event.start_mark
+                raise YamlProblem("Y011", f"嵌套层数太多（超过 {MAX_DEPTH} 层）：内容文件只需要几层"
+                                  "（项目 → 指标列表 → 指标行），请检查是否多写了括号“[”“{”或缩进。",
+                                  m.line + 1, m.column + 1)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            m = event.start_mark
+            raise YamlProblem("Y010", "内容文件不支持 YAML 锚点和别名（& 和 *）：请把内容直接写出来。",
+                              m.line + 1, m.column + 1)
+
+
+def check_depth(text: str) -> None:
+    """Raise :class:`YamlProblem` (Y011) if ``text`` nests deeper than :data:`MAX_DEPTH` (or has
+    aliases, or cannot be parsed): call it before any recursive YAML reader sees the text."""
+    try:
+        _scan_events(text)
+    except yaml.YAMLError as exc:
+        raise _problem(exc, text) from None
 
 
 def parse(text: str) -> tuple[Any, dict[KeyPath, Pos]]:
     """Parse YAML ``text`` into str/list/dict and a map from key path to (line, column)."""
     try:
-        if "*" in text:  # only then can there be an alias; find where it is written
-            for event in yaml.parse(text, Loader=_Loader):
-                if isinstance(event, yaml.AliasEvent):
-                    m = event.start_mark
-                    raise YamlProblem("Y010", "内容文件不支持 YAML 锚点和别名（& 和 *）：请把内容直接写出来。",
-                                      m.line + 1, m.column + 1)
+        _scan_events(text)
         node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise YamlProblem("Y001", f"YAML 格式错误：{_zh_problem(exc.problem)}。", line, col) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem("Y001", f"YAML 格式错误：{exc}") from None
+        raise _problem(exc, text) from None
     if node is None:
         raise YamlProblem("Y009", "文件是空的（或只有注释）。")
     positions: dict[KeyPath, Pos] = {}
@@ -144,7 +269,7 @@ def _build(node: yaml.Node, path: KeyPath, positions: dict[KeyPath, Pos], seen: 
 
 def read(path: Path) -> tuple[Any, dict[KeyPath, Pos]]:
     """Read and parse one content file; raises :class:`YamlProblem`."""
-    return parse(decode(path.read_bytes()))
+    return parse(decode(read_bytes(path)))
 
 
 # --- writing -------------------------------------------------------------------------------------
