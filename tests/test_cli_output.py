@@ -131,3 +131,41 @@ def test_human_excerpts_stay_on_one_line_and_show_where_it_matters(tmp_path):
     issue = Issue("f.yaml", 1, 1, "X03", Severity.ERROR, "“第二行”有问题。", "第一行\n第二行" + "很长" * 40)
     from ptgen.cli import _excerpt_for
     assert _excerpt_for(issue).startswith("第一行⏎第二行")
+
+
+def committed_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    make_publication(repo / "content" / "pub")
+    for args in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "c"]):
+        subprocess.run(["git", "-C", str(repo), *args], check=True)
+    return repo
+
+
+def test_environment_problems_are_chinese_sentences_not_internal_errors(tmp_path):
+    repo = committed_repo(tmp_path)
+    (tmp_path / "afile").write_text("x")
+    r = ptgen("diff", "HEAD", "--format", "markdown", "--output", tmp_path / "afile" / "d.md", cwd=repo)
+    assert r.returncode == 1, r.stderr
+    assert "内部错误" not in r.stderr and "Error" not in r.stderr and "afile" in r.stderr
+    assert "已经存在" in r.stderr or "文件夹" in r.stderr
+    (tmp_path / "folder").mkdir()
+    for force in ([], ["--force"]):
+        r = ptgen("diff", "HEAD", "--format", "markdown", "--output", tmp_path / "folder", *force, cwd=repo)
+        assert r.returncode == 2 and "是一个文件夹" in r.stderr and "内部错误" not in r.stderr, r.stderr
+    assert list((tmp_path / "folder").iterdir()) == []
+
+
+def test_each_os_error_gets_its_own_sentence_naming_the_path():
+    import errno
+
+    from ptgen.errors import describe_os_error
+    seen = set()
+    for code in ("EACCES", "EPERM", "EROFS", "ENOSPC", "EDQUOT", "EISDIR", "ENOTDIR", "EEXIST", "ENOENT"):
+        n = getattr(errno, code)
+        text = describe_os_error(OSError(n, os.strerror(n), "/data/build/x.docx"))
+        assert "/data/build/x.docx" in text and os.strerror(n) not in text, text
+        seen.add(text)
+    assert len(seen) == 9
+    # ptgen's temporary file is not what the user asked for: the message names the target
+    text = describe_os_error(OSError(errno.ENOSPC, "No space", "/data/.x.docx.0123456789ab.ptgen.tmp"))
+    assert "/data/x.docx" in text and "ptgen.tmp" not in text

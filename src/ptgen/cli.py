@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import api, lint
-from .errors import EXIT_INVALID, EXIT_USAGE, PtgenError, UsageError, UserError
+from .errors import EXIT_INVALID, EXIT_USAGE, PtgenError, UsageError, UserError, describe_os_error
 from .report import Report, Severity, excerpt
 
 app = typer.Typer(
@@ -381,6 +381,9 @@ def diff_cmd(
     try:
         if format is DiffFormat.docx and output is None:
             raise UserError("--format docx 需要 --output 文件名。", exit_code=EXIT_USAGE)
+        if output is not None and output.is_dir():
+            raise UserError(f"--output {output} 是一个文件夹；请给出要写入的文件名，例如 {output / 'diff.md'}。",
+                            exit_code=EXIT_USAGE)
         if output is not None and output.exists() and not force:
             raise UserError(f"{output} 已经存在；加 --force 覆盖。", exit_code=EXIT_USAGE)
         if not path.exists():
@@ -430,6 +433,11 @@ def main() -> None:
         app(prog_name="ptgen")
     except SystemExit:
         raise
+    except OSError as exc:  # the environment (disk full, read-only, no permission, a folder in the way), not a bug
+        if os.environ.get("PTGEN_DEBUG"):
+            raise
+        err.print(f"[red]错误：[/red]{escape(describe_os_error(exc))}")
+        sys.exit(EXIT_INVALID)
     except Exception as exc:  # a bug, not a user mistake: say so briefly
         if os.environ.get("PTGEN_DEBUG"):
             raise
