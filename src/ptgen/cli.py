@@ -12,10 +12,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from . import api, lint
+from . import api, clizh, lint
 from .errors import EXIT_INVALID, EXIT_USAGE, PtgenError, UsageError, UserError, describe_os_error
 from .report import Report, Severity, excerpt
 
+clizh.install()  # typer's and click's own words (Usage, Options, errors) in Chinese
 app = typer.Typer(
     name="ptgen",
     help="项目支出绩效目标表：用 YAML 编写、检查错误、生成 Word / 网页 / PDF 出版物。",
