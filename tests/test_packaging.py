@@ -32,3 +32,4 @@ def test_libraries_used_privately_are_pinned_to_the_tested_minor_release():
         # no later minor release (for 0.x and python-docx) or major release (weasyprint's numbering) is allowed
         allowed = upper.release[:2] == (installed.major, installed.minor + 1) or upper.release == (installed.major + 1,)
         assert allowed, (name, str(installed), str(upper))
+
