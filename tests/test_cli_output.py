@@ -101,6 +101,7 @@ def test_unknown_rule_codes_in_select_or_ignore_are_usage_errors(tmp_path):
         assert r.returncode == 2, (option, r.stdout, r.stderr)
         assert "V99" in r.stderr and "B01" in r.stderr and "X08" in r.stderr and "Traceback" not in r.stderr
     assert ptgen("check", root, "--select", "b0").returncode == 1  # a known prefix, any case
+    assert ptgen("check", root, "--select", "A").returncode == 0  # A01 (with --against), as the example workflow uses
     r = ptgen("check", tmp_path / "nowhere")
     assert r.returncode == 2 and "nowhere" in r.stderr
 

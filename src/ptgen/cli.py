@@ -48,7 +48,7 @@ def _fail(exc: PtgenError) -> None:
 def _codes(value: Optional[str], option: str = "--select") -> set[str] | None:
     """Rule codes or prefixes given to ``option``; one that matches no rule is a usage mistake (exit 2)."""
     codes = {c.strip().upper() for c in value.split(",") if c.strip()} if value else None
-    known = [r.code for r in lint.rules()]
+    known = sorted([r.code for r in lint.rules()] + ["A01"])  # A01: --against (bookmark stability)
     unknown = sorted(c for c in codes or () if not any(k.startswith(c) for k in known))
     if unknown:
         raise UsageError(f"{option} 里的规则代码 {', '.join(unknown)} 不存在。",
