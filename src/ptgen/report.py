@@ -37,7 +37,10 @@ class Issue:
         """The file as shown to the user: relative to ``base`` (default: the current folder)."""
         if self.path is None:
             return self.file
-        return Path(os.path.relpath(self.path, base or Path.cwd())).as_posix()
+        try:
+            return Path(os.path.relpath(self.path, base or Path.cwd())).as_posix()
+        except ValueError:  # another drive (Windows): no relative path exists
+            return Path(self.path).as_posix()
 
     def to_dict(self, base: Path | None = None) -> dict:
         d = asdict(self)
