@@ -170,3 +170,12 @@ def test_each_os_error_gets_its_own_sentence_naming_the_path():
     # ptgen's temporary file is not what the user asked for: the message names the target
     text = describe_os_error(OSError(errno.ENOSPC, "No space", "/data/.x.docx.0123456789ab.ptgen.tmp"))
     assert "/data/x.docx" in text and "ptgen.tmp" not in text
+
+
+def test_human_excerpt_centres_on_the_control_character_and_shows_it(tmp_path):
+    root = make_publication(tmp_path / "pub", project=GOOD_PROJECT.replace(
+        "purpose: 用于信息系统运行维护", f'purpose: "{LONG}\\a{LONG}"'))
+    r = ptgen("check", root)
+    [line] = [x for x in r.stdout.splitlines() if "X08" in x]
+    quote = line.split("←", 1)[1]
+    assert "\u2407" in quote and quote.count("…") == 2 and len(quote) < 50, quote

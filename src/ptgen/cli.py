@@ -129,6 +129,8 @@ def _excerpt_for(issue) -> str:
         if part and part in text:
             at = text.index(part) + (len(part) if quoted.startswith("…") else 0)
             break
+    if at is None and (m := re.search(r"第 (\d+) 个字符", issue.message)):  # X08 names the character's position
+        return excerpt(text, 40, int(m.group(1)) - 1)
     if at is None and text.strip() != text:
         return excerpt(text)  # the stray whitespace is the point: keep it (as ⏎) at the side it is on
     return excerpt(text.strip() if at is None else text, 40, at)

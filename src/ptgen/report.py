@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
 from pathlib import Path
@@ -90,7 +91,7 @@ class Report:
 
 
 def excerpt(text: str, width: int = 40, at: int | None = None) -> str:
-    """``text`` on one line (line breaks shown as ⏎), at most ``width`` characters around index ``at``
+    """``text`` on one line (line breaks shown as ⏎, other control characters as their symbols ␉ ␇ …), at most ``width`` characters around index ``at``
     (default: the start, or the end when only the end has stray whitespace), trimmed with “…”."""
     if at is None:
         at = len(text) if text != text.rstrip() and text == text.lstrip() else 0
@@ -99,4 +100,8 @@ def excerpt(text: str, width: int = 40, at: int | None = None) -> str:
         start = max(0, min(at - width // 2, len(text) - width))
         end = start + width
         text = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
-    return text.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
+    text = text.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
+    return _CONTROL_RE.sub(lambda m: chr(0x2400 + ord(m.group(0))), text)  # a tab or control character, visible
+
+
+_CONTROL_RE = re.compile("[\x00-\x1f]")
