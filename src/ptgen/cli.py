@@ -68,14 +68,11 @@ def _annotation_data(value: str) -> str:
 
 def repository_root(path: Path) -> Path:
     """The git work tree holding ``path`` (GitHub annotations name files from there), else the current folder."""
-    import subprocess
-    folder = path if path.is_dir() else path.parent
+    from . import gitrev
     try:
-        proc = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"], capture_output=True,
-                              text=True, timeout=60)
-    except (OSError, subprocess.SubprocessError):
+        return gitrev.repo_root(path)
+    except PtgenError:  # not in a git repository, or no git
         return Path.cwd()
-    return Path(proc.stdout.strip()) if proc.returncode == 0 and proc.stdout.strip() else Path.cwd()
 
 
 def print_report(report: Report, fmt: OutputFormat, verbose: bool = False, path: Path | None = None) -> None:
