@@ -20,9 +20,11 @@ missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-if [ -n "$missing" ]; then
+if [ -z "$missing" ]; then
+  echo "[1/3] Debian packages: all present ($PACKAGES)"
+else
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "Installing Debian packages:$missing"
+    echo "[1/3] Debian packages: installing$missing (apt-get; a few minutes on a fresh machine)"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends $missing >/dev/null
@@ -34,6 +36,11 @@ if [ -n "$missing" ]; then
 fi
 
 if [ ! -x .venv/bin/python ]; then
+  echo "[2/3] virtual environment: creating .venv with $("$PY" --version 2>&1)"
   "$PY" -m venv .venv
+else
+  echo "[2/3] virtual environment: .venv already there"
 fi
+echo "[3/3] pip: installing ptgen (editable) with its libraries and test tools into .venv (about a minute the first time)"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+echo "done: .venv/bin/ptgen is ready (run .venv/bin/ptgen --help)"

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,9 +13,11 @@ from helpers import GOOD_PROJECT, make_publication
 
 
 def run_check(path, *args):
+    """``ptgen check`` run next to ``path``, so files are named from there (``pub/353/…``)."""
     env = dict(os.environ, COLUMNS="200")
-    return subprocess.run([sys.executable, "-m", "ptgen", "check", str(path), *args], capture_output=True,
-                          text=True, env=env, timeout=120)
+    path = Path(path)
+    return subprocess.run([sys.executable, "-m", "ptgen", "check", path.name, *args], capture_output=True,
+                          text=True, env=env, timeout=120, cwd=path.parent)
 
 
 def snapshot(root):
@@ -108,4 +111,4 @@ def test_usage_errors_exit_2(tmp_path):
 
 def test_missing_publication_is_a_message_not_a_traceback(tmp_path):
     r = run_check(tmp_path / "nope")
-    assert r.returncode == 1 and "找不到" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "找不到" in r.stderr and "Traceback" not in r.stderr

@@ -129,7 +129,7 @@ def test_a_failed_write_leaves_the_previous_complete_set(tmp_path, monkeypatch):
         return real(path, data)
     monkeypatch.setattr(output, "_write_temp", disk_full_at_the_third_file)
     r = runner.invoke(app, ["build", str(root), "--out", str(out), "--format", "docx,html"])
-    assert r.exit_code == 1 and "磁盘空间不足" in r.output and "内部错误" not in r.output, r.output
+    assert r.exit_code == 1 and "磁盘已满" in r.output and "内部错误" not in r.output, r.output
     assert r.exception is None or isinstance(r.exception, SystemExit)
     assert snapshot(out) == before  # every file as it was: not DOCX new and HTML old, no temporary file
     monkeypatch.setattr(output, "_write_temp", real)
@@ -256,11 +256,11 @@ def test_a_read_only_out_and_a_full_disk_are_explained(tmp_path):
         assert "只读" in r.stderr and str(ro / "out") in r.stderr
         r = ptgen("build", root, "--out", full / "out", "--format", "docx,html")
         assert r.returncode == 1 and "内部错误" not in r.stderr and "Traceback" not in r.stderr, r.stderr
-        assert "磁盘空间不足" in r.stderr
+        assert "磁盘已满" in r.stderr
         assert [p for p in files_under(full) if not p.startswith("out/.ptgen-")] == []  # nothing half-written
         r = ptgen("build", root, "--out", full / "out", "--format", "pdf")  # the PDF cache fills it
         assert r.returncode == 1 and "内部错误" not in r.stderr and "Traceback" not in r.stderr, r.stderr
-        assert "磁盘空间不足" in r.stderr
+        assert "磁盘已满" in r.stderr
         assert not (full / "out" / "pdf").exists()
         assert [p for p in files_under(full) if p.endswith(".tmp")] == []
     finally:

@@ -8,7 +8,7 @@ from . import lint
 from .errors import UserError
 from .load import find_publications, load
 from .model import Publication
-from .report import Report
+from .report import Report, locate
 
 
 @dataclass
@@ -29,10 +29,10 @@ def check(path: Path, select: set[str] | None = None, ignore: set[str] | None = 
     result = CheckResult()
     for root in roots:
         pub, report = load(root)
-        result.report.extend(report.issues)
         if pub is not None:
             result.publications.append(pub)
-            result.report.extend(lint.run(pub, select, ignore).issues)
+            report.extend(lint.run(pub, select, ignore).issues)
+        result.report.extend(locate(report.issues, root.parent))  # file names are relative to root.parent
     return result
 
 
@@ -82,5 +82,6 @@ def anchor_issues(path: Path, rev: str, publications: list[Publication]) -> list
                 continue  # its file (or unit) did not load: that error is reported, it is not a removal
             src = files.get(a.bookmark) or roots.get(pd.name)
             line, col = src.pos("bookmark") if src is not None and a.bookmark in files else (1, 1)
-            issues.append(Issue(src.rel if src else pd.name, line, col, "A01", Severity.ERROR, a.message, a.bookmark))
+            issues.append(Issue(src.rel if src else pd.name, line, col, "A01", Severity.ERROR, a.message, a.bookmark,
+                                path=str(src.path.resolve()) if src else None))
     return issues

@@ -29,9 +29,21 @@ if TYPE_CHECKING:
     from .render.forkserver import Renderer
 
 FORMATS = ("docx", "html", "pdf")
-BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 MANIFEST = ".ptgen-manifest.json"  # what ptgen wrote into --out (written with the outputs)
 LOCK = ".ptgen-lock"  # held (flock) by the build writing into --out
+
+
+def _builtin_templates() -> Path:
+    """ptgen's own templates: shipped in the package (``ptgen/templates``, an installed wheel), else
+    the top-level ``templates/`` of the source tree (an editable install, or run from the source)."""
+    import importlib.resources
+    shipped = importlib.resources.files("ptgen") / "templates"
+    if shipped.is_dir():
+        return Path(str(shipped))
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+BUILTIN_TEMPLATES = _builtin_templates()
 
 
 @dataclass
@@ -61,8 +73,8 @@ def find_template(pub: Publication, kind: str, name: str) -> Path:
             return c
     if pub.settings.templates and not (pub.root / pub.settings.templates).is_dir():
         raise UserError(f"ptgen.yaml 里的模板文件夹 {pub.settings.templates} 不存在（相对 {pub.root}）。")
-    raise UserError(f"找不到模板 {kind}/{name}。", hint=f"ptgen 自带的模板在 {BUILTIN_TEMPLATES}；"
-                    "从源代码目录运行 ptgen（pip install -e .）。")
+    raise UserError(f"找不到模板 {kind}/{name}。", hint=f"ptgen 自带的模板应在 {BUILTIN_TEMPLATES}：ptgen 的安装不完整，"
+                    "请重新安装（pip install ptgen 或 pip install -e .）。")
 
 
 def compilations(pub: Publication) -> list[tuple[str, Compilation]]:
@@ -116,6 +128,9 @@ def locked(out_dir: Path, on_wait: Callable[[str], None] | None = None) -> Itera
     build left there, on entry and on a failure."""
     import fcntl
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"--out 指定的 {out_dir} 是一个文件，不是文件夹，无法在里面写入。没有生成任何文件。",
+                        hint="--out 要指向一个文件夹：换一个名字，或移走这个文件。")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(out_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o666)

@@ -14,10 +14,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from . import api, lint
-from .errors import EXIT_INVALID, EXIT_USAGE, PtgenError, UserError
-from .report import Report, Severity
+from . import api, clizh, lint
+from .errors import EXIT_INVALID, EXIT_USAGE, PtgenError, UsageError, UserError, describe_os_error
+from .report import Report, Severity, excerpt
 
+clizh.install()  # typer's and click's own words (Usage, Options, errors) in Chinese
 app = typer.Typer(
     name="ptgen",
     help="项目支出绩效目标表：用 YAML 编写、检查错误、生成 Word / 网页 / PDF 出版物。",
@@ -46,36 +47,67 @@ def _fail(exc: PtgenError) -> None:
     raise typer.Exit(exc.exit_code)
 
 
-def _codes(value: Optional[str]) -> set[str] | None:
-    return {c.strip().upper() for c in value.split(",") if c.strip()} if value else None
+def _codes(value: Optional[str], option: str = "--select") -> set[str] | None:
+    """Rule codes or prefixes given to ``option``; one that matches no rule is a usage mistake (exit 2)."""
+    codes = {c.strip().upper() for c in value.split(",") if c.strip()} if value else None
+    known = sorted([r.code for r in lint.rules()] + ["A01"])  # A01: --against (bookmark stability)
+    unknown = sorted(c for c in codes or () if not any(k.startswith(c) for k in known))
+    if unknown:
+        raise UsageError(f"{option} 里的规则代码 {', '.join(unknown)} 不存在。",
+                         hint=f"可用的规则代码（也可以只写前缀，例如 B 或 C0）：{', '.join(known)}。")
+    return codes
 
 
-def print_report(report: Report, fmt: OutputFormat, verbose: bool = False) -> None:
-    """Show ``report`` as text for people, JSON for scripts, or GitHub workflow annotations."""
+def _annotation_property(value: str) -> str:
+    """A workflow-command property (file, title), escaped as GitHub's runner expects."""
+    return (_annotation_data(value).replace(":", "%3A").replace(",", "%2C"))
+
+
+def _annotation_data(value: str) -> str:
+    """A workflow-command message, escaped as GitHub's runner expects."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def repository_root(path: Path) -> Path:
+    """The git work tree holding ``path`` (GitHub annotations name files from there), else the current folder."""
+    from . import gitrev
+    try:
+        return gitrev.repo_root(path)
+    except PtgenError:  # not in a git repository, or no git
+        return Path.cwd()
+
+
+def print_report(report: Report, fmt: OutputFormat, verbose: bool = False, path: Path | None = None) -> None:
+    """Show ``report`` as text for people, JSON for scripts, or GitHub workflow annotations.
+
+    Human and JSON output name files relative to the current folder; GitHub annotations and the job
+    summary relative to the root of the git repository holding ``path``, as GitHub requires."""
     issues = report.sorted()
     if fmt is OutputFormat.json:
         sys.stdout.write(report.to_json() + "\n")
         return
     if fmt is OutputFormat.github:
-        level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+        root = repository_root(path or Path.cwd())
+        level = {Severity.ERROR: "error", Severity.WARNING: "warning"}
         for i in issues:
-            msg = i.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-            sys.stdout.write(f"::{level[i.severity]} file={i.file},line={i.line},col={i.column},title={i.code}::{msg}\n")
+            if i.severity in level:  # infos go to the job summary only: annotations are for what must be fixed
+                sys.stdout.write(f"::{level[i.severity]} file={_annotation_property(i.where(root))},line={i.line},"
+                                 f"col={i.column},title={_annotation_property(i.code)}::{_annotation_data(i.message)}\n")
         # GitHub shows at most 10 annotations of each kind per step: the job summary gets all of them.
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary:
             with open(summary, "a", encoding="utf-8") as f:
-                f.write(report_markdown(report))
+                f.write(report_markdown(report, root))
         return
     current = None
     colour = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
     for i in issues:
         if i.severity is Severity.INFO and not verbose:
             continue
-        if i.file != current:
-            current = i.file
-            out.print(f"\n[bold]{escape(i.file)}[/bold]")
-        text = f"  ← “{escape(i.text.strip()[:40])}”" if i.text and i.text.strip() and i.text.strip() not in i.message else ""
+        if i.where() != current:
+            current = i.where()
+            out.print(f"\n[bold]{escape(current)}[/bold]")
+        text = f"  ← “{escape(_excerpt_for(i))}”" if i.text and i.text.strip() and i.text.strip() not in i.message else ""
         out.print(f"  {i.line}:{i.column}  [{colour[i.severity]}]{i.code} {i.severity.label}[/{colour[i.severity]}]  "
                   f"{escape(i.message)}{text}")
     e, w = len(report.errors), len(report.warnings)
@@ -86,16 +118,46 @@ def print_report(report: Report, fmt: OutputFormat, verbose: bool = False) -> No
     out.print(("[red]" if e else "[green]") + summary + ("[/red]" if e else "[/green]"))
 
 
-def report_markdown(report: Report) -> str:
-    """The whole report as a Markdown table (for a GitHub job summary)."""
+def _excerpt_for(issue) -> str:
+    """The offending text on one line, around the part the message quotes (if it quotes one)."""
+    import re
+    text = issue.text
+    at = None
+    for quoted in sorted(re.findall(r"“([^”]+)”", issue.message), key=len, reverse=True):
+        part = quoted.strip("…").replace("⏎", "\n")
+        if part and part in text:
+            at = text.index(part) + (len(part) if quoted.startswith("…") else 0)
+            break
+    if at is None and (m := re.search(r"第 (\d+) 个字符", issue.message)):  # X08 names the character's position
+        return excerpt(text, 40, int(m.group(1)) - 1)
+    if at is None and text.strip() != text:
+        return excerpt(text)  # the stray whitespace is the point: keep it (as ⏎) at the side it is on
+    return excerpt(text.strip() if at is None else text, 40, at)
+
+
+def _cell(value: str) -> str:
+    """A Markdown table cell of the job summary: HTML escaped (a ``<p>`` in content is text), ``|`` escaped."""
+    import html
+    return html.escape(value).replace("|", "&#124;").replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
+
+
+def report_markdown(report: Report, base: Path | None = None) -> str:
+    """The whole report as Markdown (for a GitHub job summary): errors and warnings in a table,
+    infos in a folded table below it; files relative to ``base`` (default: the current folder)."""
     e, w = len(report.errors), len(report.warnings)
-    lines = [f"### ptgen check：{e} 个错误，{w} 个警告，{len(report.issues) - e - w} 个提示", ""]
+    n = len(report.issues) - e - w
+    lines = [f"### ptgen check：{e} 个错误，{w} 个警告，{n} 个提示", ""]
+    head = ["| 文件 | 行 | 规则 | 级别 | 说明 |", "|---|---:|---|---|---|"]
+
+    def rows(issues):
+        return [f"| {_cell(i.where(base))} | {i.line} | {i.code} | {i.severity.label} | {_cell(i.message)} |"
+                for i in issues]
     shown = [i for i in report.sorted() if i.severity is not Severity.INFO]
     if shown:
-        lines += ["| 文件 | 行 | 规则 | 级别 | 说明 |", "|---|---:|---|---|---|"]
-        for i in shown:
-            msg = i.message.replace("|", "\\|").replace("\n", " ")
-            lines.append(f"| {i.file} | {i.line} | {i.code} | {i.severity.label} | {msg} |")
+        lines += head + rows(shown) + [""]
+    infos = [i for i in report.sorted() if i.severity is Severity.INFO]
+    if infos:
+        lines += [f"<details><summary>{n} 个提示</summary>", ""] + head + rows(infos) + ["", "</details>"]
     return "\n".join(lines) + "\n\n"
 
 
@@ -111,12 +173,14 @@ def check_cmd(
 ) -> None:
     """检查内容：格式错误和常见的填报错误，逐条给出文件、行号和规则代码。有错误时退出码为 1。"""
     try:
-        result = api.check(path, _codes(select), _codes(ignore))
+        if not path.exists():
+            raise UsageError(f"找不到 {path}。", hint="check 的参数是出版物文件夹（含 ptgen.yaml），或包含多个出版物的文件夹。")
+        result = api.check(path, _codes(select), _codes(ignore, "--ignore"))
         if against:
             result.report.extend(api.anchor_issues(path, against, result.publications))
     except PtgenError as exc:
         _fail(exc)
-    print_report(result.report, format, verbose)
+    print_report(result.report, format, verbose, path)
     raise typer.Exit(EXIT_INVALID if result.report.blocks(strict) else 0)
 
 
@@ -391,6 +455,9 @@ def diff_cmd(
     try:
         if format is DiffFormat.docx and output is None:
             raise UserError("--format docx 需要 --output 文件名。", exit_code=EXIT_USAGE)
+        if output is not None and output.is_dir():
+            raise UserError(f"--output {output} 是一个文件夹；请给出要写入的文件名，例如 {output / 'diff.md'}。",
+                            exit_code=EXIT_USAGE)
         if output is not None and output.exists() and not force:
             raise UserError(f"{output} 已经存在；加 --force 覆盖。", exit_code=EXIT_USAGE)
         if not path.exists():
@@ -440,6 +507,11 @@ def main() -> None:
         app(prog_name="ptgen")
     except SystemExit:
         raise
+    except OSError as exc:  # the environment (disk full, read-only, no permission, a folder in the way), not a bug
+        if os.environ.get("PTGEN_DEBUG"):
+            raise
+        err.print(f"[red]错误：[/red]{escape(describe_os_error(exc))}")
+        sys.exit(EXIT_INVALID)
     except Exception as exc:  # a bug, not a user mistake: say so briefly
         if os.environ.get("PTGEN_DEBUG"):
             raise

@@ -193,23 +193,21 @@ def _journal_ok(root: Path, journal: dict) -> bool:
 
 
 def environment_error(exc: OSError, path: Path | str):
-    """What is wrong with the machine when writing ``path`` failed, as a :class:`UserError` in Chinese."""
+    """What is wrong with the machine when writing into ``path`` (a build's ``--out``) failed: the
+    shared sentence of :func:`ptgen.errors.describe_os_error`, and what to do about it."""
     import errno
 
-    from .errors import UserError
-    where = exc.filename or path
-    unchanged = "原有的输出没有改动。"
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return UserError(f"磁盘空间不足，无法写入 {where}。" + unchanged,
-                         hint="腾出磁盘空间（或用 --out 换一个空间足够的文件夹）后再生成。")
-    if exc.errno == errno.EROFS:
-        return UserError(f"{where} 在只读的文件系统上，无法写入。" + unchanged,
-                         hint="用 --out 指定一个可以写入的文件夹。")
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return UserError(f"没有权限写入 {where}。" + unchanged,
-                         hint="用 --out 指定一个可以写入的文件夹，或请管理员修改这个文件夹的权限。")
-    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
-        return UserError(f"{where} 是一个文件，不是文件夹，无法在里面写入。" + unchanged,
-                         hint="--out 要指向一个文件夹：换一个名字，或移走这个文件。")
-    return UserError(f"无法写入 {where}：{exc.strerror or exc}。" + unchanged,
-                     hint="检查这个文件夹是否存在、可写、空间足够。")
+    from .errors import UserError, describe_os_error
+    if exc.filename is None and exc.filename2 is None:
+        exc.filename = str(path)
+    hints = {
+        errno.ENOSPC: "腾出磁盘空间（或用 --out 换一个空间足够的文件夹）后再生成。",
+        errno.EDQUOT: "腾出磁盘空间（或用 --out 换一个空间足够的文件夹）后再生成。",
+        errno.EROFS: "用 --out 指定一个可以写入的文件夹。",
+        errno.EACCES: "用 --out 指定一个可以写入的文件夹，或请管理员修改这个文件夹的权限。",
+        errno.EPERM: "用 --out 指定一个可以写入的文件夹，或请管理员修改这个文件夹的权限。",
+        errno.ENOTDIR: "--out 要指向一个文件夹：换一个名字，或移走挡在路上的文件。",
+        errno.EEXIST: "--out 要指向一个文件夹：换一个名字，或移走挡在路上的文件。",
+    }
+    return UserError(describe_os_error(exc) + "原有的输出没有改动。",
+                     hint=hints.get(exc.errno, "检查这个文件夹是否存在、可写、空间足够。"))

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import os
+import re
+from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
+from pathlib import Path
 
 
 class Severity(str, Enum):
@@ -27,11 +30,31 @@ class Issue:
     severity: Severity
     message: str
     text: str | None = None  # the offending text, as written
+    # The file's absolute path, so output can show it relative to any folder (``where``); ``file``
+    # stays relative to the publication's parent folder (stable, machine-independent).
+    path: str | None = field(default=None, compare=False, repr=False)
 
-    def to_dict(self) -> dict:
+    def where(self, base: Path | None = None) -> str:
+        """The file as shown to the user: relative to ``base`` (default: the current folder)."""
+        if self.path is None:
+            return self.file
+        try:
+            return Path(os.path.relpath(self.path, base or Path.cwd())).as_posix()
+        except ValueError:  # another drive (Windows): no relative path exists
+            return Path(self.path).as_posix()
+
+    def to_dict(self, base: Path | None = None) -> dict:
         d = asdict(self)
+        del d["path"]
+        d["file"] = self.where(base)
         d["severity"] = self.severity.value
         return d
+
+
+def locate(issues, folder: Path) -> list[Issue]:
+    """``issues`` whose ``file`` is relative to ``folder``, with their absolute ``path`` filled in."""
+    folder = Path(folder).resolve()
+    return [i if i.path else replace(i, path=str(folder / i.file)) for i in issues]
 
 
 @dataclass
@@ -62,5 +85,23 @@ class Report:
     def flatten(self, fields: tuple[str, ...] = ("file", "line", "code")) -> list[tuple]:
         return [tuple(getattr(i, f) for f in fields) for i in self.sorted()]
 
-    def to_json(self) -> str:
-        return json.dumps([i.to_dict() for i in self.sorted()], ensure_ascii=False, indent=2)
+    def to_json(self, base: Path | None = None) -> str:
+        """The issues as JSON, each ``file`` relative to ``base`` (default: the current folder)."""
+        return json.dumps([i.to_dict(base) for i in self.sorted()], ensure_ascii=False, indent=2)
+
+
+def excerpt(text: str, width: int = 40, at: int | None = None) -> str:
+    """``text`` on one line (line breaks shown as ⏎, other control characters as their symbols ␉ ␇ …), at most ``width`` characters around index ``at``
+    (default: the start, or the end when only the end has stray whitespace), trimmed with “…”."""
+    if at is None:
+        at = len(text) if text != text.rstrip() and text == text.lstrip() else 0
+    at = max(0, min(at, len(text)))
+    if len(text) > width:
+        start = max(0, min(at - width // 2, len(text) - width))
+        end = start + width
+        text = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+    text = text.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
+    return _CONTROL_RE.sub(lambda m: chr(0x2400 + ord(m.group(0))), text)  # a tab or control character, visible
+
+
+_CONTROL_RE = re.compile("[\x00-\x1f]")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import bookmarks, yamlio
 from .content import department_yaml, file_name, project_yaml, unit_yaml
-from .errors import UsageError, UserError, os_error_text
+from .errors import UsageError, UserError, describe_os_error
 from .fmt import with_list
 from .lint.structure import FRAMEWORKS
 from .load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, load
@@ -140,7 +140,7 @@ def _commit(root: Path, files: dict[Path, bytes]) -> None:
     try:
         commit(root, files)
     except OSError as exc:
-        raise UserError(f"写入失败：{os_error_text(exc)}；没有写入任何文件。") from None
+        raise UserError(f"写入失败：{describe_os_error(exc)}没有写入任何文件。") from None
 
 
 def new_agency(parent: Path, code: str | None, name: str) -> Path:

@@ -15,6 +15,34 @@ from .model import Department, Project, Settings, Unit
 KINDS = {"project": Project, "unit": Unit, "department": Department, "publication": Settings}
 TITLES = {"project": "ptgen 项目文件（绩效目标表）", "unit": "ptgen 预算单位文件 unit.yaml",
           "department": "ptgen 主管部门文件 department.yaml", "publication": "ptgen 出版物设置 ptgen.yaml"}
+# What editors show on hover, in Chinese: pydantic would take the models' English docstrings and
+# class or field names. Keyed by model name (the root or a ``$defs`` entry): (title, description).
+MODEL_TEXT = {
+    "Project": (None, "一个项目的绩效目标表：表中的每一项都在这里，一个项目一个文件。"),
+    "Indicator": ("绩效指标", "指标表的一行（一级、二级、三级指标，描述，指标值），按发布顺序排列。"),
+    "Budget": ("预算", "预算数及其构成（财政资金、上年结转资金、其他资金），以出版物的金额单位填写，空白写 \"\"。"),
+    "ProjectFunds": ("项目资金", "上海版式的项目资金总额及其中的财政资金、其他资金。"),
+    "Unit": (None, "预算单位：它的文件夹里的 unit.yaml，列出单位编码、名称和项目文件的顺序。"),
+    "Department": (None, "主管部门：它的文件夹里的 department.yaml，列出部门编码、名称和预算单位的顺序。"),
+    "Settings": (None, "出版物设置 ptgen.yaml：标题、年度、版式、金额单位、编号方式和主管部门的顺序。"),
+    "BookmarkScheme": ("书签命名方式", "新书签名的生成方式：前缀加补零到指定位数的序号。"),
+    "RuleSetting": ("规则设置", "本出版物对一条检查规则的设置：是否启用、严重程度。"),
+}
+# Properties whose model field has no Chinese title: (model, property) → title.
+PROPERTY_TITLES = {("BookmarkScheme", "prefix"): "书签名前缀", ("BookmarkScheme", "digits"): "序号位数",
+                   ("RuleSetting", "enabled"): "启用", ("RuleSetting", "severity"): "严重程度"}
+
+
+def _chinese(node: dict, model: str) -> None:
+    """Replace pydantic's English title and description of ``model`` (and its properties') in place."""
+    title, description = MODEL_TEXT.get(model, (None, None))
+    if title:
+        node["title"] = title
+    if description:
+        node["description"] = description
+    for prop, title in PROPERTY_TITLES.items():
+        if prop[0] == model and prop[1] in node.get("properties", {}):
+            node["properties"][prop[1]]["title"] = title
 
 
 def _textual(node: Any) -> Any:
@@ -39,6 +67,9 @@ def schema(kind: str = "project") -> dict:
                 "anyOf": [schema("unit"), schema("department")]}
     model = KINDS[kind]
     out = _textual(model.model_json_schema(mode="validation"))
+    _chinese(out, model.__name__)
+    for name, node in out.get("$defs", {}).items():
+        _chinese(node, name)
     out["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     out["title"] = TITLES[kind]
     if kind == "project":

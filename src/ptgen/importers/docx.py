@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..errors import os_error_text
+from ..errors import describe_os_error
 from . import ImportedSource, ImportProblem
 from .text import HEADING_RE
 from .tianjin import Cell, Table, collect
@@ -70,7 +70,7 @@ def _document_xml(path: Path) -> bytes:
     except zipfile.BadZipFile:
         raise ImportProblem(source, None, "不是 zip 压缩包，所以不是有效的 Word (.docx) 文件。") from None
     except OSError as exc:
-        raise ImportProblem(source, None, f"无法读取：{os_error_text(exc)}。") from None
+        raise ImportProblem(source, None, f"无法读取：{describe_os_error(exc)}") from None
     with z:
         _check_directory(z.infolist(), source)
         try:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import bookmarks, content, output, yamlio
-from ..errors import UserError, os_error_text
+from ..errors import UserError, describe_os_error
 from ..fmt import with_list
 from ..load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, load
 from ..model import BookmarkScheme, Department, Settings, Unit
@@ -191,7 +191,7 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
         else:
             _write_new_tree(into, to_write)
     except OSError as exc:
-        raise UserError(f"写入失败：{os_error_text(exc)}。导入已取消，没有写入任何文件。",
+        raise UserError(f"写入失败：{describe_os_error(exc)}导入已取消，没有写入任何文件。",
                         hint="请检查磁盘空间和文件夹权限，再重新导入。") from None
     result.written = sorted(to_write)
     return result

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from ..model import CONTROL_RE, has_control
-from ..report import Severity
+from ..report import Severity, excerpt
 from . import Finding, Rule, register, unfilled
 
 MARKUP_RE = re.compile(r"</?(p|br|span|div|b|i|strong|em|font)\b[^>]*>|&nbsp;|&lt;|&gt;", re.I)
@@ -40,7 +40,8 @@ class StrayWhitespace(Rule):
                     side = "开头和结尾"
                 edge = (v[: len(v) - len(v.lstrip())] + v[len(v.rstrip()):])
                 what = "空行" if "\n" in edge else "空格"
-                yield Finding(path, f"“{v.strip()[:30]}”的{side}有多余的{what}。", v)
+                quoted = excerpt(v.strip(), 30, len(v) if side == "结尾" else 0)  # quote the side that is wrong
+                yield Finding(path, f"“{quoted}”的{side}有多余的{what}。", v)
 
 
 @register
