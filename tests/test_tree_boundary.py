@@ -193,8 +193,8 @@ def test_check_against_a_revision_with_such_a_link(linked_repo):
     assert SECRET not in r.stdout + r.stderr
     f004 = [i for i in issues_of(r) if i["code"] == "F004"]
     assert r.returncode == 1
-    # the working tree's link, and the same one at HEAD, both at the listing line
-    assert len(f004) == 2 and all((i["file"], i["line"]) == (f"pub/{UNIT}", 4) for i in f004)
+    # the working tree's link, and the same one at HEAD, both at the listing line, named from the current folder
+    assert len(f004) == 2 and all((i["file"], i["line"]) == (f"content/pub/{UNIT}", 4) for i in f004)
     assert sorted((i["severity"], "HEAD" in i["message"]) for i in f004) == [("error", False), ("warning", True)]
 
 

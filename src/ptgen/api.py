@@ -1,6 +1,7 @@
 """The library API that the CLI (and the tests) call: check, build, import."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -68,8 +69,13 @@ def anchor_issues(path: Path, rev: str, publications: list[Publication]) -> list
         base, problems = gitrev.load_at(repo, rev, Path(path), Path(tmp))
     # A file unreadable at ``rev`` is reported as check reports it, marked with the revision; a
     # warning, not an error: the change being checked may be the one that repairs it.
-    issues = [replace(i, severity=Severity.WARNING, message=f"（版本 {rev} 中，无法对比其中的书签）{i.message}")
-              for i in problems]
+    # Named by the same path as in the working tree (the revision's copy is in a temporary folder).
+    parents = {r.name: r.parent for r in find_publications(Path(path))}
+    issues = []
+    for i in problems:
+        i = replace(i, severity=Severity.WARNING, message=f"（版本 {rev} 中，无法对比其中的书签）{i.message}")
+        parent = parents.get(i.file.split("/", 1)[0])
+        issues.extend(locate([i], parent) if parent else [i])
     result = diff(base, publications, rev, "工作区")
     files = {d.project.bookmark: d.source for p in publications for _, _, d in p.projects()}
     roots = {p.root.name: p.source for p in publications}
@@ -83,5 +89,5 @@ def anchor_issues(path: Path, rev: str, publications: list[Publication]) -> list
             src = files.get(a.bookmark) or roots.get(pd.name)
             line, col = src.pos("bookmark") if src is not None and a.bookmark in files else (1, 1)
             issues.append(Issue(src.rel if src else pd.name, line, col, "A01", Severity.ERROR, a.message, a.bookmark,
-                                path=str(src.path.resolve()) if src else None))
+                                path=os.path.abspath(src.path) if src else None))
     return issues

@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from . import api, clizh, lint
 from .errors import EXIT_INVALID, EXIT_USAGE, PtgenError, UsageError, UserError, describe_os_error
+from .model import CONTROL_RE
 from .report import Report, Severity, excerpt
 
 clizh.install()  # typer's and click's own words (Usage, Options, errors) in Chinese
@@ -128,8 +129,8 @@ def _excerpt_for(issue) -> str:
         if part and part in text:
             at = text.index(part) + (len(part) if quoted.startswith("…") else 0)
             break
-    if at is None and (m := re.search(r"第 (\d+) 个字符", issue.message)):  # X08 names the character's position
-        return excerpt(text, 40, int(m.group(1)) - 1)
+    if at is None and (m := CONTROL_RE.search(text)):  # X08: around the invisible character, shown as ␇
+        return excerpt(text, 40, m.start())
     if at is None and text.strip() != text:
         return excerpt(text)  # the stray whitespace is the point: keep it (as ⏎) at the side it is on
     return excerpt(text.strip() if at is None else text, 40, at)

@@ -114,10 +114,6 @@ def control_characters(path: Path) -> list[tuple[int, int, str, str]]:
     return sorted(found)
 
 
-def _shown(text: str) -> str:
-    return CONTROL_RE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)[:60]
-
-
 @register
 class IllegalCharacter(Rule):
     code = "X08"
@@ -138,7 +134,7 @@ class IllegalCharacter(Rule):
             source = doc.source if doc is not None else pub.source
             for line, col, ch, within in control_characters(source.path):
                 yield Finding((), f"这里有不可见的控制字符 U+{ord(ch):04X}（多从其他软件粘贴而来），请删除。",
-                              _shown(within), doc=doc, at=(line, col))
+                              within, doc=doc, at=(line, col))  # shown with the character visible
 
 
 @register
