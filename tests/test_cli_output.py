@@ -159,7 +159,7 @@ def test_environment_problems_are_chinese_sentences_not_internal_errors(tmp_path
 def test_each_os_error_gets_its_own_sentence_naming_the_path():
     import errno
 
-    from ptgen.errors import describe_os_error
+    from ptgen.output import describe_os_error
     seen = set()
     for code in ("EACCES", "EPERM", "EROFS", "ENOSPC", "EDQUOT", "EISDIR", "ENOTDIR", "EEXIST", "ENOENT"):
         n = getattr(errno, code)

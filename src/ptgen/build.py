@@ -24,6 +24,7 @@ from .errors import SetupError, UserError
 from .model import Publication
 from .output import commit, environment_error, recover
 from .render.layout import Compilation, compile_publication, printable
+from .render.templates import BUILTIN_TEMPLATES, find_template  # noqa: F401 (BUILTIN_TEMPLATES: part of the API)
 
 if TYPE_CHECKING:
     from .render.forkserver import Renderer
@@ -31,19 +32,6 @@ if TYPE_CHECKING:
 FORMATS = ("docx", "html", "pdf")
 MANIFEST = ".ptgen-manifest.json"  # what ptgen wrote into --out (written with the outputs)
 LOCK = ".ptgen-lock"  # held (flock) by the build writing into --out
-
-
-def _builtin_templates() -> Path:
-    """ptgen's own templates: shipped in the package (``ptgen/templates``, an installed wheel), else
-    the top-level ``templates/`` of the source tree (an editable install, or run from the source)."""
-    import importlib.resources
-    shipped = importlib.resources.files("ptgen") / "templates"
-    if shipped.is_dir():
-        return Path(str(shipped))
-    return Path(__file__).resolve().parents[2] / "templates"
-
-
-BUILTIN_TEMPLATES = _builtin_templates()
 
 
 @dataclass
@@ -60,21 +48,6 @@ class BuildResult:
     tables: int = 0
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
-
-
-def find_template(pub: Publication, kind: str, name: str) -> Path:
-    """A template file: the publication's own (``templates:`` in ptgen.yaml) first, then ptgen's."""
-    candidates = []
-    if pub.settings.templates:
-        candidates.append(pub.root / pub.settings.templates / kind / name)
-    candidates.append(BUILTIN_TEMPLATES / kind / name)
-    for c in candidates:
-        if c.is_file():
-            return c
-    if pub.settings.templates and not (pub.root / pub.settings.templates).is_dir():
-        raise UserError(f"ptgen.yaml 里的模板文件夹 {pub.settings.templates} 不存在（相对 {pub.root}）。")
-    raise UserError(f"找不到模板 {kind}/{name}。", hint=f"ptgen 自带的模板应在 {BUILTIN_TEMPLATES}：ptgen 的安装不完整，"
-                    "请重新安装（pip install ptgen 或 pip install -e .）。")
 
 
 def compilations(pub: Publication) -> list[tuple[str, Compilation]]:

@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import api, clizh, lint
-from .errors import EXIT_INVALID, EXIT_USAGE, PtgenError, UsageError, UserError, describe_os_error
+from .errors import EXIT_INVALID, EXIT_USAGE, PtgenError, UsageError, UserError
+from .output import describe_os_error
 from .model import CONTROL_RE
 from .report import Report, Severity, excerpt
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from . import bookmarks, yamlio
 from .content import department_yaml, file_name, project_yaml, unit_yaml
-from .errors import UsageError, UserError, describe_os_error
+from .errors import UsageError, UserError
 from .fmt import with_list
 from .lint.structure import FRAMEWORKS
 from .load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, load
 from .model import Budget, Department, Indicator, Project, Unit
-from .output import commit
+from .output import commit, describe_os_error
 
 SCHEMA_DIR = "schemas"
 _CODE_RE = re.compile(r"[0-9A-Za-z]+")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..errors import describe_os_error
+from ..output import describe_os_error
 from . import ImportedSource, ImportProblem
 from .text import HEADING_RE
 from .tianjin import Cell, Table, collect

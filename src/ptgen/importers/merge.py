@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import bookmarks, content, output, yamlio
-from ..errors import UserError, describe_os_error
+from ..errors import UserError
 from ..fmt import with_list
 from ..load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, load
 from ..model import BookmarkScheme, Department, Settings, Unit
+from ..output import describe_os_error
 from . import ImportedSource, ImportProblem
 
 _TREE_SUFFIX = ".ptgen-import"

@@ -82,7 +82,7 @@ def section_label(heading: Heading, index: int) -> str:
 
 
 def environment(pub: Publication) -> jinja2.Environment:
-    from ..build import BUILTIN_TEMPLATES
+    from .templates import BUILTIN_TEMPLATES
     paths = []
     if pub.settings.templates:
         own = pub.root / pub.settings.templates / "html"
