@@ -44,21 +44,21 @@ def _check_text(text: str) -> str:
     return text
 
 
-FieldPath = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$",
+FieldPath = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$", title="项目字段",
                                  description="项目字段，例如 name、purpose、budget.total、project_funds.other")]
 
 
 class CellDef(_Closed):
     """One cell: exactly one of ``label``, ``text``, ``value``, ``amount`` or ``merged``."""
 
-    label: str | None = Field(None, description="固定的标签文字（可含 {对象.字段}）")
-    text: str | None = Field(None, description="固定文字，可含 {project.name}、{unit.code}、{settings.year} 这样的字段")
-    value: FieldPath | None = Field(None, description="项目的一个文字字段，原样印出")
-    amount: FieldPath | None = Field(None, description="项目的一个金额字段，按 money 的写法印出")
-    merged: bool = Field(False, description="上一行同列单元格的延续（纵向合并）")
-    role: Role | None = Field(None, description="样式：label、value、amount、agency、unit、form-title、form-year 等")
-    span: int = Field(1, ge=1, le=50, description="横跨的列数")
-    rows: int = Field(1, ge=1, le=50, description="纵向合并的行数（写在第一行的单元格上）")
+    label: str | None = Field(None, title="标签", description="固定的标签文字（可含 {对象.字段}）")
+    text: str | None = Field(None, title="文字", description="固定文字，可含 {project.name}、{unit.code}、{settings.year} 这样的字段")
+    value: FieldPath | None = Field(None, title="文字字段", description="项目的一个文字字段，原样印出")
+    amount: FieldPath | None = Field(None, title="金额字段", description="项目的一个金额字段，按 money 的写法印出")
+    merged: bool = Field(False, title="纵向合并的延续", description="上一行同列单元格的延续（纵向合并）")
+    role: Role | None = Field(None, title="样式", description="样式：label、value、amount、agency、unit、form-title、form-year 等")
+    span: int = Field(1, title="横跨列数", ge=1, le=50, description="横跨的列数")
+    rows: int = Field(1, title="纵向合并行数", ge=1, le=50, description="纵向合并的行数（写在第一行的单元格上）")
 
     @model_validator(mode="after")
     def _one_kind(self):
@@ -84,34 +84,35 @@ class CellDef(_Closed):
 
 
 class RowDef(_Closed):
-    cells: list[CellDef] = Field(min_length=1, description="这一行的单元格，从左到右")
-    borderless: bool = Field(False, description="无框线的一行（例如表格上方的单位名称行）")
-    can_split: bool = Field(False, description="可以跨页断开（只用于可能超过一页的长文字行）")
-    header: bool = Field(False, description="表格跨页时在每页重复这一行")
+    cells: list[CellDef] = Field(min_length=1, title="单元格", description="这一行的单元格，从左到右")
+    borderless: bool = Field(False, title="无框线", description="无框线的一行（例如表格上方的单位名称行）")
+    can_split: bool = Field(False, title="可跨页断开", description="可以跨页断开（只用于可能超过一页的长文字行）")
+    header: bool = Field(False, title="跨页重复", description="表格跨页时在每页重复这一行")
 
 
 class ColumnDef(_Closed):
-    head: str = Field(description="表头文字")
+    head: str = Field(title="表头文字", description="表头文字")
     field: Literal["level1", "level2", "name", "description", "value"] = Field(
+        title="指标字段",
         description="指标的哪一项：level1 一级、level2 二级、name 三级、description 描述、value 指标值")
-    span: int = Field(1, ge=1, le=50, description="横跨的列数")
+    span: int = Field(1, title="横跨列数", ge=1, le=50, description="横跨的列数")
     merge: Literal["level1", "level2"] | None = Field(
-        None, description="纵向合并：level1 合并 merge_level1 里列出的一级指标；level2 在合并的一级指标内合并相同的二级指标")
+        None, title="纵向合并", description="纵向合并：level1 合并 merge_level1 里列出的一级指标；level2 在合并的一级指标内合并相同的二级指标")
 
 
 class GridDef(_Closed):
-    columns: list[ColumnDef] = Field(min_length=1, description="指标表的列，从左到右")
-    side_label: str | None = Field(None, description="指标表左侧纵向合并的标签（例如“绩效指标”）")
-    header_repeats: bool = Field(True, description="表格跨页时重复表头行")
+    columns: list[ColumnDef] = Field(min_length=1, title="列", description="指标表的列，从左到右")
+    side_label: str | None = Field(None, title="侧边标签", description="指标表左侧纵向合并的标签（例如“绩效指标”）")
+    header_repeats: bool = Field(True, title="跨页重复表头", description="表格跨页时重复表头行")
 
 
 class TableDef(_Closed):
-    kind: str | None = Field(None, description="表格的样式名（Word 和网页样式用它区分表格）")
-    caption: str = Field("", description="表格说明（网页的 caption，供读屏软件使用），可含 {project.name}")
-    widths: list[int] = Field(default_factory=list, description="各列的相对宽度")
-    rows: list[RowDef] = Field(default_factory=list, description="表头各行")
-    grid: GridDef | None = Field(None, description="指标表（接在 rows 之后）")
-    spacer: bool = Field(False, description="两张表之间的空段落（这一项只写 spacer: true）")
+    kind: str | None = Field(None, title="样式名", description="表格的样式名（Word 和网页样式用它区分表格）")
+    caption: str = Field("", title="表格说明", description="表格说明（网页的 caption，供读屏软件使用），可含 {project.name}")
+    widths: list[int] = Field(default_factory=list, title="列宽", description="各列的相对宽度")
+    rows: list[RowDef] = Field(default_factory=list, title="表头各行", description="表头各行")
+    grid: GridDef | None = Field(None, title="指标表", description="指标表（接在 rows 之后）")
+    spacer: bool = Field(False, title="空段落", description="两张表之间的空段落（这一项只写 spacer: true）")
 
     @model_validator(mode="after")
     def _shape(self):
@@ -137,23 +138,23 @@ class TableDef(_Closed):
 
 
 class HeadingDef(_Closed):
-    suffix: str = Field("", description="表格标题“N.<项目名称>”后面加的文字，例如“绩效目标表”（项目写了 title 时用 title）")
+    suffix: str = Field("", title="标题后缀", description="表格标题“N.<项目名称>”后面加的文字，例如“绩效目标表”（项目写了 title 时用 title）")
 
 
 class MoneyDef(_Closed):
-    thousands: bool = Field(False, description="金额加千分位（1,234.00）；否则照写的样子印出（1234.00）")
+    thousands: bool = Field(False, title="千分位", description="金额加千分位（1,234.00）；否则照写的样子印出（1234.00）")
 
 
 class Layout(_Closed):
     """一种发布版式（一个地区的表样）的定义。"""
 
-    name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$", description="版式名称，ptgen.yaml 的 layout 写它")
-    title: str = Field(description="版式的中文名称")
-    description: str = Field("", description="版式的简要说明")
-    heading: HeadingDef = Field(default_factory=HeadingDef, description="表格标题的写法")
-    money: MoneyDef = Field(default_factory=MoneyDef, description="金额的写法")
-    required: list[FieldPath] = Field(default_factory=list, description="除项目名称、预算数、绩效目标和指标表各列之外，这个版式还要求填写的字段（例如 purpose）")
-    tables: list[TableDef] = Field(min_length=1, description="每个项目的表格，按顺序")
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$", title="版式名称", description="版式名称，ptgen.yaml 的 layout 写它")
+    title: str = Field(title="中文名称", description="版式的中文名称")
+    description: str = Field("", title="说明", description="版式的简要说明")
+    heading: HeadingDef = Field(default_factory=HeadingDef, title="表格标题", description="表格标题的写法")
+    money: MoneyDef = Field(default_factory=MoneyDef, title="金额写法", description="金额的写法")
+    required: list[FieldPath] = Field(default_factory=list, title="必填字段", description="除项目名称、预算数、绩效目标和指标表各列之外，这个版式还要求填写的字段（例如 purpose）")
+    tables: list[TableDef] = Field(min_length=1, title="表格", description="每个项目的表格，按顺序")
 
 
 class LayoutError(Exception):
@@ -176,11 +177,15 @@ def parse(text: str, file: str) -> Layout:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if (m := re.match(r"第 (\d+) 行", msg)) and (*loc, "rows", int(m.group(1)) - 1) in positions:
+            loc = (*loc, "rows", int(m.group(1)) - 1)  # a table's error about one of its rows: at the row
+        elif msg.startswith("指标表") and (*loc, "grid") in positions:
+            loc = (*loc, "grid")
         while loc and loc not in positions:
             loc = loc[:-1]
         line, col = positions.get(loc, (1, 1))
         where = ".".join(str(p) for p in err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
         raise LayoutError(file, line, col, f"版式定义的 {where}：{msg}") from None
 
 
@@ -231,3 +236,40 @@ def field_title(path: str) -> str:
     owner = {"budget": Budget, "project_funds": ProjectFunds}.get(head) if rest else Project
     info = owner.model_fields.get(rest or head) if owner else None
     return info.title if info is not None and info.title else path
+
+
+def cell_map(layout: Layout) -> str:
+    """The form as text, row by row, so a publisher can see it before choosing it: a label as
+    written, ``‹field›`` for a text field, ``‹¥field›`` for an amount, ``↑`` for a cell merged
+    with the one above; ``×N`` spans N columns, ``↓N`` merges N rows."""
+    def show(text: str, span: int = 1, rows: int = 1) -> str:
+        return text + (f" ×{span}" if span > 1 else "") + (f" ↓{rows}" if rows > 1 else "")
+
+    lines = [f"{layout.name}：{layout.title}", layout.description, ""]
+    for i, t in enumerate(layout.tables, 1):
+        if t.spacer:
+            lines.append(f"（第 {i} 项：空段落）")
+            continue
+        lines.append(f"表格 {t.kind}（{len(t.widths)} 列，相对列宽 {', '.join(map(str, t.widths))}）")
+        for row in t.rows:
+            cells = []
+            for c in row.cells:
+                kind = c.kind
+                text = {"label": lambda: c.label, "text": lambda: c.text or "（空）", "value": lambda: f"‹{c.value}›",
+                        "amount": lambda: f"‹¥{c.amount}›", "merged": lambda: "↑"}[kind]()
+                cells.append(show(text or "（空）", c.span, c.rows))
+            flags = [w for w, on in (("无框线", row.borderless), ("可跨页", row.can_split), ("跨页重复", row.header)) if on]
+            lines.append("  | " + " | ".join(cells) + " |" + (f"  （{'，'.join(flags)}）" if flags else ""))
+        if t.grid is not None:
+            g = t.grid
+            side = [g.side_label + " ↓（表头和每个指标）"] if g.side_label else []
+            lines.append("  | " + " | ".join(side + [show(c.head, c.span) for c in g.columns]) + " |"
+                         + ("  （跨页重复）" if g.header_repeats else ""))
+            merge = {"level1": "，合并 merge_level1 所列的一级指标", "level2": "，在合并的一级指标内合并"}
+            lines.append("  | " + " | ".join((["↑"] if g.side_label else []) +
+                                            [show(f"‹{c.field}›", c.span) for c in g.columns]) + " |  （每个指标一行）")
+            for c in g.columns:
+                if c.merge:
+                    lines.append(f"    {c.head}：纵向合并相同的值{merge[c.merge]}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
