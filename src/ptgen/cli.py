@@ -385,12 +385,13 @@ class SchemaKind(str, Enum):
     unit = "unit"
     department = "department"
     publication = "publication"
+    layout = "layout"
 
 
 @app.command("schema")
 def schema_cmd(
     kind: Annotated[SchemaKind, typer.Option("--kind", help="project（项目文件，默认）、agency（unit.yaml 或 department.yaml）、"
-                                                             "unit、department、publication（ptgen.yaml）。")] = SchemaKind.project,
+                                                             "unit、department、publication（ptgen.yaml）、layout（版式定义）。")] = SchemaKind.project,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="写入文件而不是打印。")] = None,
     force: Annotated[bool, typer.Option("--force", help="允许覆盖已有的 --output 文件。")] = False,
 ) -> None:
@@ -494,6 +495,36 @@ def diff_cmd(
     elif format is DiffFormat.terminal:
         print_terminal(result, out)
     raise typer.Exit(EXIT_INVALID if result.anchors else 0)
+
+
+class ListFormat(str, Enum):
+    human = "human"
+    json = "json"
+
+
+@app.command("layouts")
+def layouts_cmd(
+    name: Annotated[Optional[str], typer.Argument(help="版式名称：打印它的单元格示意图。不写则列出全部版式。")] = None,
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="human（默认）或 json。")] = ListFormat.human,
+) -> None:
+    """列出 ptgen 认识的版式（各地的表样），或打印一个版式的单元格示意图。"""
+    import json
+
+    from . import layouts
+    known = layouts.builtin_names()
+    if name is not None:
+        if name not in known:
+            _fail(UsageError(f"没有名为“{name}”的版式。已有的版式：{'、'.join(known)}。"))
+        sys.stdout.write(layouts.cell_map(layouts.get(name)))
+        return
+    items = [layouts.get(n) for n in known]
+    if format is ListFormat.json:
+        sys.stdout.write(json.dumps([{"name": l.name, "title": l.title, "description": l.description} for l in items],
+                                    ensure_ascii=False, indent=2) + "\n")
+        return
+    for l in items:
+        out.print(f"[bold]{escape(l.name)}[/bold]  {escape(l.title)}")
+        out.print(f"    {escape(l.description)}")
 
 
 @app.command("rules")

@@ -16,7 +16,8 @@ from pathlib import Path
 from .diff import Diff, STATUS_ZH, _index
 from .model import Project, Publication
 from .render.docx import render_docx, source_date
-from .render.layout import Cell, Compilation, Heading, Row, Spacer, Table, shanghai_tables, tianjin_tables
+from .model import Settings
+from .render.layout import Cell, Compilation, Heading, Row, Spacer, Table, form_tables, grid_columns
 from .render.richtext import Paragraph, Run, plain
 
 
@@ -46,15 +47,12 @@ def _compare_rows(old_rows, new_rows) -> tuple[Row, ...]:
     return tuple(out)
 
 
-def _grid(old: Project | None, new: Project | None, with_description: bool) -> Table:
-    head = ["一级指标", "二级指标", "三级指标"] + (["绩效指标描述"] if with_description else []) + ["指标值"]
-    widths = (12, 13, 25, 32, 18) if with_description else (14, 16, 40, 30)
-    rows = [Row(tuple(Cell(plain(h), "head") for h in head), header=True)]
+def _grid(old: Project | None, new: Project | None, settings: Settings) -> Table:
+    columns = grid_columns(settings)
+    rows = [Row(tuple(Cell(plain(h), "head") for h, _, _ in columns), header=True)]
 
     def cells(i):
-        vals = [i.level1, i.level2, i.name] + ([i.description] if with_description else []) + [i.value]
-        roles = ["level", "level", "value"] + (["value"] if with_description else []) + ["value"]
-        return [Cell(plain(v), r) for v, r in zip(vals, roles)]
+        return [Cell(plain(getattr(i, f)), "level" if f in ("level1", "level2") else "value") for _, f, _ in columns]
     old_rows = list(old.indicators) if old else []
     new_rows = list(new.indicators) if new else []
     # Pair rows by (一级, 二级, 三级) as ptgen diff does; unpaired rows are inserted or deleted.
@@ -73,15 +71,13 @@ def _grid(old: Project | None, new: Project | None, with_description: bool) -> T
         rows.append(Row(tuple(_changed(a, b) for a, b in zip(cells(old_rows[match]), cells(n)))))
     for k in remaining:
         rows.append(Row(tuple(_marked(c, "del") for c in cells(old_rows[k])), change="del"))
-    return Table("tianjin-grid", widths, tuple(rows), caption="绩效指标")
+    return Table("diff-grid", tuple(w for _, _, w in columns), tuple(rows), caption="绩效指标")
 
 
-def _header(pub: Publication, entry, project: Project) -> list[Row]:
+def _header(pub: Publication, entry, project: Project) -> Table:
+    """The form's header block (its first table, without the indicator grid's rows)."""
     _, _, _, d, u = entry
-    s = pub.settings
-    if s.layout == "shanghai":
-        return list(shanghai_tables(d, u, project, s)[0].rows[:11])
-    return list(tianjin_tables(u, project, s)[0].rows)
+    return next(t for t in form_tables(d, u, project, pub.settings, grid=False) if isinstance(t, Table))
 
 
 def redline(diff: Diff, base_pubs: list[Publication], head_pubs: list[Publication], template: Path) -> bytes:
@@ -98,20 +94,19 @@ def redline(diff: Diff, base_pubs: list[Publication], head_pubs: list[Publicatio
             pub = new_pub if n else old_pub
             entry = n or o
             project = entry[0]
-            head_rows = _header(pub, entry, project)
+            head = _header(pub, entry, project)
+            head_rows = list(head.rows)
             if c.status == "added":
                 head_rows = [r._replace(cells=tuple(_marked(x, "ins") for x in r.cells), change="ins") for r in head_rows]
             elif c.status == "removed":
                 head_rows = [r._replace(cells=tuple(_marked(x, "del") for x in r.cells), change="del") for r in head_rows]
             else:
-                head_rows = list(_compare_rows(_header(old_pub, o, o[0]), head_rows))
-            widths = (9, 13, 11, 12, 13, 12, 13, 13) if pub.settings.layout == "shanghai" else (15, 11, 13, 16, 13, 13, 13)
+                head_rows = list(_compare_rows(_header(old_pub, o, o[0]).rows, head_rows))
             title = f"{project.name}绩效目标表（{STATUS_ZH[c.status]}）"
             comp.blocks.append(Heading(3, title, c.bookmark))
-            comp.blocks.append(Table("diff-head", widths, tuple(head_rows), caption=title))
+            comp.blocks.append(Table("diff-head", head.widths, tuple(head_rows), caption=title))
             comp.blocks.append(Spacer())
-            with_description = pub.settings.layout != "shanghai"
-            comp.blocks.append(_grid(o[0] if o else None, n[0] if n else None, with_description))
+            comp.blocks.append(_grid(o[0] if o else None, n[0] if n else None, pub.settings))
     when = os.environ.get("SOURCE_DATE_EPOCH")
     date = (source_date() if when else dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0))
     cache = {"track": {"ids": itertools.count(1), "date": date.strftime("%Y-%m-%dT%H:%M:%SZ")}}

@@ -10,11 +10,13 @@ import json
 from typing import Any
 
 from .lint.structure import FRAMEWORKS
+from .layouts import Layout
 from .model import Department, Project, Settings, Unit
 
-KINDS = {"project": Project, "unit": Unit, "department": Department, "publication": Settings}
+KINDS = {"project": Project, "unit": Unit, "department": Department, "publication": Settings, "layout": Layout}
 TITLES = {"project": "ptgen 项目文件（绩效目标表）", "unit": "ptgen 预算单位文件 unit.yaml",
-          "department": "ptgen 主管部门文件 department.yaml", "publication": "ptgen 出版物设置 ptgen.yaml"}
+          "department": "ptgen 主管部门文件 department.yaml", "publication": "ptgen 出版物设置 ptgen.yaml",
+          "layout": "ptgen 版式定义（layouts/NAME.yaml）"}
 # What editors show on hover, in Chinese: pydantic would take the models' English docstrings and
 # class or field names. Keyed by model name (the root or a ``$defs`` entry): (title, description).
 MODEL_TEXT = {
@@ -27,6 +29,14 @@ MODEL_TEXT = {
     "Settings": (None, "出版物设置 ptgen.yaml：标题、年度、版式、金额单位、编号方式和主管部门的顺序。"),
     "BookmarkScheme": ("书签命名方式", "新书签名的生成方式：前缀加补零到指定位数的序号。"),
     "RuleSetting": ("规则设置", "本出版物对一条检查规则的设置：是否启用、严重程度。"),
+    "Layout": (None, "一种发布版式（一个地区的表样）：每个项目的表格、单元格、合并方式、金额和标题的写法。"),
+    "TableDef": ("表格", "一张表格：列宽、表头各行，以及（可选的）指标表；或者两张表之间的一个空段落。"),
+    "RowDef": ("行", "表格的一行：从左到右的单元格。"),
+    "CellDef": ("单元格", "一个单元格：label、text、value、amount、merged 五者写且只写一个。"),
+    "GridDef": ("指标表", "指标表：各列显示指标的哪一项、是否纵向合并，以及可选的侧边标签。"),
+    "ColumnDef": ("指标表的列", "指标表的一列：表头文字、显示的指标字段、横跨列数和合并方式。"),
+    "HeadingDef": ("表格标题", "表格标题“N.<项目名称>”的写法。"),
+    "MoneyDef": ("金额写法", "金额印出的样子。"),
 }
 # Properties whose model field has no Chinese title: (model, property) → title.
 PROPERTY_TITLES = {("BookmarkScheme", "prefix"): "书签名前缀", ("BookmarkScheme", "digits"): "序号位数",

@@ -17,7 +17,8 @@ import re
 import zipfile
 from dataclasses import dataclass
 
-from .render.layout import Compilation, money
+from .layouts import field_title, field_value
+from .render.layout import Compilation, layout_of, money
 from .render.richtext import markdown
 
 _WS = re.compile(r"\s+")
@@ -101,24 +102,21 @@ def expected(comp: Compilation, settings) -> list[tuple[str, str, list[tuple[str
         return value or ""
 
     out = []
-    shanghai = settings.layout == "shanghai"
+    form = layout_of(settings)
     for e in comp.entries:
-        p, b = e.project, e.project.budget
-        cells = [("项目名称", p.name)]
-        if shanghai:
-            cells += [("项目性质", p.nature or ""), ("项目类别", p.category or ""), ("计划开始日期", p.start or ""),
-                      ("计划完成日期", p.end or "")]
-        amounts = [("预算数", b.total), ("财政资金", b.fiscal)]
-        amounts += [("上年结转资金", b.carryover)] if shanghai else []
-        cells += [(label, money(a, settings)) for label, a in amounts + [("其他资金", b.other)]]
-        if shanghai:
-            cells += [("项目总目标", text("long_term_goal", p.long_term_goal)), ("绩效目标", text("goals", p.goals))]
-        else:
-            cells += [("资金用途", text("purpose", p.purpose)), ("绩效目标", text("goals", p.goals))]
-        for ind in p.indicators:
-            cells += [("三级指标", ind.name)]
-            cells += [] if shanghai else [("绩效指标描述", ind.description or "")]
-            cells += [("指标值", ind.value)]
+        p = e.project
+        cells: list[tuple[str, str]] = []
+        for t in form.tables:  # the cells the form fills, in document order
+            for row in t.rows:
+                for c in row.cells:
+                    if c.value is not None:
+                        cells.append((field_title(c.value), text(c.value, field_value(p, c.value))))
+                    elif c.amount is not None:
+                        cells.append((field_title(c.amount), money(field_value(p, c.amount), settings)))
+            if t.grid is not None:
+                shown = [col for col in t.grid.columns if col.field in ("name", "description", "value")]
+                for ind in p.indicators:
+                    cells += [(col.head, getattr(ind, col.field) or "") for col in shown]
         out.append((p.name, e.heading.text, [(what, t) for what, t in cells if t]))
     return out
 

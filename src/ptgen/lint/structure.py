@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .. import bookmarks
+from .. import bookmarks, layouts
 from ..report import Severity
 from . import Finding, Rule, register, unfilled
 
@@ -23,6 +23,7 @@ FRAMEWORKS = {
         "满意度指标": ["服务对象满意度指标"],
     },
 }
+
 
 
 @register
@@ -119,12 +120,14 @@ class RequiredCells(Rule):
             yield Finding(("budget", "total"), "预算数是空的，待填写。")
         if not p.goals.strip():
             yield Finding(("goals",), "绩效目标是空的，待填写。")
-        if settings.layout == "tianjin" and not (p.purpose or "").strip():
-            yield Finding(("purpose",), "资金用途是空的，待填写。")
+        form = layouts.get(settings.layout)
+        for path in form.required:  # what this form requires beyond every form's cells
+            if not str(layouts.field_value(p, path) or "").strip():
+                yield Finding(tuple(path.split(".")), f"{layouts.field_title(path)}是空的，待填写。")
         if not p.indicators:
             yield Finding(("indicators",), "没有任何绩效指标。")
         labels = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标", "value": "指标值"}
-        if settings.layout == "tianjin":
+        if "description" in layouts.grid_fields(form):
             labels["description"] = "绩效指标描述"
         for i, ind in enumerate(p.indicators):
             for key, label in labels.items():

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
+from .. import layouts
+from ..layouts import CellDef, GridDef, Layout, field_value
 from ..model import CONTROL_RE, DepartmentDoc, Project, ProjectDoc, Publication, Settings, UnitDoc, has_control
 from .richtext import Paragraph, markdown, plain
 
@@ -97,11 +99,16 @@ def _cont(role: Role = "label", span: int = 1) -> Cell:
     return Cell(plain(""), role, span, merged=True)
 
 
+def layout_of(settings: Settings) -> Layout:
+    """The definition of the publication's form."""
+    return layouts.get(settings.layout)
+
+
 def money(amount: Decimal | None, settings: Settings) -> str:
-    """An amount as the layout prints it: Tianjin as written (154.00), Shanghai with separators."""
+    """An amount as the form prints it: as written (154.00), or with thousands separators."""
     if amount is None:
         return ""
-    if settings.layout == "shanghai":
+    if layout_of(settings).money.thousands:
         return format(amount, ",f")
     return str(amount)
 
@@ -130,76 +137,84 @@ def level1_keys(project: Project, settings: Settings) -> list[str | None]:
     return [i.level1 if i.level1 in merge else None for i in project.indicators]
 
 
-# --- the Tianjin table ----------------------------------------------------------------------------
+# --- a form, from its definition --------------------------------------------------------------------
 
-TIANJIN_HEAD_WIDTHS = (15, 11, 13, 16, 13, 13, 13)
-TIANJIN_GRID_WIDTHS = (12, 13, 25, 32, 18)
-FISCAL_LABEL = "其中：财政    资金"  # as published: 财政, four spaces, 资金 (wraps in the narrow cell)
+def _fill(text: str, objects: dict) -> str:
+    """``text`` with its ``{object.field}`` placeholders filled in (an unset field is empty)."""
+    if "{" not in text:
+        return text
+
+    def one(m):
+        value = field_value(objects[m.group(1)], m.group(2))
+        return "" if value is None else str(value)
+    return layouts.PLACEHOLDER_RE.sub(one, text)
 
 
-def tianjin_tables(unit: UnitDoc, project: Project, settings: Settings) -> list[Table | Spacer]:
-    b = project.budget
-    agency = f"{unit.unit.code or ''}{unit.unit.name}"
-    head = (
-        Row((_c(agency, "agency", 5), _c(f"单位：{settings.money_unit}", "unit", 2)), borderless=True),
-        Row((_c("项目名称", "label"), _c(project.name, "value", 6))),
-        Row((Cell(plain("预算规模及资金用途"), "label", rows=2), _c("预算数", "label"), _c(money(b.total, settings), "amount"),
-             _c(FISCAL_LABEL, "label"), _c(money(b.fiscal, settings), "amount"),
-             _c("其他资金", "label"), _c(money(b.other, settings), "amount"))),
-        Row((_cont("label"), _c(project.purpose, "value", 6, rich="purpose" in settings.markdown)), can_split=True),
-        Row((_c("绩效目标", "label"), _c(project.goals, "value", 6, rich="goals" in settings.markdown)), can_split=True),
-    )
+def _cell(c: CellDef, project: Project, objects: dict, settings: Settings) -> Cell:
+    role = c.default_role
+    kind = c.kind
+    if kind == "merged":
+        return _cont(role, c.span)
+    if kind == "value":
+        text, rich = field_value(project, c.value), c.value in settings.markdown
+    elif kind == "amount":
+        text, rich = money(field_value(project, c.amount), settings), False
+    else:
+        text, rich = _fill(c.label if kind == "label" else c.text, objects), False
+    cell = Cell(markdown(text) if rich else plain(text), role, c.span)
+    return cell._replace(rows=c.rows) if c.rows > 1 else cell
+
+
+def _grid_rows(grid: GridDef, project: Project, settings: Settings) -> list[Row]:
     inds = project.indicators
-    level1 = _merge_column([_c(i.level1, "level") for i in inds], level1_keys(project, settings))
-    rows = [Row(tuple(_c(h, "head") for h in ("一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值")), header=True)]
-    for cell, ind in zip(level1, inds):
-        rows.append(Row((cell, _c(ind.level2, "level"), _c(ind.name), _c(ind.description), _c(ind.value))))
-    return [Table("tianjin-head", TIANJIN_HEAD_WIDTHS, head, caption=f"{project.name}：预算与绩效目标"),
-            Spacer(),
-            Table("tianjin-grid", TIANJIN_GRID_WIDTHS, tuple(rows), caption=f"{project.name}：绩效指标")]
-
-
-# --- the Shanghai form ----------------------------------------------------------------------------
-
-SHANGHAI_WIDTHS = (13, 13, 11, 12, 13, 12, 13, 13)
-
-
-def shanghai_tables(dept: DepartmentDoc, unit: UnitDoc, project: Project, settings: Settings) -> list[Table | Spacer]:
-    b, f = project.budget, project.project_funds
-    m = lambda v: money(v, settings)  # noqa: E731
-    fv = (lambda attr: m(getattr(f, attr))) if f is not None else (lambda attr: "")
-    rows = [
-        Row((_c("财政项目支出绩效目标申报表", "form-title", 8),), borderless=True),
-        Row((_c(f"({settings.year} 年度)", "form-year", 8),), borderless=True),
-        Row((_c("项目名称", "label"), _c(project.name, "value", 3), _c("项目性质", "label"), _c(project.nature),
-             _c("项目类别", "label"), _c(project.category))),
-        Row((_c("主管部门", "label"), _c(dept.department.name, "value", 3), _c("实施单位", "label"),
-             _c(unit.unit.name, "value", 3))),
-        Row((_c("计划开始日期", "label"), _c(project.start, "value", 3), _c("计划完成日期", "label"),
-             _c(project.end, "value", 3))),
-        Row((Cell(plain(f"项目资金 ({settings.money_unit})"), "label", rows=4), _c("项目资金总额:", "label"),
-             _c(fv("total"), "amount"), _c("年度资金申请总额:", "label", 2), _c(m(b.total), "amount", 3))),
-        Row((_cont(), _c("其中: 财政资金", "label"), _c(fv("fiscal"), "amount"), _c("其中: 当年财政拨款", "label", 2),
-             _c(m(b.fiscal), "amount", 3))),
-        Row((_cont(), _c("", "label"), _c("", "amount"), _c("上年结转资金", "label", 2), _c(m(b.carryover), "amount", 3))),
-        Row((_cont(), _c("其他资金", "label"), _c(fv("other"), "amount"), _c("其他资金", "label", 2),
-             _c(m(b.other), "amount", 3))),
-        Row((Cell(plain("项目绩效目标"), "label", rows=2), _c("项目总目标", "label", 3), _c("年度总体目标", "label", 4))),
-        Row((_cont(), _c(project.long_term_goal, "value", 3, rich="long_term_goal" in settings.markdown),
-              _c(project.goals, "value", 4, rich="goals" in settings.markdown)),
-            can_split=True),
-    ]
-    inds = project.indicators
-    level1 = _merge_column([_c(i.level1, "level") for i in inds], level1_keys(project, settings))
-    # The form also merges runs of the same second level inside one first-level group.
     l1_keys = level1_keys(project, settings)
-    level2 = _merge_column([_c(i.level2, "level") for i in inds],
-                           [f"{k}\0{i.level2}" if k is not None else None for k, i in zip(l1_keys, inds)])
-    rows.append(Row((Cell(plain("绩效指标"), "label", rows=len(inds) + 1), _c("一级指标", "head"), _c("二级指标", "head"),
-                     _c("三级指标", "head", 3), _c("年度(/项目)指标值", "head", 2))))
-    for c1, c2, ind in zip(level1, level2, inds):
-        rows.append(Row((_cont(), c1, c2, _c(ind.name, "value", 3), _c(ind.value, "value", 2))))
-    return [Table("shanghai-form", SHANGHAI_WIDTHS, tuple(rows), caption=f"{project.name}：财政项目支出绩效目标申报表")]
+    keys = {"level1": l1_keys,
+            "level2": [f"{k}\0{i.level2}" if k is not None else None for k, i in zip(l1_keys, inds)]}
+    columns = []
+    for col in grid.columns:
+        role = "level" if col.field in ("level1", "level2") else "value"
+        cells = [_c(getattr(i, col.field), role, col.span) for i in inds]
+        columns.append(_merge_column(cells, keys[col.merge]) if col.merge else cells)
+    head = tuple(_c(col.head, "head", col.span) for col in grid.columns)
+    if grid.side_label is not None:
+        head = (Cell(plain(grid.side_label), "label", rows=len(inds) + 1),) + head
+    rows = [Row(head, header=grid.header_repeats)]
+    side = (_cont(),) if grid.side_label is not None else ()
+    for r in range(len(inds)):
+        rows.append(Row(side + tuple(column[r] for column in columns)))
+    return rows
+
+
+def form_tables(dept: DepartmentDoc, unit: UnitDoc, project: Project, settings: Settings,
+                grid: bool = True) -> list[Table | Spacer]:
+    """One project's tables, as its form's definition lays them out (without the indicator grid's
+    rows when ``grid`` is false: the header block alone, as ``ptgen diff --format docx`` shows it)."""
+    objects = {"project": project, "unit": unit.unit, "department": dept.department, "settings": settings}
+    out: list[Table | Spacer] = []
+    for t in layout_of(settings).tables:
+        if t.spacer:
+            out.append(Spacer())
+            continue
+        rows = [Row(tuple(_cell(c, project, objects, settings) for c in r.cells), header=r.header,
+                    borderless=r.borderless, can_split=r.can_split) for r in t.rows]
+        if t.grid is not None and grid:
+            rows += _grid_rows(t.grid, project, settings)
+        if rows:
+            out.append(Table(t.kind, tuple(t.widths), tuple(rows), caption=_fill(t.caption, objects)))
+    return out
+
+
+def grid_columns(settings: Settings) -> list[tuple[str, str, int]]:
+    """The indicator grid's columns without merges or side label: (header, field, relative width)."""
+    t = layouts.grid_of(layout_of(settings))
+    if t is None:
+        return []
+    widths = list(t.widths[1:] if t.grid.side_label is not None else t.widths)
+    out = []
+    for col in t.grid.columns:
+        out.append((col.head, col.field, sum(widths[:col.span])))
+        del widths[:col.span]
+    return out
 
 
 # --- the whole document ---------------------------------------------------------------------------
@@ -246,9 +261,7 @@ def printable(pub: Publication) -> tuple[Publication, int]:
 
 def title_text(number: int, project: Project, settings: Settings) -> str:
     """The heading above a table: ``N.<项目名称>绩效目标表`` (or the published title, where it differs)."""
-    if settings.layout == "shanghai":
-        return f"{number}.{project.title or project.name}"
-    return f"{number}.{project.title or project.name + '绩效目标表'}"
+    return f"{number}.{project.title or project.name + layout_of(settings).heading.suffix}"
 
 
 def _anchor(*parts: str) -> str:
@@ -290,7 +303,7 @@ def compile_publication(pub: Publication) -> list[Compilation]:
                 p = doc.project
                 n = nums[id(doc)]
                 heading = Heading(3, title_text(n, p, s), p.bookmark)
-                tables = shanghai_tables(d, u, p, s) if s.layout == "shanghai" else tianjin_tables(u, p, s)
+                tables = form_tables(d, u, p, s)
                 part.blocks.append(heading)
                 part.blocks.extend(tables)
                 part.entries.append(ProjectEntry(n, d, u, p, heading, tables))

@@ -1,0 +1,275 @@
+"""Layout definitions: a published form described as data.
+
+A form (天津's 项目支出绩效目标表, 上海's 申报表, …) is a YAML file: its tables, their rows and
+cells (a label, a field of the project, a money amount, a text with fields in it), spans and
+vertical merges, the indicator grid's columns and which of them merge, how amounts are written
+and how a table's heading is made.  ``render/layout.py`` turns a definition and a project into
+the cells every renderer draws; no code branches on a form's name.
+
+The built-in definitions ship inside the package (``ptgen/layouts/*.yaml``).
+"""
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .. import yamlio
+
+ROLES = ("label", "value", "head", "amount", "agency", "unit", "form-title", "form-year", "level")
+Role = Literal["label", "value", "head", "amount", "agency", "unit", "form-title", "form-year", "level"]
+
+# What a text may name: ``{project.name}``, ``{unit.code}``, ``{settings.year}``: an object ptgen
+# hands over and one public field of it.  Nothing else is looked up (a definition can come from a
+# pull request: ``{project.__class__...}`` must not reach Python's internals).
+PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\.([a-z][a-z0-9_]*)\}")
+OBJECTS = ("project", "unit", "department", "settings")
+_ANY_BRACE = re.compile(r"[{}]")
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_text(text: str) -> str:
+    rest = PLACEHOLDER_RE.sub("", text)
+    if _ANY_BRACE.search(rest):
+        raise ValueError(f"“{text}”里的花括号只能写 {{对象.字段}}，对象是 {'、'.join(OBJECTS)} 之一")
+    for obj, _ in PLACEHOLDER_RE.findall(text):
+        if obj not in OBJECTS:
+            raise ValueError(f"“{{{obj}.…}}”：可以引用的对象只有 {'、'.join(OBJECTS)}")
+    return text
+
+
+FieldPath = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$", title="项目字段",
+                                 description="项目字段，例如 name、purpose、budget.total、project_funds.other")]
+
+
+class CellDef(_Closed):
+    """One cell: exactly one of ``label``, ``text``, ``value``, ``amount`` or ``merged``."""
+
+    label: str | None = Field(None, title="标签", description="固定的标签文字（可含 {对象.字段}）")
+    text: str | None = Field(None, title="文字", description="固定文字，可含 {project.name}、{unit.code}、{settings.year} 这样的字段")
+    value: FieldPath | None = Field(None, title="文字字段", description="项目的一个文字字段，原样印出")
+    amount: FieldPath | None = Field(None, title="金额字段", description="项目的一个金额字段，按 money 的写法印出")
+    merged: bool = Field(False, title="纵向合并的延续", description="上一行同列单元格的延续（纵向合并）")
+    role: Role | None = Field(None, title="样式", description="样式：label、value、amount、agency、unit、form-title、form-year 等")
+    span: int = Field(1, title="横跨列数", ge=1, le=50, description="横跨的列数")
+    rows: int = Field(1, title="纵向合并行数", ge=1, le=50, description="纵向合并的行数（写在第一行的单元格上）")
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        kinds = [k for k in ("label", "text", "value", "amount") if getattr(self, k) is not None] + \
+            (["merged"] if self.merged else [])
+        if len(kinds) != 1:
+            raise ValueError("每个单元格要写且只写 label、text、value、amount、merged 中的一个"
+                             + (f"（这里写了 {'、'.join(kinds)}）" if kinds else ""))
+        for k in ("label", "text"):
+            if getattr(self, k) is not None:
+                _check_text(getattr(self, k))
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("label", "text", "value", "amount") if getattr(self, k) is not None) \
+            if not self.merged else "merged"
+
+    @property
+    def default_role(self) -> str:
+        return self.role or {"label": "label", "text": "value", "value": "value", "amount": "amount",
+                             "merged": "label"}[self.kind]
+
+
+class RowDef(_Closed):
+    cells: list[CellDef] = Field(min_length=1, title="单元格", description="这一行的单元格，从左到右")
+    borderless: bool = Field(False, title="无框线", description="无框线的一行（例如表格上方的单位名称行）")
+    can_split: bool = Field(False, title="可跨页断开", description="可以跨页断开（只用于可能超过一页的长文字行）")
+    header: bool = Field(False, title="跨页重复", description="表格跨页时在每页重复这一行")
+
+
+class ColumnDef(_Closed):
+    head: str = Field(title="表头文字", description="表头文字")
+    field: Literal["level1", "level2", "name", "description", "value"] = Field(
+        title="指标字段",
+        description="指标的哪一项：level1 一级、level2 二级、name 三级、description 描述、value 指标值")
+    span: int = Field(1, title="横跨列数", ge=1, le=50, description="横跨的列数")
+    merge: Literal["level1", "level2"] | None = Field(
+        None, title="纵向合并", description="纵向合并：level1 合并 merge_level1 里列出的一级指标；level2 在合并的一级指标内合并相同的二级指标")
+
+
+class GridDef(_Closed):
+    columns: list[ColumnDef] = Field(min_length=1, title="列", description="指标表的列，从左到右")
+    side_label: str | None = Field(None, title="侧边标签", description="指标表左侧纵向合并的标签（例如“绩效指标”）")
+    header_repeats: bool = Field(True, title="跨页重复表头", description="表格跨页时重复表头行")
+
+
+class TableDef(_Closed):
+    kind: str | None = Field(None, title="样式名", description="表格的样式名（Word 和网页样式用它区分表格）")
+    caption: str = Field("", title="表格说明", description="表格说明（网页的 caption，供读屏软件使用），可含 {project.name}")
+    widths: list[int] = Field(default_factory=list, title="列宽", description="各列的相对宽度")
+    rows: list[RowDef] = Field(default_factory=list, title="表头各行", description="表头各行")
+    grid: GridDef | None = Field(None, title="指标表", description="指标表（接在 rows 之后）")
+    spacer: bool = Field(False, title="空段落", description="两张表之间的空段落（这一项只写 spacer: true）")
+
+    @model_validator(mode="after")
+    def _shape(self):
+        if self.spacer:
+            if self.rows or self.grid or self.widths or self.kind:
+                raise ValueError("spacer: true 这一项只能写 spacer")
+            return self
+        if not self.kind or not self.widths:
+            raise ValueError("表格要写 kind 和 widths")
+        if not self.rows and self.grid is None:
+            raise ValueError("表格要有 rows 或 grid")
+        _check_text(self.caption)
+        columns = len(self.widths)
+        for i, row in enumerate(self.rows, 1):
+            width = sum(c.span for c in row.cells)
+            if width != columns:
+                raise ValueError(f"第 {i} 行的单元格共 {width} 列，与 widths 的 {columns} 列不一致")
+        if self.grid is not None:
+            width = sum(c.span for c in self.grid.columns) + (1 if self.grid.side_label else 0)
+            if width != columns:
+                raise ValueError(f"指标表共 {width} 列，与 widths 的 {columns} 列不一致")
+        return self
+
+
+class HeadingDef(_Closed):
+    suffix: str = Field("", title="标题后缀", description="表格标题“N.<项目名称>”后面加的文字，例如“绩效目标表”（项目写了 title 时用 title）")
+
+
+class MoneyDef(_Closed):
+    thousands: bool = Field(False, title="千分位", description="金额加千分位（1,234.00）；否则照写的样子印出（1234.00）")
+
+
+class Layout(_Closed):
+    """一种发布版式（一个地区的表样）的定义。"""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$", title="版式名称", description="版式名称，ptgen.yaml 的 layout 写它")
+    title: str = Field(title="中文名称", description="版式的中文名称")
+    description: str = Field("", title="说明", description="版式的简要说明")
+    heading: HeadingDef = Field(default_factory=HeadingDef, title="表格标题", description="表格标题的写法")
+    money: MoneyDef = Field(default_factory=MoneyDef, title="金额写法", description="金额的写法")
+    required: list[FieldPath] = Field(default_factory=list, title="必填字段", description="除项目名称、预算数、绩效目标和指标表各列之外，这个版式还要求填写的字段（例如 purpose）")
+    tables: list[TableDef] = Field(min_length=1, title="表格", description="每个项目的表格，按顺序")
+
+
+class LayoutError(Exception):
+    """A definition that cannot be used: file, line, column and a sentence."""
+
+    def __init__(self, file: str, line: int, column: int, message: str):
+        super().__init__(f"{file}:{line}:{column}: {message}")
+        self.file, self.line, self.column, self.message = file, line, column, message
+
+
+def parse(text: str, file: str) -> Layout:
+    """A definition from its YAML text; :class:`LayoutError` (with the position) when it is malformed."""
+    from pydantic import ValidationError
+    try:
+        data, positions = yamlio.parse(text)
+    except yamlio.YamlProblem as p:
+        raise LayoutError(file, p.line, p.column, p.message) from None
+    try:
+        return Layout.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if (m := re.match(r"第 (\d+) 行", msg)) and (*loc, "rows", int(m.group(1)) - 1) in positions:
+            loc = (*loc, "rows", int(m.group(1)) - 1)  # a table's error about one of its rows: at the row
+        elif msg.startswith("指标表") and (*loc, "grid") in positions:
+            loc = (*loc, "grid")
+        while loc and loc not in positions:
+            loc = loc[:-1]
+        line, col = positions.get(loc, (1, 1))
+        where = ".".join(str(p) for p in err["loc"])
+        raise LayoutError(file, line, col, f"版式定义的 {where}：{msg}") from None
+
+
+@functools.cache
+def builtin(name: str) -> Layout:
+    """A built-in definition by name; ``KeyError`` when there is none."""
+    if name not in builtin_names():
+        raise KeyError(name)
+    res = importlib.resources.files(__name__) / f"{name}.yaml"
+    return parse(res.read_text(encoding="utf-8"), f"ptgen/layouts/{name}.yaml")
+
+
+@functools.cache
+def builtin_names() -> tuple[str, ...]:
+    return tuple(sorted(p.name[:-5] for p in importlib.resources.files(__name__).iterdir()
+                        if p.name.endswith(".yaml")))
+
+
+def get(name: str) -> Layout:
+    """The definition a publication's ``layout:`` names."""
+    return builtin(name)
+
+
+def field_value(obj, path: str):
+    """``obj.a.b`` for a definition's field path; None where any part is unset (it prints empty)."""
+    for part in path.split("."):
+        if obj is None or part.startswith("_"):
+            return None
+        obj = getattr(obj, part, None)
+    return obj
+
+
+def grid_of(layout: Layout) -> TableDef | None:
+    """The table that holds the indicator grid."""
+    return next((t for t in layout.tables if t.grid is not None), None)
+
+
+def grid_fields(layout: Layout) -> list[str]:
+    """The indicator fields the form's grid shows, left to right."""
+    t = grid_of(layout)
+    return [c.field for c in t.grid.columns] if t else []
+
+
+def field_title(path: str) -> str:
+    """A project field's Chinese name (its title in the content model), for messages."""
+    from ..model import Budget, Project, ProjectFunds
+    head, _, rest = path.partition(".")
+    owner = {"budget": Budget, "project_funds": ProjectFunds}.get(head) if rest else Project
+    info = owner.model_fields.get(rest or head) if owner else None
+    return info.title if info is not None and info.title else path
+
+
+def cell_map(layout: Layout) -> str:
+    """The form as text, row by row, so a publisher can see it before choosing it: a label as
+    written, ``‹field›`` for a text field, ``‹¥field›`` for an amount, ``↑`` for a cell merged
+    with the one above; ``×N`` spans N columns, ``↓N`` merges N rows."""
+    def show(text: str, span: int = 1, rows: int = 1) -> str:
+        return text + (f" ×{span}" if span > 1 else "") + (f" ↓{rows}" if rows > 1 else "")
+
+    lines = [f"{layout.name}：{layout.title}", layout.description, ""]
+    for i, t in enumerate(layout.tables, 1):
+        if t.spacer:
+            lines.append(f"（第 {i} 项：空段落）")
+            continue
+        lines.append(f"表格 {t.kind}（{len(t.widths)} 列，相对列宽 {', '.join(map(str, t.widths))}）")
+        for row in t.rows:
+            cells = []
+            for c in row.cells:
+                kind = c.kind
+                text = {"label": lambda: c.label, "text": lambda: c.text or "（空）", "value": lambda: f"‹{c.value}›",
+                        "amount": lambda: f"‹¥{c.amount}›", "merged": lambda: "↑"}[kind]()
+                cells.append(show(text or "（空）", c.span, c.rows))
+            flags = [w for w, on in (("无框线", row.borderless), ("可跨页", row.can_split), ("跨页重复", row.header)) if on]
+            lines.append("  | " + " | ".join(cells) + " |" + (f"  （{'，'.join(flags)}）" if flags else ""))
+        if t.grid is not None:
+            g = t.grid
+            side = [g.side_label + " ↓（表头和每个指标）"] if g.side_label else []
+            lines.append("  | " + " | ".join(side + [show(c.head, c.span) for c in g.columns]) + " |"
+                         + ("  （跨页重复）" if g.header_repeats else ""))
+            merge = {"level1": "，合并 merge_level1 所列的一级指标", "level2": "，在合并的一级指标内合并"}
+            lines.append("  | " + " | ".join((["↑"] if g.side_label else []) +
+                                            [show(f"‹{c.field}›", c.span) for c in g.columns]) + " |  （每个指标一行）")
+            for c in g.columns:
+                if c.merge:
+                    lines.append(f"    {c.head}：纵向合并相同的值{merge[c.merge]}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
