@@ -37,6 +37,7 @@ MODEL_TEXT = {
     "ColumnDef": ("指标表的列", "指标表的一列：表头文字、显示的指标字段、横跨列数和合并方式。"),
     "HeadingDef": ("表格标题", "表格标题“N.<项目名称>”的写法。"),
     "MoneyDef": ("金额写法", "金额印出的样子。"),
+    "ExtraField": ("版式特有的字段", None),
 }
 # Properties whose model field has no Chinese title: (model, property) → title.
 PROPERTY_TITLES = {("BookmarkScheme", "prefix"): "书签名前缀", ("BookmarkScheme", "digits"): "序号位数",

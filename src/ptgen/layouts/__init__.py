@@ -30,6 +30,15 @@ OBJECTS = ("project", "unit", "department", "settings")
 _ANY_BRACE = re.compile(r"[{}]")
 
 
+class _Misfit(Exception):
+    """A definition's parts that do not fit together, with where (raised past pydantic on purpose,
+    so that ``parse`` can point at the exact key)."""
+
+    def __init__(self, loc: tuple, message: str):
+        super().__init__(message)
+        self.loc, self.message = loc, message
+
+
 class _Closed(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -90,11 +99,36 @@ class RowDef(_Closed):
     header: bool = Field(False, title="跨页重复", description="表格跨页时在每页重复这一行")
 
 
+# The fields every form shares; a form declares any others it has (``fields``, ``indicator_fields``).
+PROJECT_FIELDS = ("name", "title", "bookmark", "budget", "purpose", "goals", "indicators")
+INDICATOR_FIELDS = ("level1", "level2", "name", "description", "value")
+
+
+class ExtraField(_Closed):
+    """一个版式特有的字段（例如 项目性质、绩效标准、分值），写在项目文件里（或指标行里），由版式声明。"""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$", title="字段名", description="内容文件里写的字段名，例如 nature、standard、score")
+    title: str = Field(title="中文名称", description="字段的中文名称，用于提示信息，例如 项目性质")
+    kind: Literal["text", "money"] = Field("text", title="类型", description="text：照原样的文字；money：金额（或 parts 列出的一组金额）")
+    parts: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = Field(
+        default_factory=list, title="金额的组成", description="kind 为 money 时，一组金额的各项，例如 [total, fiscal, other]；不写则是一个金额")
+    part_titles: list[str] = Field(default_factory=list, title="各项的中文名称", description="与 parts 一一对应，例如 [项目资金总额, 财政资金, 其他资金]")
+    required: bool = Field(False, title="必填", description="这个版式要求填写它")
+
+    @model_validator(mode="after")
+    def _parts(self):
+        if self.parts and self.kind != "money":
+            raise ValueError("只有 kind: money 的字段可以写 parts")
+        if self.part_titles and len(self.part_titles) != len(self.parts):
+            raise ValueError("part_titles 要与 parts 一一对应")
+        return self
+
+
 class ColumnDef(_Closed):
     head: str = Field(title="表头文字", description="表头文字")
-    field: Literal["level1", "level2", "name", "description", "value"] = Field(
+    field: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] = Field(
         title="指标字段",
-        description="指标的哪一项：level1 一级、level2 二级、name 三级、description 描述、value 指标值")
+        description="指标的哪一项：level1 一级、level2 二级、name 三级、description 描述、value 指标值，或 indicator_fields 声明的字段")
     span: int = Field(1, title="横跨列数", ge=1, le=50, description="横跨的列数")
     merge: Literal["level1", "level2"] | None = Field(
         None, title="纵向合并", description="纵向合并：level1 合并 merge_level1 里列出的一级指标；level2 在合并的一级指标内合并相同的二级指标")
@@ -154,7 +188,44 @@ class Layout(_Closed):
     heading: HeadingDef = Field(default_factory=HeadingDef, title="表格标题", description="表格标题的写法")
     money: MoneyDef = Field(default_factory=MoneyDef, title="金额写法", description="金额的写法")
     required: list[FieldPath] = Field(default_factory=list, title="必填字段", description="除项目名称、预算数、绩效目标和指标表各列之外，这个版式还要求填写的字段（例如 purpose）")
+    fields: list[ExtraField] = Field(default_factory=list, title="版式特有的项目字段", description="这个版式比通用内容多出的项目字段（例如 项目性质、项目负责人）")
+    indicator_fields: list[ExtraField] = Field(default_factory=list, title="版式特有的指标字段", description="指标行比通用内容多出的字段（例如 绩效标准、分值、指标解释），指标表的列可以显示它们")
     tables: list[TableDef] = Field(min_length=1, title="表格", description="每个项目的表格，按顺序")
+
+    @model_validator(mode="after")
+    def _fields_known(self):
+        extra = {f.key for f in self.fields}
+        clash = extra & set(PROJECT_FIELDS)
+        if clash:
+            raise ValueError(f"fields 里的 {'、'.join(sorted(clash))} 是通用字段，不用声明")
+        ind_extra = {f.key for f in self.indicator_fields}
+        if ind_extra & set(INDICATOR_FIELDS):
+            raise ValueError(f"indicator_fields 里的 {'、'.join(sorted(ind_extra & set(INDICATOR_FIELDS)))} 是通用字段，不用声明")
+        for ti, t in enumerate(self.tables):
+            for ri, row in enumerate(t.rows):
+                for ci, c in enumerate(row.cells):
+                    for path, what in ((c.value, "value"), (c.amount, "amount")):
+                        if path is None:
+                            continue
+                        head, _, part = path.partition(".")
+                        if head in extra:
+                            f = next(f for f in self.fields if f.key == head)
+                            if (what == "amount") != (f.kind == "money") or (part and part not in f.parts) \
+                                    or (not part and f.parts):
+                                raise _Misfit(("tables", ti, "rows", ri, "cells", ci, what),
+                                              f"{what}: {path} 与 fields 里 {head} 的声明不符")
+                        elif head not in ("name", "title", "purpose", "goals", "budget") or \
+                                (head == "budget") != (what == "amount"):
+                            raise _Misfit(("tables", ti, "rows", ri, "cells", ci, what),
+                                          f"{what}: {path} 不是项目的字段（通用字段：name、purpose、goals、"
+                                          "budget.total 等；其他字段要在 fields 里声明）")
+            if t.grid is not None:
+                for ci, col in enumerate(t.grid.columns):
+                    if col.field not in INDICATOR_FIELDS and col.field not in ind_extra:
+                        raise _Misfit(("tables", ti, "grid", "columns", ci, "field"),
+                                      f"指标表的列 field: {col.field} 不是指标的字段（level1、level2、name、description、"
+                                      "value，或在 indicator_fields 里声明）")
+        return self
 
 
 class LayoutError(Exception):
@@ -174,6 +245,12 @@ def parse(text: str, file: str) -> Layout:
         raise LayoutError(file, p.line, p.column, p.message) from None
     try:
         return Layout.model_validate(data)
+    except _Misfit as exc:
+        loc = exc.loc
+        while loc and loc not in positions:
+            loc = loc[:-1]
+        line, col = positions.get(loc, (1, 1))
+        raise LayoutError(file, line, col, f"版式定义：{exc.message}") from None
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
@@ -186,7 +263,7 @@ def parse(text: str, file: str) -> Layout:
             loc = loc[:-1]
         line, col = positions.get(loc, (1, 1))
         where = ".".join(str(p) for p in err["loc"])
-        raise LayoutError(file, line, col, f"版式定义的 {where}：{msg}") from None
+        raise LayoutError(file, line, col, f"版式定义的 {where}：{msg}" if where else f"版式定义：{msg}") from None
 
 
 @functools.cache
