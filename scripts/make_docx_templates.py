@@ -1,4 +1,4 @@
-"""Write the shipped Word templates, templates/docx/{tianjin,shanghai}.docx, from scratch.
+"""Write the shipped Word templates, templates/docx/{tianjin,shanghai,standard}.docx, from scratch.
 
 The templates are ordinary .docx files: open one in Word or WPS, change the styles (fonts, sizes,
 borders, spacing), the page size or the margins, save it into your publication's template folder,
@@ -128,4 +128,5 @@ if __name__ == "__main__":
     out = ROOT / "templates" / "docx"
     write(out / "tianjin.docx", 10.5)   # 五号, as the published Tianjin tables
     write(out / "shanghai.docx", 9)     # 小五: the ten-field form is dense
-    print(f"wrote {out}/tianjin.docx and shanghai.docx", file=sys.stderr)
+    write(out / "standard.docx", 10.5)  # 五号: a layout definition that names no template of its own
+    print(f"wrote {out}/tianjin.docx, shanghai.docx and standard.docx", file=sys.stderr)

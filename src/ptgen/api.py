@@ -16,6 +16,7 @@ from .report import Report, locate
 class CheckResult:
     publications: list[Publication] = field(default_factory=list)
     report: Report = field(default_factory=Report)
+    unloadable: list[Path] = field(default_factory=list)  # publications whose ptgen.yaml or form could not be read
 
 
 def check(path: Path, select: set[str] | None = None, ignore: set[str] | None = None) -> CheckResult:
@@ -30,7 +31,9 @@ def check(path: Path, select: set[str] | None = None, ignore: set[str] | None = 
     result = CheckResult()
     for root in roots:
         pub, report = load(root)
-        if pub is not None:
+        if pub is None:
+            result.unloadable.append(root)
+        else:
             result.publications.append(pub)
             report.extend(lint.run(pub, select, ignore).issues)
         result.report.extend(locate(report.issues, root.parent))  # file names are relative to root.parent

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
+from . import layouts
 from .errors import SetupError, UserError
 from .model import Publication
 from .output import commit, environment_error, recover
@@ -220,7 +221,7 @@ def _build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool
     comps = pdf_job.comps if pdf_job else compilations(pub)
     if "docx" in formats:
         from .render.docx import render_docx
-        template = find_template(pub, "docx", f"{pub.settings.layout}.docx")
+        template = find_template(pub, "docx", layouts.of(pub.settings).word_template)
         cache: dict = {}  # each table's XML, drawn once for its department and reused for the whole book
         for stem, comp in comps:
             data, warn = render_docx(comp, template, context(pub, comp), cache=cache)

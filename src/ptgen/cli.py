@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from . import api, clizh, lint
+from . import api, clizh, layouts, lint
 from .errors import EXIT_INVALID, EXIT_USAGE, PtgenError, UsageError, UserError
 from .output import describe_os_error
 from .model import CONTROL_RE
@@ -276,6 +276,11 @@ def _run_build(path: Path, out_dir: Path, wanted: list[str], strict: bool, force
         err.print("[red]内容有错误，没有生成任何文件。[/red]请先修正上面的错误（ptgen check 可以单独检查），"
                   "或加 --force 原样生成。")
         raise typer.Exit(EXIT_INVALID)
+    if result.unloadable:  # no settings or no form: nothing to build, even as published
+        print_report(result.report, OutputFormat.human)
+        err.print(f"[red]{escape('、'.join(str(p) for p in result.unloadable))} 无法读取（设置或版式定义有错误），"
+                  "没有生成任何文件。[/red]--force 也不能生成它：请先修正上面的错误。")
+        raise typer.Exit(EXIT_INVALID)
     e, w = len(result.report.errors), len(result.report.warnings)
     failed = False
     built_all = []
@@ -477,7 +482,7 @@ def diff_cmd(
                 from .redline import redline
                 pub = (head_pubs or base_pubs)[0]
                 write_bytes(output, redline(result, base_pubs, head_pubs,
-                                            find_template(pub, "docx", f"{pub.settings.layout}.docx")))
+                                            find_template(pub, "docx", layouts.of(pub.settings).word_template)))
                 out.print(f"写入 {escape(str(output))}（修订模式，作者 ptgen）")
     except PtgenError as exc:
         _fail(exc)
@@ -510,7 +515,6 @@ def layouts_cmd(
     """列出 ptgen 认识的版式（各地的表样），或打印一个版式的单元格示意图。"""
     import json
 
-    from . import layouts
     known = layouts.builtin_names()
     if name is not None:
         if name not in known:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from .model import Department, Project, Settings, Unit
@@ -17,16 +18,14 @@ def _money(d) -> str:
 
 
 def project_data(p: Project) -> dict[str, Any]:
-    """The project as plain data, keys in canonical order, Shanghai-only fields only when set."""
+    """The project as plain data in the canonical shape: common keys in their order, the form's own
+    fields (``extras``, in the order its layout declares them) after the bookmark."""
     data: dict[str, Any] = {"name": p.name}
     if p.title is not None:
         data["title"] = p.title
     data["bookmark"] = p.bookmark
-    for key in ("nature", "category", "start", "end"):
-        if getattr(p, key) is not None:
-            data[key] = getattr(p, key)
-    if p.project_funds is not None:
-        data["project_funds"] = {k: _money(getattr(p.project_funds, k)) for k in ("total", "fiscal", "other")}
+    for key, value in p.extras.items():
+        data[key] = _extra(value)
     budget = {"total": _money(p.budget.total), "fiscal": _money(p.budget.fiscal)}
     if p.budget.carryover is not None:
         budget["carryover"] = _money(p.budget.carryover)
@@ -34,8 +33,6 @@ def project_data(p: Project) -> dict[str, Any]:
     data["budget"] = budget
     if p.purpose is not None:
         data["purpose"] = p.purpose
-    if p.long_term_goal is not None:
-        data["long_term_goal"] = p.long_term_goal
     data["goals"] = p.goals
     rows = []
     for i in p.indicators:
@@ -43,9 +40,19 @@ def project_data(p: Project) -> dict[str, Any]:
         if i.description is not None:
             row["description"] = i.description
         row["value"] = i.value
+        row.update((k, _extra(v)) for k, v in i.extras.items())
         rows.append(row)
     data["indicators"] = rows
     return data
+
+
+def _extra(value: Any) -> Any:
+    """A form's own field as written: text as is, an amount (or a group of amounts) as money text."""
+    if isinstance(value, dict):
+        return {k: _money(v) for k, v in value.items()}
+    if value is None or isinstance(value, Decimal):
+        return _money(value)
+    return value
 
 
 def project_yaml(p: Project) -> str:

@@ -14,12 +14,13 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
+from . import layouts
+from .layouts import field_title
 from .model import BudgetTotals, Indicator, Project, Publication
 
 STATUS_ZH = {"added": "新增", "removed": "删除", "changed": "修改"}
 BUDGET_FIELDS = (("total", "预算数"), ("fiscal", "财政资金"), ("carryover", "上年结转资金"), ("other", "其他资金"))
-TEXT_FIELDS = (("title", "表格标题"), ("nature", "项目性质"), ("category", "项目类别"), ("start", "计划开始日期"),
-               ("end", "计划完成日期"), ("purpose", "资金用途"), ("long_term_goal", "项目总目标"), ("goals", "绩效目标"))
+TEXT_FIELDS = (("title", "表格标题"), ("purpose", "资金用途"), ("goals", "绩效目标"))
 IND_FIELDS = (("description", "绩效指标描述"), ("value", "指标值"))
 
 
@@ -154,6 +155,9 @@ def diff_indicators(old: list[Indicator], new: list[Indicator]) -> list[Indicato
             continue
         fc = [FieldChange(f, label, _s(getattr(o[k], f)), _s(getattr(row, f))) for f, label in IND_FIELDS
               if getattr(o[k], f) != getattr(row, f)]
+        fc += [FieldChange(f, f, _s(o[k].extras.get(f)), _s(row.extras.get(f)))  # a form's own columns (分值 …)
+               for f in list(row.extras) + [x for x in o[k].extras if x not in row.extras]
+               if o[k].extras.get(f) != row.extras.get(f)]
         if fc:
             changes.append(IndicatorChange("changed", *k[0], changes=fc, old=o[k].model_dump(), new=row.model_dump()))
     for k, row in o.items():
@@ -167,12 +171,27 @@ def _money_delta(old, new) -> str:
     return f"+{d}" if d > 0 else str(d)
 
 
-def diff_projects(old: Project, new: Project) -> tuple[list[FieldChange], list[FieldChange], list[IndicatorChange]]:
+def diff_projects(old: Project, new: Project, layout=None) -> tuple[list[FieldChange], list[FieldChange], list[IndicatorChange]]:
     budget = [FieldChange(f, label, _s(getattr(old.budget, f)), _s(getattr(new.budget, f)),
                           _money_delta(getattr(old.budget, f), getattr(new.budget, f)))
               for f, label in BUDGET_FIELDS if getattr(old.budget, f) != getattr(new.budget, f)]
     fields = [FieldChange(f, label, _s(getattr(old, f)), _s(getattr(new, f))) for f, label in TEXT_FIELDS
               if getattr(old, f) != getattr(new, f)]
+    # The form's own fields (上海: 项目性质, 项目资金 …): text as text, amounts with their change.
+    for key in list(new.extras) + [k for k in old.extras if k not in new.extras]:
+        a, b = old.extras.get(key), new.extras.get(key)
+        if a == b:
+            continue
+        if isinstance(a, dict) or isinstance(b, dict):
+            for part in list(b or {}) + [p for p in (a or {}) if p not in (b or {})]:
+                x, y = (a or {}).get(part), (b or {}).get(part)
+                if x != y:
+                    budget.append(FieldChange(f"{key}.{part}", field_title(f"{key}.{part}", layout), _s(x), _s(y),
+                                              _money_delta(x, y)))
+        elif isinstance(a, Decimal) or isinstance(b, Decimal):
+            budget.append(FieldChange(key, field_title(key, layout), _s(a), _s(b), _money_delta(a, b)))
+        else:
+            fields.append(FieldChange(key, field_title(key, layout), _s(a), _s(b)))
     return budget, fields, diff_indicators(old.indicators, new.indicators)
 
 
@@ -204,7 +223,7 @@ def diff_publication(name: str, base: Publication | None, head: Publication | No
             result.anchors.append(AnchorProblem(b, f"书签 {b}（{op.name}）在新版本里不见了{hint}：去年文件里指向它的链接会失效。"))
             continue
         p, loc, file, _, _ = new[b]
-        budget, fields, inds = diff_projects(op, p)
+        budget, fields, inds = diff_projects(op, p, layouts.of(head.settings))
         change = ProjectChange("changed", b, p.name, old_name=op.name if op.name != p.name else None, location=loc,
                                old_location=oloc if oloc != loc else None, file=file,
                                old_file=ofile if ofile.rsplit("/", 1)[-1] != file.rsplit("/", 1)[-1] else None,

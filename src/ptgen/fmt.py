@@ -23,11 +23,11 @@ from .content import MONEY_KEYS
 from .load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE
 from .output import write_bytes
 
-PROJECT_ORDER = ["name", "title", "bookmark", "nature", "category", "start", "end", "project_funds", "budget", "purpose",
-                 "long_term_goal", "goals", "indicators"]
+# "*" is where a form's own fields go (those its layout declares: 上海's nature, project_funds …),
+# in the order they are written; keys of an indicator row a form adds go after its value.
+PROJECT_ORDER = ["name", "title", "bookmark", "*", "budget", "purpose", "goals", "indicators"]
 ORDERS: dict[str, dict[tuple, list[str]]] = {
     "project": {(): PROJECT_ORDER, ("budget",): ["total", "fiscal", "carryover", "other"],
-                ("project_funds",): ["total", "fiscal", "other"],
                 ("indicators", "*"): ["level1", "level2", "name", "description", "value"]},
     "unit": {(): ["code", "name", "projects"]},
     "department": {(): ["code", "name", "units"]},
@@ -74,7 +74,12 @@ def _canonical(value: Any, rt: Any, kind: str, path: tuple, quote: frozenset[str
     """``value`` (strict strings) in canonical shape, carrying ``rt``'s comments (ruamel node)."""
     if isinstance(value, dict):
         order = _order_for(kind, path)
-        keys = [k for k in order if k in value] + [k for k in value if k not in order]
+        others = [k for k in value if k not in order]
+        if "*" in order:
+            at = order.index("*")
+            keys = [k for k in order[:at] if k in value] + others + [k for k in order[at + 1:] if k in value]
+        else:
+            keys = [k for k in order if k in value] + others
         out = CommentedMap()
         for k in keys:
             sub_rt = rt.get(k) if isinstance(rt, dict) else None

@@ -15,11 +15,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from . import yamlio
-from .model import (Budget, Department, DepartmentDoc, Indicator, Project, ProjectDoc, ProjectFunds,
-                    Publication, Settings, Source, Unit, UnitDoc, BookmarkScheme)
+from . import layouts, yamlio
+from .layouts import Layout
+from .model import (BookmarkScheme, Budget, Department, DepartmentDoc, Indicator, Money, Project,
+                    ProjectDoc, Publication, Settings, Source, Unit, UnitDoc)
 from .report import Issue, Report, Severity
 
 SETTINGS_FILE = "ptgen.yaml"
@@ -27,7 +28,7 @@ DEPARTMENT_FILE = "department.yaml"
 UNIT_FILE = "unit.yaml"
 META_FILES = {SETTINGS_FILE, DEPARTMENT_FILE, UNIT_FILE}
 
-_MODELS: list[type[BaseModel]] = [Indicator, Budget, ProjectFunds, Project, Unit, Department, Settings, BookmarkScheme]
+_MODELS: list[type[BaseModel]] = [Indicator, Budget, Project, Unit, Department, Settings, BookmarkScheme]
 TITLES: dict[str, str] = {}
 for _m in _MODELS:
     for _name, _f in _m.model_fields.items():
@@ -126,13 +127,128 @@ def _rel(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def load_file(path: Path, model: type[BaseModel], root: Path, report: Report):
-    """Read one file and validate it against ``model``; ``(object or None, source)``."""
+def load_file(path: Path, model: type[BaseModel], root: Path, report: Report, layout: Layout | None = None):
+    """Read one file and validate it against ``model`` (a project against its ``layout``'s declared
+    extra fields too); ``(object or None, source)``."""
     got = _read(path, root, report)
     if got is None:
         return None, Source(path, _rel(path, root))
     data, source = got
+    if model is Project and layout is not None:
+        data = _with_extras(data, layout, source, report)
     return _validate(model, data, source, report), source
+
+
+# --- the fields a form has beyond the common ones ------------------------------------------------
+
+_MONEY = TypeAdapter(Money)
+
+
+def _with_extras(data: Any, layout: Layout, source: Source, report: Report) -> Any:
+    """``data`` with the keys the layout declares moved into ``extras`` (checked: text as text,
+    money parsed), and keys nobody declared reported at their position (Y003) and dropped."""
+    if not isinstance(data, dict):
+        return data
+    data = dict(data)
+    data["extras"] = _split(data, (), Project, layout.fields, "项目文件", source, report)
+    rows = data.get("indicators")
+    if isinstance(rows, list):
+        data["indicators"] = [dict(r, extras=_split(dict(r), ("indicators", i), Indicator, layout.indicator_fields,
+                                                     "指标行", source, report, r))
+                              if isinstance(r, dict) else r for i, r in enumerate(rows)]
+    return data
+
+
+def _split(data: dict, at: tuple, model: type[BaseModel], declared, what: str, source: Source, report: Report,
+           original: dict | None = None) -> dict:
+    fields = {f.key: f for f in declared}
+    common = [k for k in model.model_fields if k != "extras"]
+    extras: dict[str, Any] = {}
+    for key in list(data):
+        if key in common:
+            continue
+        value = data.pop(key)
+        if original is not None:
+            original.pop(key, None)
+        line, col = source.pos(*at, key)
+        f = fields.get(key) if key != "extras" else None
+        if f is None:
+            allowed = "、".join(common + list(fields))
+            report.add(Issue(source.rel, line, col, "Y003", Severity.ERROR,
+                             f"不认识的字段“{key}”：这个版式的{what}里没有它，ptgen 不会使用它的内容（是不是拼错了？）。"
+                             f"这里可以写的字段有：{allowed}。", key))
+            continue
+        got = _extra_value(f, value, at + (key,), source, report)
+        if got is not _BAD:
+            extras[key] = got
+    return {f.key: extras[f.key] for f in declared if f.key in extras}  # in the form's order
+
+
+_BAD = object()
+
+
+def _extra_value(f, value: Any, at: tuple, source: Source, report: Report):
+    def bad(where: tuple, message: str):
+        line, col = source.pos(*where)
+        report.add(Issue(source.rel, line, col, "Y005", Severity.ERROR, message, value if isinstance(value, str) else None))
+        return _BAD
+
+    if f.kind in ("text", "date"):
+        return value if isinstance(value, str) else bad(at, f"“{f.key}”（{f.title}）应该是一段文字。")
+    if not f.parts:
+        return _money(value, at, f.title, bad)
+    if not isinstance(value, dict):
+        return bad(at, f"“{f.key}”（{f.title}）应该是键值映射，写 {'、'.join(f.parts)} 各项金额。")
+    out = {}
+    for part, amount in value.items():
+        if part not in f.parts:
+            bad(at + (part,), f"“{f.key}”里不认识的“{part}”：这里可以写 {'、'.join(f.parts)}。")
+            continue
+        title = f.part_titles[f.parts.index(part)] if f.part_titles else part
+        got = _money(amount, at + (part,), title, bad)
+        if got is _BAD:
+            continue
+        out[part] = got
+    return {p: out.get(p) for p in f.parts}
+
+
+def _money(value: Any, at: tuple, title: str, bad):
+    try:
+        return _MONEY.validate_python(value)
+    except ValidationError as exc:
+        return bad(at, f"{title}：{str(exc.errors()[0]['msg']).removeprefix('Value error, ')}")
+
+
+def _layout(settings: Settings, source: Source, root: Path, report: Report) -> Layout | None:
+    """The definition ``layout:`` names: the publication's own ``layouts/NAME.yaml`` (inside the
+    publication, read with the same limits as content), else a built-in one."""
+    name = settings.layout
+    own = root / layouts.PUBLICATION_FOLDER / f"{name}.yaml"
+    line, col = source.pos("layout")
+    if own.exists() or own.is_symlink():
+        rel = _rel(own, root)
+        if not _inside(own, root.resolve()):
+            report.add(Issue(rel, 1, 1, "F004", Severity.ERROR,
+                             "版式定义是指向出版物文件夹以外的链接（符号链接）：ptgen 不会读取它。"))
+            return None
+        try:
+            text = yamlio.decode(yamlio.read_bytes(own))
+            return layouts.parse(text, rel)
+        except yamlio.YamlProblem as p:
+            report.add(Issue(rel, p.line, p.column, p.code, Severity.ERROR, p.message, p.text))
+        except layouts.LayoutError as e:
+            report.add(Issue(rel, e.line, e.column, "Y005", Severity.ERROR, e.message))
+        except OSError as exc:
+            report.add(Issue(rel, 1, 1, "F001", Severity.ERROR, f"无法读取版式定义：{exc.strerror}。"))
+        return None
+    try:
+        return layouts.builtin(name)
+    except KeyError:
+        known = "、".join(layouts.names(root))
+        report.add(Issue(source.rel, line, col, "Y005", Severity.ERROR,
+                         f"没有名为“{name}”的版式。可以用的版式：{known}；也可以在出版物的 "
+                         f"{layouts.PUBLICATION_FOLDER}/{name}.yaml 里自己定义（格式见 README）。", name))
+        return None
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -232,6 +348,17 @@ def load(root: Path) -> tuple[Publication | None, Report]:
         dept_dirs.discard(Path(settings.templates).parts[0] if Path(settings.templates).parts else "")
         if not _templates_inside(settings.templates, source, root, report):
             settings = settings.model_copy(update={"templates": None})  # never read: ptgen's own templates
+    dept_dirs.discard(layouts.PUBLICATION_FOLDER)  # the publication's own form definitions
+    layout = _layout(settings, source, root, report)
+    if layout is None:
+        return None, report
+    settings._layout = layout
+    texts = ["purpose", "goals"] + [f.key for f in layout.fields if f.kind == "text"]
+    for i, key in enumerate(settings.markdown):  # only text cells of this form can be Markdown
+        if key not in texts:
+            line, col = source.pos("markdown", i)
+            report.add(Issue(source.rel, line, col, "Y005", Severity.ERROR,
+                             f"“markdown”里的“{key}”不是这个版式的文字字段：可以写 {'、'.join(texts)}。", key))
     pub = Publication(root=root, settings=settings, source=source)
     for _, dname in _listed(settings.departments, source, "departments", root, dept_dirs, "部门文件夹", root, report,
                             DEPARTMENT_FILE):
@@ -253,7 +380,7 @@ def load(root: Path) -> tuple[Publication | None, Report]:
             files = {p.name for p in udir.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml")
                      and p.name not in META_FILES}
             for _, fname in _listed(unit.projects, usrc, "projects", udir, files, "项目文件", root, report):
-                project, psrc = load_file(udir / fname, Project, root, report)
+                project, psrc = load_file(udir / fname, Project, root, report, layout)
                 if project is not None:
                     udoc.projects.append(ProjectDoc(project, psrc))
     pub.unreadable = len(report.errors)

@@ -10,9 +10,10 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, PrivateAttr,
+                      WithJsonSchema)
 
 # An amount has at most 12 digits before the point and 6 after: 999,999,999,999.999999 is about a
 # trillion 元 (more than any one project) and 6 decimals of 万元 are 分.  So an amount has at most 18
@@ -73,6 +74,8 @@ class Indicator(_Strict):
     name: str = Field(description="三级指标（指标名称）", title="三级指标")
     description: str | None = Field(None, description="绩效指标描述（上海版式没有这一列）", title="绩效指标描述")
     value: str = Field(description="指标值，照原样书写，例如 ≥10套、≤2216.61万元、2025年12月31日前", title="指标值")
+    extras: dict[str, Any] = Field(default_factory=dict, title="版式特有的字段",
+                                   description="版式在 indicator_fields 里声明的字段（例如 绩效标准、分值），在指标行里直接写字段名")
 
 
 class Budget(_Strict):
@@ -98,30 +101,20 @@ class BudgetTotals:
         self.other += budget.other or 0
 
 
-class ProjectFunds(_Strict):
-    """The whole-project funding block of the Shanghai form (项目资金总额)."""
-
-    total: Money = Field(None, title="项目资金总额")
-    fiscal: Money = Field(None, title="财政资金")
-    other: Money = Field(None, title="其他资金")
-
-
 class Project(_Strict):
     """Everything one published 绩效目标表 shows."""
 
     name: str = Field(title="项目名称")
     title: str | None = Field(None, title="表格标题", description="仅当发布的标题与“项目名称+绩效目标表”不同时填写")
     bookmark: str = Field(title="书签名", description="表格标题的 Word 书签名，照发布原样保留，例如 _Toc_4_4_0000000105")
-    nature: str | None = Field(None, title="项目性质", description="上海版式，例如 经常性专项业务费")
-    category: str | None = Field(None, title="项目类别", description="上海版式，例如 特定目标类")
-    start: str | None = Field(None, title="计划开始日期", description="上海版式，YYYY-MM-DD")
-    end: str | None = Field(None, title="计划完成日期", description="上海版式，YYYY-MM-DD")
-    project_funds: ProjectFunds | None = Field(None, title="项目资金", description="上海版式：项目资金总额及其构成")
     budget: Budget = Field(title="预算", description="预算数及其构成")
     purpose: str | None = Field(None, title="资金用途")
-    long_term_goal: str | None = Field(None, title="项目总目标", description="上海版式")
     goals: str = Field("", title="绩效目标", description="绩效目标（上海：年度总体目标），每行一段")
     indicators: list[Indicator] = Field(default_factory=list, title="绩效指标", description="按发布顺序排列的指标行")
+    # The fields a form has beyond these (上海: 项目性质, 项目资金 …), as its layout definition declares
+    # them (``fields:``); written as top-level keys of the project file, checked by ``load``.
+    extras: dict[str, Any] = Field(default_factory=dict, title="版式特有的字段",
+                                   description="版式在 fields 里声明的字段（例如 项目性质、项目资金），在项目文件里直接写字段名")
 
 
 CODE_RE = re.compile(r"[0-9A-Za-z]*")
@@ -170,11 +163,16 @@ class RuleSetting(_Strict):
 class Settings(_Strict):
     """``ptgen.yaml``: one publication."""
 
+    # The layout definition ``layout`` names, resolved by ``load`` (a publication's own
+    # ``layouts/NAME.yaml`` or a built-in one); read it with ``ptgen.layouts.of(settings)``.
+    _layout: Any = PrivateAttr(None)
+
     title: str = Field(title="出版物标题")
     year: int = Field(ge=1990, le=2100, title="预算年度")
     region: str = Field(title="地区")
     money_unit: Literal["万元", "元"] = Field("万元", title="金额单位")
-    layout: Literal["tianjin", "shanghai"] = Field("tianjin", title="版式")
+    layout: str = Field("tianjin", pattern=r"^[a-z][a-z0-9_-]*$", title="版式",
+                        description="发布的表样：ptgen 自带的版式（命令 layouts 列出）或出版物 layouts/ 文件夹里自己定义的")
     numbering: Literal["per_unit", "continuous"] = Field(
         "per_unit", title="表格编号", description="per_unit：每个预算单位从 1 开始；continuous：全书连续编号")
     bookmarks: BookmarkScheme = Field(default_factory=BookmarkScheme, title="书签命名")
@@ -185,9 +183,9 @@ class Settings(_Strict):
     departments: list[str] = Field(default_factory=list, title="主管部门", description="部门文件夹名，按发布顺序")
     templates: str | None = Field(None, title="模板文件夹", description=(
         "自定义模板所在的文件夹（相对 ptgen.yaml），内有 docx/<版式>.docx 或 html/ 下的模板；缺的文件用 ptgen 自带的"))
-    markdown: list[Literal["purpose", "goals", "long_term_goal"]] = Field(
+    markdown: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = Field(
         default_factory=list, title="使用 Markdown 的字段", description=(
-            "这些字段按轻量 Markdown 排版（**粗体**、*斜体*、“1. ”“- ”列表），例如 [goals]；"
+            "这些文字字段按轻量 Markdown 排版（**粗体**、*斜体*、“1. ”“- ”列表），例如 [goals]；"
             "默认没有：所有文字照原样印出"))
     pdf_font: str = Field("Noto Serif CJK SC", title="PDF 字体", description="PDF 使用的中文字体（须已安装），默认 Noto Serif CJK SC")
     rules: dict[str, RuleSetting | Literal["off", "error", "warning", "info"]] = Field(

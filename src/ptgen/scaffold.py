@@ -127,7 +127,7 @@ def new_project(unit_dir: Path, name: str) -> Path:
     # One row per group to fill in: every 产出 group, 社会效益, and the first group of the others.
     groups = [(l1, l2) for l1, l2s in fw.items()
               for l2 in (l2s if l1 == "产出指标" else ["社会效益指标"] if l1 == "效益指标" else l2s[:1])]
-    description = "" if "description" in layouts.grid_fields(layouts.get(pub.settings.layout)) else None
+    description = "" if "description" in layouts.grid_fields(layouts.of(pub.settings)) else None
     rows = [Indicator(level1=l1, level2=l2, name="", description=description, value="") for l1, l2 in groups]
     project = Project(name=name, bookmark=bookmark, budget=Budget(), purpose="", goals="", indicators=rows)
     text = schema_line(target, "project") + project_yaml(project)

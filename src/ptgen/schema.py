@@ -72,6 +72,32 @@ def _textual(node: Any) -> Any:
     return node
 
 
+def _form_fields(out: dict) -> None:
+    """A form's own fields are written as keys of the project file (or of an indicator row), not
+    under ``extras``: offer those of every built-in layout, with their Chinese names."""
+    from . import layouts
+    money = {"type": "string", "pattern": r"^(-?\d{1,12}(\.\d{1,6})?)?$"}
+
+    def prop(f) -> dict:
+        note = f"版式特有的字段（{'、'.join(sorted(f.layouts))}版式）"
+        if f.kind == "money" and f.parts:
+            titles = f.part_titles or f.parts
+            return {"type": "object", "title": f.title, "description": note, "additionalProperties": False,
+                    "properties": {p: {**money, "title": t} for p, t in zip(f.parts, titles)}}
+        return {**(money if f.kind == "money" else {"type": "string"}), "title": f.title, "description": note}
+
+    for target, attr in ((out, "fields"), (out["$defs"]["Indicator"], "indicator_fields")):
+        target["properties"].pop("extras", None)
+        seen: dict[str, object] = {}
+        for name in layouts.builtin_names():
+            for f in getattr(layouts.builtin(name), attr):
+                if f.key not in seen:
+                    seen[f.key] = type("F", (), {**f.model_dump(), "layouts": set()})
+                seen[f.key].layouts.add(layouts.builtin(name).title.split()[0])
+        for key, f in seen.items():
+            target["properties"][key] = prop(f)
+
+
 def schema(kind: str = "project") -> dict:
     if kind == "agency":  # a unit.yaml or a department.yaml
         return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "ptgen 预算单位或主管部门文件",
@@ -84,6 +110,7 @@ def schema(kind: str = "project") -> dict:
     out["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     out["title"] = TITLES[kind]
     if kind == "project":
+        _form_fields(out)
         level1 = sorted({k for fw in FRAMEWORKS.values() for k in fw})
         level2 = sorted({v for fw in FRAMEWORKS.values() for vs in fw.values() for v in vs})
         props = out["$defs"]["Indicator"]["properties"]

@@ -110,13 +110,13 @@ def expected(comp: Compilation, settings) -> list[tuple[str, str, list[tuple[str
             for row in t.rows:
                 for c in row.cells:
                     if c.value is not None:
-                        cells.append((field_title(c.value), text(c.value, field_value(p, c.value))))
+                        cells.append((field_title(c.value, form), text(c.value, field_value(p, c.value))))
                     elif c.amount is not None:
-                        cells.append((field_title(c.amount), money(field_value(p, c.amount), settings)))
+                        cells.append((field_title(c.amount, form), money(field_value(p, c.amount), settings)))
             if t.grid is not None:
-                shown = [col for col in t.grid.columns if col.field in ("name", "description", "value")]
+                shown = [col for col in t.grid.columns if col.field not in ("level1", "level2")]  # merged: not per row
                 for ind in p.indicators:
-                    cells += [(col.head, getattr(ind, col.field) or "") for col in shown]
+                    cells += [(col.head, field_value(ind, col.field) or "") for col in shown]
         out.append((p.name, e.heading.text, [(what, t) for what, t in cells if t]))
     return out
 

@@ -10,7 +10,7 @@ import re
 
 from pydantic import ValidationError
 
-from ..model import Budget, Indicator, Project, ProjectFunds
+from ..model import Budget, Indicator, Project
 from . import ImportedSource, ImportedUnit, ImportProblem
 
 FORM_TITLE = "财政项目支出绩效目标申报表"
@@ -110,14 +110,15 @@ def _parse_form(form: list[tuple[int, str]], source: str) -> tuple[dict, Project
     if state != "grid":
         raise ImportProblem(source, start_line, "申报表不完整：没有找到指标部分。")
     try:
+        funds = Budget(**funds_left)  # 项目资金总额 / 财政资金 / 其他资金: amounts as Budget parses them
+        extras = {"nature": fields.get("nature") or None, "category": fields.get("category") or None,
+                  "start": fields.get("start") or None, "end": fields.get("end") or None,
+                  "project_funds": {"total": funds.total, "fiscal": funds.fiscal, "other": funds.other},
+                  "long_term_goal": goals.get("项目总目标", "")}
         project = Project(
-            name=fields.get("name", ""), bookmark="", nature=fields.get("nature") or None,
-            category=fields.get("category") or None, start=fields.get("start") or None,
-            end=fields.get("end") or None,
-            project_funds=ProjectFunds(**funds_left),
-            budget=Budget(**funds_right),
-            long_term_goal=goals.get("项目总目标", ""), goals=goals.get("年度总体目标", ""),
-            indicators=indicators)
+            name=fields.get("name", ""), bookmark="", budget=Budget(**funds_right),
+            goals=goals.get("年度总体目标", ""), indicators=indicators,
+            extras={k: v for k, v in extras.items() if v is not None})
     except ValidationError as exc:
         raise ImportProblem(source, start_line, str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None
     return fields, project

@@ -109,7 +109,8 @@ class ExtraField(_Closed):
 
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$", title="字段名", description="内容文件里写的字段名，例如 nature、standard、score")
     title: str = Field(title="中文名称", description="字段的中文名称，用于提示信息，例如 项目性质")
-    kind: Literal["text", "money"] = Field("text", title="类型", description="text：照原样的文字；money：金额（或 parts 列出的一组金额）")
+    kind: Literal["text", "date", "money"] = Field(
+        "text", title="类型", description="text：照原样的文字；date：日期（照原样，检查年份是否在预算年度内）；money：金额（或 parts 列出的一组金额）")
     parts: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = Field(
         default_factory=list, title="金额的组成", description="kind 为 money 时，一组金额的各项，例如 [total, fiscal, other]；不写则是一个金额")
     part_titles: list[str] = Field(default_factory=list, title="各项的中文名称", description="与 parts 一一对应，例如 [项目资金总额, 财政资金, 其他资金]")
@@ -188,6 +189,8 @@ class Layout(_Closed):
     heading: HeadingDef = Field(default_factory=HeadingDef, title="表格标题", description="表格标题的写法")
     money: MoneyDef = Field(default_factory=MoneyDef, title="金额写法", description="金额的写法")
     required: list[FieldPath] = Field(default_factory=list, title="必填字段", description="除项目名称、预算数、绩效目标和指标表各列之外，这个版式还要求填写的字段（例如 purpose）")
+    word_template: str = Field("standard.docx", pattern=r"^[^/\\]+\.docx$", title="Word 模板",
+                               description="生成 Word 文件用的模板（templates/docx/ 里的文件名；出版物可以用自己的同名模板覆盖）")
     fields: list[ExtraField] = Field(default_factory=list, title="版式特有的项目字段", description="这个版式比通用内容多出的项目字段（例如 项目性质、项目负责人）")
     indicator_fields: list[ExtraField] = Field(default_factory=list, title="版式特有的指标字段", description="指标行比通用内容多出的字段（例如 绩效标准、分值、指标解释），指标表的列可以显示它们")
     tables: list[TableDef] = Field(min_length=1, title="表格", description="每个项目的表格，按顺序")
@@ -282,16 +285,40 @@ def builtin_names() -> tuple[str, ...]:
 
 
 def get(name: str) -> Layout:
-    """The definition a publication's ``layout:`` names."""
+    """A built-in definition by name (a publication's own are found by :func:`find`)."""
     return builtin(name)
 
 
+def of(settings) -> Layout:
+    """The definition a publication's settings name: the one ``load`` resolved (the publication's
+    own ``layouts/NAME.yaml`` or a built-in), else the built-in of that name."""
+    return getattr(settings, "_layout", None) or builtin(settings.layout)
+
+
+PUBLICATION_FOLDER = "layouts"  # a publication's own definitions: <publication>/layouts/NAME.yaml
+
+
+def names(root=None) -> list[str]:
+    """Every layout name a publication in ``root`` can use: its own, then the built-in ones."""
+    from pathlib import Path
+    own = []
+    if root is not None and (Path(root) / PUBLICATION_FOLDER).is_dir():
+        own = sorted(p.stem for p in (Path(root) / PUBLICATION_FOLDER).glob("*.yaml"))
+    return own + [n for n in builtin_names() if n not in own]
+
+
 def field_value(obj, path: str):
-    """``obj.a.b`` for a definition's field path; None where any part is unset (it prints empty)."""
+    """``obj.a.b`` for a definition's field path, looking in ``obj.extras`` for a field the layout
+    declared; None where any part is unset (it prints empty).  Private names are never read."""
     for part in path.split("."):
         if obj is None or part.startswith("_"):
             return None
-        obj = getattr(obj, part, None)
+        if isinstance(obj, dict):
+            obj = obj.get(part)
+        elif part in getattr(type(obj), "model_fields", {}) and part != "extras":
+            obj = getattr(obj, part)
+        else:
+            obj = getattr(obj, "extras", {}).get(part)
     return obj
 
 
@@ -306,11 +333,18 @@ def grid_fields(layout: Layout) -> list[str]:
     return [c.field for c in t.grid.columns] if t else []
 
 
-def field_title(path: str) -> str:
-    """A project field's Chinese name (its title in the content model), for messages."""
-    from ..model import Budget, Project, ProjectFunds
+def field_title(path: str, layout: Layout | None = None) -> str:
+    """A project field's Chinese name, for messages: its title in the content model, or in the
+    layout's declaration of it."""
+    from ..model import Budget, Project
     head, _, rest = path.partition(".")
-    owner = {"budget": Budget, "project_funds": ProjectFunds}.get(head) if rest else Project
+    if layout is not None:
+        for f in layout.fields:
+            if f.key == head:
+                if rest and rest in f.parts and f.part_titles:
+                    return f.part_titles[f.parts.index(rest)]
+                return f.title
+    owner = Budget if head == "budget" and rest else Project if not rest else None
     info = owner.model_fields.get(rest or head) if owner else None
     return info.title if info is not None and info.title else path
 
@@ -350,3 +384,4 @@ def cell_map(layout: Layout) -> str:
                     lines.append(f"    {c.head}：纵向合并相同的值{merge[c.merge]}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+

@@ -120,10 +120,11 @@ class RequiredCells(Rule):
             yield Finding(("budget", "total"), "预算数是空的，待填写。")
         if not p.goals.strip():
             yield Finding(("goals",), "绩效目标是空的，待填写。")
-        form = layouts.get(settings.layout)
-        for path in form.required:  # what this form requires beyond every form's cells
+        form = layouts.of(settings)
+        required = list(form.required) + [f.key for f in form.fields if f.required]
+        for path in required:  # what this form requires beyond every form's cells
             if not str(layouts.field_value(p, path) or "").strip():
-                yield Finding(tuple(path.split(".")), f"{layouts.field_title(path)}是空的，待填写。")
+                yield Finding(tuple(path.split(".")), f"{layouts.field_title(path, form)}是空的，待填写。")
         if not p.indicators:
             yield Finding(("indicators",), "没有任何绩效指标。")
         labels = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标", "value": "指标值"}

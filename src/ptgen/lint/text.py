@@ -17,11 +17,12 @@ def texts(doc):
     if cached is not None:
         return cached
     p = doc.project
-    out = [((key,), v) for key in ("name", "title", "purpose", "goals", "long_term_goal", "nature", "category")
-           if (v := getattr(p, key))]
+    out = [((key,), v) for key in ("name", "title", "purpose", "goals") if (v := getattr(p, key))]
+    out += [((key,), v) for key, v in p.extras.items() if isinstance(v, str) and v]  # a form's own text fields
     for i, ind in enumerate(p.indicators):
         out += [(("indicators", i, key), v) for key in ("level1", "level2", "name", "description", "value")
                 if (v := getattr(ind, key))]
+        out += [(("indicators", i, key), v) for key, v in ind.extras.items() if isinstance(v, str) and v]
     doc.__dict__["_texts"] = out
     return out
 

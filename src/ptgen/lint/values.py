@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from .. import layouts
 from ..report import Severity
 from ..values import parse, years
 from . import PLACEHOLDER_RE, Finding, Rule, register, unfilled
@@ -211,8 +212,9 @@ class DatesInBudgetYear(Rule):
 
     def check_project(self, doc, unit, dept, settings):
         p = doc.project
-        for key in ("start", "end"):
-            text = getattr(p, key)
+        for f in layouts.of(settings).fields:  # the form's dates (上海: 计划开始日期, 计划完成日期)
+            text = p.extras.get(f.key) if f.kind == "date" else None
+            key = f.key
             if text:
                 for y in years(text):
                     if y != settings.year:

@@ -101,7 +101,7 @@ def _cont(role: Role = "label", span: int = 1) -> Cell:
 
 def layout_of(settings: Settings) -> Layout:
     """The definition of the publication's form."""
-    return layouts.get(settings.layout)
+    return layouts.of(settings)
 
 
 def money(amount: Decimal | None, settings: Settings) -> str:
@@ -173,7 +173,7 @@ def _grid_rows(grid: GridDef, project: Project, settings: Settings) -> list[Row]
     columns = []
     for col in grid.columns:
         role = "level" if col.field in ("level1", "level2") else "value"
-        cells = [_c(getattr(i, col.field), role, col.span) for i in inds]
+        cells = [_c(field_value(i, col.field), role, col.span) for i in inds]
         columns.append(_merge_column(cells, keys[col.merge]) if col.merge else cells)
     head = tuple(_c(col.head, "head", col.span) for col in grid.columns)
     if grid.side_label is not None:

@@ -1,0 +1,160 @@
+"""A publication's own form: a layout definition in its layouts/ folder, with fields the common
+content lacks (项目负责人; 度量单位 and 权重 columns), used by check, build and fmt — no Python."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from helpers import GOOD_PROJECT, SETTINGS, W_NS, docx_xml, make_publication
+
+MINI = """\
+# A county's form: 项目负责人 in the header, 度量单位 and 权重 columns in the grid.
+name: mini
+title: 某县 项目支出绩效目标表
+description: 测试用的版式
+heading: {suffix: 绩效目标表}
+fields:
+  - {key: leader, title: 项目负责人, required: true}
+indicator_fields:
+  - {key: unit_of_measure, title: 度量单位}
+  - {key: weight, title: 权重}
+tables:
+  - kind: mini-form
+    caption: "{project.name}：绩效目标"
+    widths: [2, 2, 4, 2, 1, 1]
+    rows:
+      - cells:
+          - {label: 项目名称}
+          - {value: name, span: 3}
+          - {label: 项目负责人}
+          - {value: leader}
+      - cells:
+          - {label: 预算数（万元）}
+          - {amount: budget.total, span: 5}
+      - can_split: true
+        cells:
+          - {label: 绩效目标}
+          - {value: goals, span: 5}
+    grid:
+      columns:
+        - {head: 一级指标, field: level1, merge: level1}
+        - {head: 二级指标, field: level2}
+        - {head: 三级指标, field: name}
+        - {head: 指标值, field: value}
+        - {head: 度量单位, field: unit_of_measure}
+        - {head: 权重, field: weight}
+"""
+
+PROJECT = GOOD_PROJECT.replace("bookmark: _Toc_4_4_0000000004\n", "bookmark: _Toc_4_4_0000000004\nleader: 张三\n") \
+    .replace("    value: ≥10个\n", "    value: ≥10个\n    unit_of_measure: 个\n    weight: \"20\"\n")
+
+
+def ptgen(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "ptgen", *map(str, args)], capture_output=True, text=True,
+                          timeout=180, cwd=cwd)
+
+
+def mini_publication(root, project=PROJECT, layout=MINI):
+    return make_publication(root, project, SETTINGS.replace("layout: tianjin", "layout: mini"),
+                            extra={"layouts/mini.yaml": layout})
+
+
+def issues(r):
+    return json.loads(r.stdout)
+
+
+def test_a_publication_defines_its_own_form_and_builds_it(tmp_path):
+    root = mini_publication(tmp_path / "pub")
+    r = ptgen("check", root, "--format", "json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert not [i for i in issues(r) if i["code"].startswith(("Y", "F", "E"))]
+    r = ptgen("build", root, "--out", tmp_path / "out", "--format", "docx,html", "--verify")
+    assert r.returncode == 0, r.stderr
+    xml = docx_xml(tmp_path / "out" / "docx" / "pub" / "353.docx")
+    rows = [["".join(t.text or "" for t in tc.iter(W_NS + "t")) for tc in tr.iter(W_NS + "tc")]
+            for tr in xml.iter(W_NS + "tr")]
+    assert ["项目名称", "信息系统运维费", "项目负责人", "张三"] in rows
+    assert ["一级指标", "二级指标", "三级指标", "指标值", "度量单位", "权重"] in rows
+    assert ["产出指标", "数量指标", "运维系统数量", "≥10个", "个", "20"] in rows
+    html = (tmp_path / "out" / "html" / "pub" / "353.html").read_text(encoding="utf-8")
+    assert "<th" in html and "度量单位" in html and "张三" in html
+    # fmt keeps the form's fields where they are (after the bookmark; after the value) and drops none
+    r = ptgen("fmt", root)
+    assert r.returncode == 0, r.stdout + r.stderr
+    text = (root / "353" / "353101" / "p.yaml").read_text(encoding="utf-8")
+    assert "bookmark: _Toc_4_4_0000000004\nleader: 张三\nbudget:" in text
+    assert "    value: ≥10个\n    unit_of_measure: 个\n    weight: \"20\"\n" in text
+
+
+def test_fields_the_form_does_not_declare_are_errors_at_their_line(tmp_path):
+    project = PROJECT.replace("leader: 张三\n", "leader: 张三\nmanager: 李四\n").replace(
+        "    weight: \"20\"\n", "    weight: \"20\"\n    score: \"5\"\n")
+    root = mini_publication(tmp_path / "pub", project)
+    r = ptgen("check", root, "--format", "json")
+    y003 = {(i["line"], i["text"]) for i in issues(r) if i["code"] == "Y003"}
+    assert y003 == {(4, "manager"), (20, "score")}, issues(r)
+    assert any("leader" in i["message"] for i in issues(r) if i["text"] == "manager")  # says what may be written
+    # and the same keys are unknown to a form that does not declare them
+    r = ptgen("check", make_publication(tmp_path / "tj", PROJECT), "--format", "json")
+    assert {i["text"] for i in issues(r) if i["code"] == "Y003"} == {"leader", "unit_of_measure", "weight"}
+
+
+def test_a_required_form_field_left_out_is_one_finding(tmp_path):
+    root = mini_publication(tmp_path / "pub", PROJECT.replace("leader: 张三\n", ""))
+    found = [i for i in issues(ptgen("check", root, "--format", "json")) if i["severity"] == "error"]
+    assert [(i["code"], i["message"]) for i in found] == [("E01", "项目负责人是空的，待填写。")]
+
+
+def test_unknown_layout_name_lists_the_known_ones_at_its_line(tmp_path):
+    root = make_publication(tmp_path / "pub", settings=SETTINGS.replace("layout: tianjin", "layout: hubei"))
+    [i] = [i for i in issues(ptgen("check", root, "--format", "json")) if i["code"] == "Y005"]
+    assert i["line"] == 5 and "hubei" in i["message"] and "tianjin" in i["message"] and "shanghai" in i["message"]
+
+
+def test_a_malformed_definition_is_reported_in_its_file_and_nothing_is_built(tmp_path):
+    root = mini_publication(tmp_path / "pub", layout=MINI.replace("widths: [2, 2, 4, 2, 1, 1]", "widths: [2, 2, 4, 2, 1]"))
+    r = ptgen("check", root, "--format", "json")
+    [i] = issues(r)
+    assert i["file"].endswith("layouts/mini.yaml") and i["line"] == 16 and "5 列" in i["message"]
+    r = ptgen("build", root, "--out", tmp_path / "out", "--force")
+    assert r.returncode == 1 and not (tmp_path / "out" / "docx").exists()
+
+
+def test_a_definition_linked_from_outside_is_never_read(tmp_path):
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("password: hunter2\n", encoding="utf-8")
+    root = mini_publication(tmp_path / "pub")
+    (root / "layouts" / "mini.yaml").unlink()
+    (root / "layouts" / "mini.yaml").symlink_to(secret)
+    r = ptgen("check", root, "--format", "json")
+    assert "hunter2" not in r.stdout + r.stderr
+    assert [i["code"] for i in issues(r)] == ["F004"]
+
+
+@pytest.mark.parametrize("value, words", [
+    ("project_funds:\n  total: \"1.00\"\n  extra: \"2\"\n", "extra"),   # a part the form does not have
+    ("project_funds: \"1.00\"\n", "键值映射"),                            # a group written as one amount
+    ("project_funds:\n  total: 一百\n", "金额"),                          # not an amount
+])
+def test_shanghai_money_fields_are_checked(tmp_path, value, words):
+    from pathlib import Path
+    src = next(Path(__file__).resolve().parents[1].glob("content/shanghai-2025/*/*/技能评价业务经费.yaml"))
+    text = src.read_text(encoding="utf-8")
+    start = text.index("project_funds:")
+    end = text.index("long_term_goal:")
+    root = tmp_path / "sh"
+    import shutil
+    shutil.copytree(src.parents[2], root)
+    (root / src.relative_to(src.parents[2])).write_text(text[:start] + value + text[end:], encoding="utf-8")
+    found = [i for i in issues(ptgen("check", root, "--format", "json")) if i["code"] == "Y005"]
+    assert found and words in found[0]["message"], found
+
+
+def test_markdown_names_only_text_fields_of_the_form(tmp_path):
+    settings = SETTINGS + "markdown: [goals, long_term_goal]\n"
+    r = ptgen("check", make_publication(tmp_path / "pub", settings=settings), "--format", "json")
+    [i] = [i for i in issues(r) if i["code"] == "Y005"]
+    assert i["text"] == "long_term_goal" and i["line"] == 8
