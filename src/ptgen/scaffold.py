@@ -15,7 +15,6 @@ from . import bookmarks, layouts, yamlio
 from .content import department_yaml, file_name, project_yaml, unit_yaml
 from .errors import UsageError, UserError
 from .fmt import with_list
-from .lint.structure import FRAMEWORKS
 from .load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, load
 from .model import Budget, Department, Indicator, Project, Unit
 from .output import commit, describe_os_error
@@ -123,10 +122,9 @@ def new_project(unit_dir: Path, name: str) -> Path:
     target = unit_dir / file_name(name, taken)
     if component_problem(target.name) or target.parent.resolve() != unit_dir.resolve():  # odd characters file_name keeps
         raise UsageError(f"项目名称“{_shown(name)}”不能用作文件名。")
-    fw = FRAMEWORKS[pub.settings.framework]
-    # One row per group to fill in: every 产出 group, 社会效益, and the first group of the others.
-    groups = [(l1, l2) for l1, l2s in fw.items()
-              for l2 in (l2s if l1 == "产出指标" else ["社会效益指标"] if l1 == "效益指标" else l2s[:1])]
+    # One row per group to fill in: the framework's ``new_project`` groups, else its first.
+    groups = [(g.level1, l2) for g in layouts.framework_of(pub.settings).groups
+              for l2 in (g.new_project if g.new_project is not None else g.level2[:1])]
     description = "" if "description" in layouts.grid_fields(layouts.get(pub.settings.layout)) else None
     rows = [Indicator(level1=l1, level2=l2, name="", description=description, value="") for l1, l2 in groups]
     project = Project(name=name, bookmark=bookmark, budget=Budget(), purpose="", goals="", indicators=rows)
