@@ -89,6 +89,14 @@ def test_h01_on_a_shanghai_publication_without_framework_uses_mof2021(tmp_path):
     assert "H01" in {i[2] for i in _issues(root)}
 
 
+def test_an_empty_framework_in_ptgen_yaml_is_the_forms(tmp_path):
+    from ptgen.content import settings_yaml
+    settings = Settings(title="t", year=2025, region="r", layout="shanghai")
+    assert "framework:\n" in settings_yaml(settings)  # what an unset framework is written as
+    root = make_publication(tmp_path / "pub", settings=SETTINGS + "framework:\n")
+    assert _issues(root) == []
+
+
 def test_an_unknown_framework_in_ptgen_yaml_is_an_error_at_its_position(tmp_path):
     root = make_publication(tmp_path / "pub", settings=SETTINGS + "framework: mof2099\n")
     r = ptgen("check", root, "--format", "json", cwd=tmp_path)

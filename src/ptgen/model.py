@@ -168,8 +168,11 @@ class RuleSetting(_Strict):
 
 
 def _known_framework(name: str | None) -> str | None:
+    """A built-in framework's name; empty (``framework:`` with no value) is the same as not written."""
     from . import layouts
-    why = layouts.framework_problem(name) if name is not None else None
+    if name is None or not name.strip():
+        return None
+    why = layouts.framework_problem(name)
     if why:
         raise ValueError(f"{why}（不写则用版式的指标体系）。")
     return name
