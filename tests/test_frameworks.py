@@ -136,3 +136,11 @@ def test_new_project_lays_out_the_frameworks_groups(tmp_path, framework, rows):
     assert r.returncode == 0, r.stderr
     data = yaml.safe_load((root / "353" / "353101" / "新项目.yaml").read_text(encoding="utf-8"))
     assert [(i["level1"], i["level2"]) for i in data["indicators"]] == rows
+
+
+def test_the_cell_map_names_the_forms_framework_and_defaults():
+    from test_layouts import run
+    r = run("layouts", "shanghai")
+    assert r.exit_code == 0, r.output
+    assert "指标体系：mof2021" in r.stdout and "成本指标（经济成本指标、社会成本指标、生态环境成本指标）" in r.stdout
+    assert "金额单位 元" in r.stdout and "_Toc_pt_ 加 6 位序号" in r.stdout

@@ -444,7 +444,12 @@ def cell_map(layout: Layout) -> str:
     def show(text: str, span: int = 1, rows: int = 1) -> str:
         return text + (f" ×{span}" if span > 1 else "") + (f" ↓{rows}" if rows > 1 else "")
 
-    lines = [f"{layout.name}：{layout.title}", layout.description, ""]
+    fw, d = framework(layout.framework), layout.defaults
+    numbering = {"per_unit": "每个预算单位从 1 编号", "continuous": "全书连续编号"}[d.numbering]
+    lines = [f"{layout.name}：{layout.title}", layout.description,
+             f"指标体系：{fw.name}（{fw.title}）：" + "；".join(f"{g.level1}（{'、'.join(g.level2)}）" for g in fw.groups),
+             f"新出版物（ptgen init）：金额单位 {d.money_unit}，{numbering}，合并的一级指标 "
+             f"{'、'.join(d.merge_level1) or '无'}，书签名 {d.bookmarks.prefix} 加 {d.bookmarks.digits} 位序号", ""]
     for i, t in enumerate(layout.tables, 1):
         if t.spacer:
             lines.append(f"（第 {i} 项：空段落）")
