@@ -31,7 +31,7 @@ class LevelMembership(Rule):
 class RequiredGroups(Rule):
     code = "H02"
     severity = Severity.ERROR
-    title = "每个项目都要有指标体系规定的各类指标（产出、效益、满意度指标，以及成本指标）。"
+    title = "每个项目都要有产出、效益、满意度指标，以及成本指标。"
 
     def check_project(self, doc, unit, dept, settings):
         inds = doc.project.indicators
