@@ -439,6 +439,26 @@ def new_cmd(
     out.print("填好各项后运行 ptgen check 检查。")
 
 
+@app.command("init")
+def init_cmd(
+    folder: Annotated[Path, typer.Argument(help="新出版物的文件夹（不存在则新建）。")],
+    layout: Annotated[str, typer.Option("--layout", help="版式名称（ptgen layouts 列出全部）。")],
+    year: Annotated[Optional[str], typer.Option("--year", help="预算年度，例如 2026；默认今年。")] = None,
+    title: Annotated[Optional[str], typer.Option("--title", help="出版物标题。")] = None,
+    region: Annotated[Optional[str], typer.Option("--region", help="地区，例如 天津市。")] = None,
+) -> None:
+    """新建一个出版物：写入带有版式默认设置的 ptgen.yaml。不覆盖已有的出版物。"""
+    import datetime
+
+    from .scaffold import init_publication
+    try:
+        target = init_publication(folder, layout, year or str(datetime.date.today().year), title, region)
+    except PtgenError as exc:
+        _fail(exc)
+    out.print(f"写入 {escape(str(target))}")
+    out.print(f"接着用 ptgen new agency {escape(str(folder))} --code 编码 --name 名称 新建主管部门。")
+
+
 class DiffFormat(str, Enum):
     terminal = "terminal"
     markdown = "markdown"

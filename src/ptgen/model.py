@@ -160,6 +160,17 @@ class RuleSetting(_Strict):
     severity: Literal["error", "warning", "info"] | None = None
 
 
+def _known_framework(name: str | None) -> str | None:
+    """A built-in framework's name; empty (``framework:`` with no value) is the same as not written."""
+    from . import layouts
+    if name is None or not name.strip():
+        return None
+    why = layouts.framework_problem(name)
+    if why:
+        raise ValueError(f"{why}（不写则用版式的指标体系）。")
+    return name
+
+
 class Settings(_Strict):
     """``ptgen.yaml``: one publication."""
 
@@ -176,8 +187,8 @@ class Settings(_Strict):
     numbering: Literal["per_unit", "continuous"] = Field(
         "per_unit", title="表格编号", description="per_unit：每个预算单位从 1 开始；continuous：全书连续编号")
     bookmarks: BookmarkScheme = Field(default_factory=BookmarkScheme, title="书签命名")
-    framework: Literal["mof2015", "mof2021"] = Field(
-        "mof2015", title="指标体系", description="mof2015：成本指标为产出指标下的二级；mof2021：成本指标为一级")
+    framework: Annotated[str | None, AfterValidator(_known_framework)] = Field(
+        None, title="指标体系", description="mof2015：成本指标为产出指标下的二级；mof2021：成本指标为一级；不写则用版式的指标体系")
     merge_level1: list[str] = Field(default_factory=lambda: ["产出指标"], title="合并的一级指标",
                                     description="一级指标列中纵向合并的类别（天津发布稿只合并产出指标）")
     departments: list[str] = Field(default_factory=list, title="主管部门", description="部门文件夹名，按发布顺序")

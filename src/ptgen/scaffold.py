@@ -1,4 +1,7 @@
-"""``ptgen new``: start a project or an agency file with the right shape.
+"""``ptgen init`` and ``ptgen new``: start a publication, a project or an agency file with the right shape.
+
+A new publication is a ``ptgen.yaml`` holding its form's ``defaults:`` (money unit, numbering,
+merged first levels, bookmark scheme) and framework, and no departments yet.
 
 A new project gets the next free bookmark name of the publication's scheme (never one a published
 table used), the indicator groups of the publication's framework to fill in, and the editor's
@@ -11,13 +14,14 @@ import os
 import re
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from . import bookmarks, layouts, yamlio
-from .content import department_yaml, file_name, project_yaml, unit_yaml
+from .content import department_yaml, file_name, project_yaml, settings_yaml, unit_yaml
 from .errors import UsageError, UserError
 from .fmt import with_list
-from .lint.structure import FRAMEWORKS
 from .load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, load
-from .model import Budget, Department, Indicator, Project, Unit
+from .model import CONTROL_RE, BookmarkScheme, Budget, Department, Indicator, Project, Settings, Unit
 from .output import commit, describe_os_error
 
 SCHEMA_DIR = "schemas"
@@ -123,10 +127,9 @@ def new_project(unit_dir: Path, name: str) -> Path:
     target = unit_dir / file_name(name, taken)
     if component_problem(target.name) or target.parent.resolve() != unit_dir.resolve():  # odd characters file_name keeps
         raise UsageError(f"项目名称“{_shown(name)}”不能用作文件名。")
-    fw = FRAMEWORKS[pub.settings.framework]
-    # One row per group to fill in: every 产出 group, 社会效益, and the first group of the others.
-    groups = [(l1, l2) for l1, l2s in fw.items()
-              for l2 in (l2s if l1 == "产出指标" else ["社会效益指标"] if l1 == "效益指标" else l2s[:1])]
+    # One row per group to fill in: the framework's ``new_project`` groups, else its first.
+    groups = [(g.level1, l2) for g in layouts.framework_of(pub.settings).groups
+              for l2 in (g.new_project if g.new_project is not None else g.level2[:1])]
     description = "" if "description" in layouts.grid_fields(layouts.of(pub.settings)) else None
     rows = [Indicator(level1=l1, level2=l2, name="", description=description, value="") for l1, l2 in groups]
     project = Project(name=name, bookmark=bookmark, budget=Budget(), purpose="", goals="", indicators=rows)
@@ -163,4 +166,47 @@ def new_agency(parent: Path, code: str | None, name: str) -> Path:
         raise UserError(f"{parent} 既不是出版物文件夹（ptgen.yaml），也不是主管部门文件夹（{DEPARTMENT_FILE}）。")
     listed = _listed(listing, key, folder.name)  # checked before anything is written
     _commit(parent, {target: (schema_line(target, kind) + text).encode("utf-8"), listing: listed})
+    return target
+
+
+def init_publication(folder: Path, layout: str, year: str | int, title: str | None = None,
+                     region: str | None = None) -> Path:
+    """A publication skeleton in ``folder``: ``ptgen.yaml`` with the form's defaults and no departments."""
+    folder = Path(folder)
+    known = layouts.builtin_names()
+    if layout not in known:
+        raise UsageError(f"没有名为“{_shown(layout)}”的版式。已有的版式：{'、'.join(known)}。",
+                         hint="ptgen layouts 列出各个版式，ptgen layouts NAME 显示它的表样。")
+    target = folder / SETTINGS_FILE
+    if target.exists() or target.is_symlink():
+        raise UserError(f"{target} 已经存在：{folder} 已经是一个出版物，没有改动。",
+                        hint="要新建出版物，请换一个文件夹。")
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{folder} 是一个文件，不是文件夹；没有写入任何文件。")
+    if not re.fullmatch(r"\d{4}", str(year)) or not 1990 <= int(year) <= 2100:
+        raise UsageError(f"--year“{_shown(str(year))}”不是预算年度：要写 1990 到 2100 之间的四位数年份，例如 2026。")
+    year = int(year)
+    for option, text in (("--title", title), ("--region", region)):
+        if text and CONTROL_RE.search(text):
+            raise UsageError(f"{option}“{_shown(text)}”含有不可见的控制字符，请删除；没有写入任何文件。")
+    form = layouts.get(layout)
+    d = form.defaults
+    region = (region or "").strip()
+    try:
+        settings = Settings(
+            title=title or f"{region}{year}年部门预算项目支出绩效目标表", year=year, region=region,
+            money_unit=d.money_unit, layout=layout, numbering=d.numbering,
+            bookmarks=BookmarkScheme(prefix=d.bookmarks.prefix, digits=d.bookmarks.digits),
+            framework=form.framework, merge_level1=list(d.merge_level1), departments=[])
+    except ValidationError as exc:  # the form's defaults do not fit ptgen.yaml: a definition's bug
+        where = "、".join(".".join(map(str, e["loc"])) for e in exc.errors())
+        raise UserError(f"版式 {layout} 的 defaults 不能写进 ptgen.yaml（{where}）；没有写入任何文件。") from None
+    text = schema_line(target, "publication") + settings_yaml(settings)
+    existed = folder.exists()
+    try:
+        _commit(folder, {target: text.encode("utf-8")})
+    except UserError:
+        if not existed and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()  # leave no empty folder behind
+        raise
     return target

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .lint.structure import FRAMEWORKS
+from . import layouts
 from .layouts import Layout
 from .model import Department, Project, Settings, Unit
 
@@ -38,6 +38,8 @@ MODEL_TEXT = {
     "HeadingDef": ("表格标题", "表格标题“N.<项目名称>”的写法。"),
     "MoneyDef": ("金额写法", "金额印出的样子。"),
     "ExtraField": ("版式特有的字段", None),
+    "DefaultsDef": ("新出版物的设置", "新建出版物（init 命令）时写进 ptgen.yaml 的设置：金额单位、编号方式、合并的一级指标、书签命名。"),
+    "BookmarkDef": ("书签命名方式", "新书签名的生成方式：前缀加补零到指定位数的序号。"),
 }
 # Properties whose model field has no Chinese title: (model, property) → title.
 PROPERTY_TITLES = {("BookmarkScheme", "prefix"): "书签名前缀", ("BookmarkScheme", "digits"): "序号位数",
@@ -111,11 +113,15 @@ def schema(kind: str = "project") -> dict:
     out["title"] = TITLES[kind]
     if kind == "project":
         _form_fields(out)
-        level1 = sorted({k for fw in FRAMEWORKS.values() for k in fw})
-        level2 = sorted({v for fw in FRAMEWORKS.values() for vs in fw.values() for v in vs})
+        frameworks = [layouts.framework(n).tree for n in layouts.framework_names()]
+        level1 = sorted({k for fw in frameworks for k in fw})
+        level2 = sorted({v for fw in frameworks for vs in fw.values() for v in vs})
         props = out["$defs"]["Indicator"]["properties"]
         props["level1"]["enum"] = level1
         props["level2"]["enum"] = level2
+    if kind == "publication":
+        out["properties"]["framework"]["anyOf"] = [{"type": "string", "enum": list(layouts.framework_names())},
+                                                   {"type": "null"}]
     return out
 
 

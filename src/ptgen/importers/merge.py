@@ -9,7 +9,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import bookmarks, content, output, yamlio
+from .. import bookmarks, content, layouts, output, yamlio
 from ..errors import UserError
 from ..fmt import with_list
 from ..load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, load
@@ -53,8 +53,8 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
     sources = [read_source(Path(p)) for p in paths]
     result = ImportResult()
     into = Path(into)
-    layouts = {s.layout for s in sources}
-    if len(layouts) > 1:
+    forms = {s.layout for s in sources}
+    if len(forms) > 1:
         raise UserError("这些文件的版式不同（天津版式和上海版式），不能导入同一个出版物；请分别导入到不同的文件夹。")
     first = sources[0]
     for s in sources[1:]:
@@ -92,7 +92,8 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
     if existing_settings is not None:
         scheme = existing_settings.bookmarks
     else:
-        scheme = bookmarks.guess_scheme(all_names) or BookmarkScheme(prefix="_Toc_pt_", digits=6)
+        default = layouts.get(first.layout).defaults.bookmarks  # what a new publication of the form starts with
+        scheme = bookmarks.guess_scheme(all_names) or BookmarkScheme(prefix=default.prefix, digits=default.digits)
 
     planned: dict[Path, str] = {}
     conflicts: list[str] = []
@@ -252,6 +253,6 @@ def _new_settings(sources: list[ImportedSource], scheme: BookmarkScheme, title: 
     return Settings(
         title=title or f"{region}{year}年部门预算项目支出绩效目标表", year=year, region=region or "—",
         money_unit=first.money_unit, layout=first.layout, numbering="continuous" if continuous else "per_unit",
-        bookmarks=scheme, framework=first.framework, departments=[],
-        merge_level1=["产出指标"] if first.layout == "tianjin" else ["成本指标", "产出指标", "效益指标", "满意度指标"],
+        bookmarks=scheme, framework=first.framework or layouts.get(first.layout).framework, departments=[],
+        merge_level1=list(layouts.get(first.layout).defaults.merge_level1),
     )

@@ -180,6 +180,114 @@ class MoneyDef(_Closed):
     thousands: bool = Field(False, title="千分位", description="金额加千分位（1,234.00）；否则照写的样子印出（1234.00）")
 
 
+# --- indicator frameworks: the 一级 and 二级 names a form's indicators use, in order ----------------
+
+class GroupDef(_Closed):
+    level1: str = Field(min_length=1, title="一级指标", description="一级指标名称，例如 产出指标")
+    level2: list[Annotated[str, Field(min_length=1)]] = Field(
+        min_length=1, title="二级指标", description="这个一级指标下的二级指标，按顺序")
+    new_project: list[str] | None = Field(
+        None, title="新项目的指标行", description="新建项目（new project 命令）时为哪些二级指标各写一行待填写的指标；不写则只写第一个")
+
+    @model_validator(mode="after")
+    def _known(self):
+        stray = [n for n in self.new_project or () if n not in self.level2]
+        if stray:
+            raise ValueError(f"new_project 里的 {'、'.join(stray)} 不是 {self.level1} 的二级指标")
+        return self
+
+
+class RolesDef(_Closed):
+    cost: str | None = Field(None, title="成本指标", description="成本指标所在的一级或二级指标名称（成本规则 C01–C08 检查它的行）")
+    quantity: str | None = Field(None, title="数量指标", description="数量指标的二级指标名称（V05）")
+    satisfaction: str | None = Field(None, title="满意度指标", description="满意度指标的一级或二级指标名称（S01–S03）")
+
+
+class Framework(_Closed):
+    """一套绩效指标体系：一级、二级指标的名称和顺序。"""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$", title="指标体系名称", description="指标体系名称，ptgen.yaml 的 framework 和版式的 framework 写它")
+    title: str = Field(title="中文名称", description="指标体系的中文名称")
+    description: str = Field("", title="说明", description="指标体系的简要说明")
+    groups: list[GroupDef] = Field(min_length=1, title="指标分组", description="一级指标及其二级指标，按应排列的顺序")
+    required: list[str] = Field(default_factory=list, title="必有的指标", description="每个项目都要有的一级或二级指标（H02）")
+    roles: RolesDef = Field(default_factory=RolesDef, title="特定指标", description="检查规则认得的指标：成本、数量、满意度")
+
+    @property
+    def tree(self) -> dict[str, list[str]]:
+        """``{一级: [二级, …]}`` in order."""
+        return {g.level1: list(g.level2) for g in self.groups}
+
+    @model_validator(mode="after")
+    def _names(self):
+        level1 = [g.level1 for g in self.groups]
+        if len(set(level1)) != len(level1):
+            raise ValueError("groups 里有重复的一级指标")
+        names = set(level1) | {n for g in self.groups for n in g.level2}
+        stray = [n for n in [*self.required, *(v for v in self.roles.model_dump().values() if v)] if n not in names]
+        if stray:
+            raise ValueError(f"{'、'.join(stray)} 不是这个指标体系的一级或二级指标")
+        return self
+
+
+def _framework_file(name: str):
+    return importlib.resources.files(__name__) / "frameworks" / f"{name}.yaml"
+
+
+@functools.cache
+def framework_names() -> tuple[str, ...]:
+    """The built-in indicator frameworks (``ptgen/layouts/frameworks/*.yaml``)."""
+    return tuple(sorted(p.name[:-5] for p in (importlib.resources.files(__name__) / "frameworks").iterdir()
+                        if p.name.endswith(".yaml")))
+
+
+@functools.cache
+def framework(name: str) -> Framework:
+    """A built-in framework by name; ``KeyError`` when there is none."""
+    if name not in framework_names():
+        raise KeyError(name)
+    file = f"ptgen/layouts/frameworks/{name}.yaml"
+    text = _framework_file(name).read_text(encoding="utf-8")
+    from pydantic import ValidationError
+    try:
+        data, _ = yamlio.parse(text)
+        return Framework.model_validate(data)
+    except yamlio.YamlProblem as p:
+        raise LayoutError(file, p.line, p.column, p.message) from None
+    except ValidationError as exc:
+        raise LayoutError(file, 1, 1, f"指标体系定义：{exc.errors()[0]['msg']}") from None
+
+
+def framework_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a publication's or a form's framework, or None."""
+    if name in framework_names():
+        return None
+    return f"没有名为“{name}”的指标体系，可用的有 {'、'.join(framework_names())}"
+
+
+def framework_of(settings) -> Framework:
+    """The publication's indicator framework: ``framework:`` in ptgen.yaml, else its form's.  Every
+    rule, ``ptgen new`` and the import read it through here."""
+    return framework(settings.framework or of(settings).framework)
+
+
+# --- a form ----------------------------------------------------------------------------------------
+
+class BookmarkDef(_Closed):
+    prefix: str = Field("_Toc_pt_", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", title="书签名前缀", description="书签名前缀，例如 _Toc_4_4_")
+    digits: int = Field(6, ge=1, le=20, title="序号位数", description="序号位数，例如 10（_Toc_4_4_0000000105）")
+
+
+class DefaultsDef(_Closed):
+    """What ``ptgen init`` (and an import into a new folder) writes into a new publication's ptgen.yaml."""
+
+    money_unit: Literal["万元", "元"] = Field("万元", title="金额单位", description="新出版物的金额单位：万元 或 元")
+    numbering: Literal["per_unit", "continuous"] = Field(
+        "per_unit", title="表格编号", description="per_unit：每个预算单位从 1 开始；continuous：全书连续编号")
+    merge_level1: list[str] = Field(default_factory=list, title="合并的一级指标", description="一级指标列中纵向合并的类别（须是指标体系的一级指标）")
+    bookmarks: BookmarkDef = Field(default_factory=BookmarkDef, title="书签命名", description="新书签名的前缀和序号位数")
+
+
 class Layout(_Closed):
     """一种发布版式（一个地区的表样）的定义。"""
 
@@ -193,7 +301,21 @@ class Layout(_Closed):
                                description="生成 Word 文件用的模板（templates/docx/ 里的文件名；出版物可以用自己的同名模板覆盖）")
     fields: list[ExtraField] = Field(default_factory=list, title="版式特有的项目字段", description="这个版式比通用内容多出的项目字段（例如 项目性质、项目负责人）")
     indicator_fields: list[ExtraField] = Field(default_factory=list, title="版式特有的指标字段", description="指标行比通用内容多出的字段（例如 绩效标准、分值、指标解释），指标表的列可以显示它们")
+    framework: str = Field("mof2021", title="指标体系", description="这个版式默认的指标体系（ptgen.yaml 不写 framework 时用它），例如 mof2015、mof2021")
+    defaults: DefaultsDef = Field(default_factory=DefaultsDef, title="新出版物的设置", description="新建出版物（init 命令）时写进 ptgen.yaml 的设置")
     tables: list[TableDef] = Field(min_length=1, title="表格", description="每个项目的表格，按顺序")
+
+    @model_validator(mode="after")
+    def _framework_known(self):
+        why = framework_problem(self.framework)
+        if why:
+            raise _Misfit(("framework",), why)
+        level1 = framework(self.framework).tree
+        for i, name in enumerate(self.defaults.merge_level1):
+            if name not in level1:
+                raise _Misfit(("defaults", "merge_level1", i),
+                              f"defaults.merge_level1 里的“{name}”不是指标体系 {self.framework} 的一级指标（{'、'.join(level1)}）")
+        return self
 
     @model_validator(mode="after")
     def _fields_known(self):
@@ -356,7 +478,12 @@ def cell_map(layout: Layout) -> str:
     def show(text: str, span: int = 1, rows: int = 1) -> str:
         return text + (f" ×{span}" if span > 1 else "") + (f" ↓{rows}" if rows > 1 else "")
 
-    lines = [f"{layout.name}：{layout.title}", layout.description, ""]
+    fw, d = framework(layout.framework), layout.defaults
+    numbering = {"per_unit": "每个预算单位从 1 编号", "continuous": "全书连续编号"}[d.numbering]
+    lines = [f"{layout.name}：{layout.title}", layout.description,
+             f"指标体系：{fw.name}（{fw.title}）：" + "；".join(f"{g.level1}（{'、'.join(g.level2)}）" for g in fw.groups),
+             f"新出版物（ptgen init）：金额单位 {d.money_unit}，{numbering}，合并的一级指标 "
+             f"{'、'.join(d.merge_level1) or '无'}，书签名 {d.bookmarks.prefix} 加 {d.bookmarks.digits} 位序号", ""]
     for i, t in enumerate(layout.tables, 1):
         if t.spacer:
             lines.append(f"（第 {i} 项：空段落）")

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from .. import layouts
 from ..report import Severity
 from ..values import MONEY_UNITS, parse, to_money
 from . import Finding, Rule, register, unfilled
 
 
-def _is_cost(ind, framework: str) -> bool:
-    return ind.level2 == "成本指标" or ind.level1 == "成本指标" or ind.level2.endswith("成本指标")
+def _is_cost(ind, cost: str | None) -> bool:
+    """A row of the framework's cost group (``roles.cost``: a 一级 or a 二级, e.g. 经济成本指标 under it)."""
+    return bool(cost) and (ind.level2 == cost or ind.level1 == cost or ind.level2.endswith(cost))
 
 
 STANDARD_WORDS = ("标准", "人均", "单价", "平均", "每人", "每月")
@@ -23,8 +25,9 @@ def _total_amount(ind, v, unit):
 
 
 def _costs(doc, settings):
+    cost = layouts.framework_of(settings).roles.cost
     for i, ind in enumerate(doc.project.indicators):
-        if _is_cost(ind, settings.framework) and not unfilled(ind.value):
+        if _is_cost(ind, cost) and not unfilled(ind.value):
             yield i, ind, parse(ind.value)
 
 

@@ -8,24 +8,6 @@ from .. import bookmarks, layouts
 from ..report import Severity
 from . import Finding, Rule, register, unfilled
 
-FRAMEWORKS = {
-    # 财预〔2015〕88号: 成本 is a 二级 under 产出 (the Tianjin seeds)
-    "mof2015": {
-        "产出指标": ["数量指标", "质量指标", "时效指标", "成本指标"],
-        "效益指标": ["经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"],
-        "满意度指标": ["服务对象满意度指标"],
-    },
-    # 财预〔2021〕101号: 成本 is a 一级 of its own, first (the Shanghai seed)
-    "mof2021": {
-        "成本指标": ["经济成本指标", "社会成本指标", "生态环境成本指标"],
-        "产出指标": ["数量指标", "质量指标", "时效指标"],
-        "效益指标": ["经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"],
-        "满意度指标": ["服务对象满意度指标"],
-    },
-}
-
-
-
 @register
 class LevelMembership(Rule):
     code = "H01"
@@ -33,7 +15,7 @@ class LevelMembership(Rule):
     title = "一级、二级指标要用所选指标体系（mof2015 / mof2021）规定的名称，二级指标要放在对应的一级下。"
 
     def check_project(self, doc, unit, dept, settings):
-        fw = FRAMEWORKS[settings.framework]
+        fw = layouts.framework_of(settings).tree
         for i, ind in enumerate(doc.project.indicators):
             if not ind.level1.strip() or not ind.level2.strip():
                 continue  # E01 reports empty cells
@@ -53,11 +35,8 @@ class RequiredGroups(Rule):
 
     def check_project(self, doc, unit, dept, settings):
         inds = doc.project.indicators
-        l1 = {i.level1 for i in inds}
-        has_cost = any(i.level1 == "成本指标" or i.level2 == "成本指标" for i in inds)
-        missing = [g for g in ("产出指标", "效益指标", "满意度指标") if g not in l1]
-        if not has_cost:
-            missing.append("成本指标")
+        present = {i.level1 for i in inds} | {i.level2 for i in inds}
+        missing = [g for g in layouts.framework_of(settings).required if g not in present]
         if missing:
             yield Finding(("indicators",), f"缺少{'、'.join(missing)}。")
 
@@ -69,7 +48,7 @@ class GroupOrder(Rule):
     title = "指标按体系顺序分组排列（同一个二级指标的行放在一起），读者才能看清。"
 
     def check_project(self, doc, unit, dept, settings):
-        fw = FRAMEWORKS[settings.framework]
+        fw = layouts.framework_of(settings).tree
         order = {(l1, l2): (a, b) for a, l1 in enumerate(fw) for b, l2 in enumerate(fw[l1])}
         last = (-1, -1)
         seen: set[tuple[str, str]] = set()

@@ -93,8 +93,9 @@ class QuantityUpperBound(Rule):
     title = "数量指标是要完成的产出，通常用“≥”；用“≤”往往是把成本或投入写成了数量。"
 
     def check_project(self, doc, unit, dept, settings):
+        quantity = layouts.framework_of(settings).roles.quantity
         for i, ind, v in _rows(doc):
-            if ind.level2 == "数量指标" and v.op in ("≤", "<"):
+            if ind.level2 == quantity and v.op in ("≤", "<"):
                 yield Finding(("indicators", i, "value"), f"数量指标“{ind.name}”用了“{v.op}”（{ind.value}）。", ind.value)
 
 
@@ -162,9 +163,11 @@ class Placeholder(Rule):
                     yield Finding(("indicators", i, key), f"“{text}”里还有没填的占位符。", text)
 
 
-def _satisfaction(doc):
+def _satisfaction(doc, settings):
+    """The rows of the framework's satisfaction group (``roles.satisfaction``)."""
+    group = layouts.framework_of(settings).roles.satisfaction
     for i, ind, v in _rows(doc):
-        if ind.level1 == "满意度指标" or "满意度指标" in ind.level2:
+        if group and (ind.level1 == group or group in ind.level2):
             yield i, ind, v
 
 
@@ -175,7 +178,7 @@ class SatisfactionIsPercent(Rule):
     title = "满意度指标的值应是百分比，例如 ≥90%。"
 
     def check_project(self, doc, unit, dept, settings):
-        for i, ind, v in _satisfaction(doc):
+        for i, ind, v in _satisfaction(doc, settings):
             if "满意" in ind.name and not v.is_percent:
                 yield Finding(("indicators", i, "value"), f"满意度“{ind.name}”的值“{ind.value}”不是百分比。", ind.value)
 
@@ -187,7 +190,7 @@ class SatisfactionRange(Rule):
     title = "满意度目标一般在 85% 到 100% 之间（不含 100%）：太低没有意义，100% 不可信。"
 
     def check_project(self, doc, unit, dept, settings):
-        for i, ind, v in _satisfaction(doc):
+        for i, ind, v in _satisfaction(doc, settings):
             if v.is_percent and v.number is not None and not (Decimal(85) <= v.number < 100):
                 yield Finding(("indicators", i, "value"), f"满意度目标“{ind.value}”不在 85%～100%（不含）之间。", ind.value)
 
@@ -199,7 +202,7 @@ class SatisfactionName(Rule):
     title = "满意度指标下只放满意度，其他指标应归到产出或效益指标。"
 
     def check_project(self, doc, unit, dept, settings):
-        for i, ind, v in _satisfaction(doc):
+        for i, ind, v in _satisfaction(doc, settings):
             if "满意" not in ind.name and not unfilled(ind.name):
                 yield Finding(("indicators", i, "name"), f"“{ind.name}”不是满意度，却放在满意度指标下。", ind.name)
 
