@@ -15,6 +15,7 @@ MINI = """\
 name: mini
 title: 某县 项目支出绩效目标表
 description: 测试用的版式
+framework: mof2015
 heading: {suffix: 绩效目标表}
 fields:
   - {key: leader, title: 项目负责人, required: true}
@@ -118,7 +119,7 @@ def test_a_malformed_definition_is_reported_in_its_file_and_nothing_is_built(tmp
     root = mini_publication(tmp_path / "pub", layout=MINI.replace("widths: [2, 2, 4, 2, 1, 1]", "widths: [2, 2, 4, 2, 1]"))
     r = ptgen("check", root, "--format", "json")
     [i] = issues(r)
-    assert i["file"].endswith("layouts/mini.yaml") and i["line"] == 16 and "5 列" in i["message"]
+    assert i["file"].endswith("layouts/mini.yaml") and i["line"] == 17 and "5 列" in i["message"]
     r = ptgen("build", root, "--out", tmp_path / "out", "--force")
     assert r.returncode == 1 and not (tmp_path / "out" / "docx").exists()
 

@@ -82,8 +82,11 @@ def settings_yaml(s: Settings) -> str:
         "title": s.title, "year": str(s.year), "region": s.region, "money_unit": s.money_unit,
         "layout": s.layout, "numbering": s.numbering,
         "bookmarks": {"prefix": s.bookmarks.prefix, "digits": str(s.bookmarks.digits)},
-        "framework": s.framework, "merge_level1": list(s.merge_level1), "departments": list(s.departments),
     }
+    if s.framework is not None:  # unset: the form's own framework
+        data["framework"] = s.framework
+    data["merge_level1"] = list(s.merge_level1)
+    data["departments"] = list(s.departments)
     if s.templates:
         data["templates"] = s.templates
     if s.pdf_font != Settings.model_fields["pdf_font"].default:
