@@ -1,15 +1,21 @@
 """The library API that the CLI (and the tests) call: check, build, import."""
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, ContextManager
 
 from . import lint
 from .errors import UserError
 from .load import find_publications, load
 from .model import Publication
 from .report import Report, locate
+
+if TYPE_CHECKING:
+    from .build import BuildResult
 
 
 @dataclass
@@ -57,6 +63,73 @@ def plan_build(pub: Publication, formats: list[str]) -> BuildPlan:
     outputs = [(rel.split("/", 1)[0], rel) for rel in planned(pub, formats)]
     tables = sum(1 for _ in pub.projects())
     return BuildPlan(pub, outputs, tables)
+
+
+@dataclass
+class BuiltPublication:
+    publication: Publication
+    result: "BuildResult"
+    problems: list | None = None  # with ``verify``: what the files read back do not say (None: not verified)
+
+
+@dataclass
+class BuildRun:
+    """What :func:`build` did: the check, then (unless the check ``blocked`` it) each publication built."""
+    check: CheckResult
+    blocked: bool = False  # the content has errors (or warnings, with ``strict``) and no ``force``: nothing built
+    built: list[BuiltPublication] = field(default_factory=list)
+
+
+Progress = Callable[[Publication, int], ContextManager[Callable[[str], None] | None]]
+
+
+def build(path: Path, out_dir: Path, formats: list[str], strict: bool = False, force: bool = False,
+          update_toc: bool = False, verify: bool = False, jobs: int | None = None,
+          on_wait: Callable[[str], None] | None = None, progress: Progress | None = None) -> BuildRun:
+    """Check the publications at or below ``path``, render them in ``formats``, write every output
+    into ``out_dir`` as one set and (with ``verify``) read them back.
+
+    The formats' services (the PDF render server) start first, so that WeasyPrint is imported
+    while the content loads.  ``on_wait`` hears that another build holds ``out_dir``;
+    ``progress(publication, steps)`` gives, for each publication, a context holding the callback
+    that hears of each of its ``steps``.  Raises :class:`UserError` (nothing written) when a
+    publication cannot be rendered or written."""
+    from . import build as builder
+    from .render import formats as registry
+    from .verify import verify as verify_outputs
+
+    formats = registry.check_names(formats)
+    with contextlib.ExitStack() as stack:
+        services = registry.services(formats, stack, jobs)
+        run = BuildRun(check(path))
+        if run.check.report.blocks(strict) and not force:
+            run.blocked = True
+            return run
+        try:
+            # Every output of every publication: none may share a path or leave --out, --force or not.
+            builder.check_paths(out_dir, [rel for pub in run.check.publications
+                                          for rel in builder.planned(pub, formats)])
+            with builder.locked(out_dir, on_wait=on_wait):
+                try:
+                    for pub in run.check.publications:
+                        steps = sum(registry.renderer_class(f).steps(pub) for f in formats)
+                        with (progress(pub, steps) if progress else contextlib.nullcontext()) as step:
+                            result = builder.build(pub, out_dir, formats, update_toc=update_toc, progress=step,
+                                                   jobs=jobs, services=services, write_outputs=False)
+                        run.built.append(BuiltPublication(pub, result))
+                    builder.write(out_dir, [(b.publication, b.result) for b in run.built], formats)
+                except BaseException:
+                    registry.abort(services)  # their children stop before the lock cleans up after them
+                    raise
+        except OSError as exc:  # writing the PDF cache, LibreOffice's folder …: the machine, not ptgen
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
+                raise
+            from .output import environment_error
+            raise environment_error(exc, out_dir) from exc
+    if verify:
+        for b in run.built:
+            b.problems = verify_outputs(b.result.outputs, b.publication.settings)
+    return run
 
 
 def anchor_issues(path: Path, rev: str, publications: list[Publication]) -> list:
