@@ -135,7 +135,7 @@ def build(path: Path, out_dir: Path, formats: list[str], strict: bool = False, f
 def anchor_issues(path: Path, rev: str, publications: list[Publication]) -> list:
     """Bookmark stability against git revision ``rev`` as report issues (code A01)."""
     from . import gitrev
-    from .diff import diff
+    from .diff import AnchorKind, diff
     from .report import Issue, Severity
     repo = gitrev.repo_root(Path(path))
     with gitrev.temp_dir() as tmp:
@@ -157,7 +157,7 @@ def anchor_issues(path: Path, rev: str, publications: list[Publication]) -> list
         {r.name for r in find_publications(Path(path)) if r.name not in loaded}  # ptgen.yaml unreadable
     for pd in result.publications:
         for a in pd.anchors:
-            if pd.name in broken and "不见了" in a.message:
+            if pd.name in broken and a.kind is AnchorKind.REMOVED:
                 continue  # its file (or unit) did not load: that error is reported, it is not a removal
             src = files.get(a.bookmark) or roots.get(pd.name)
             line, col = src.pos("bookmark") if src is not None and a.bookmark in files else (1, 1)

@@ -440,8 +440,8 @@ def diff_cmd(
     except PtgenError as exc:
         _fail(exc)
     if allow_removed:
-        for p in result.publications:
-            p.anchors = [a for a in p.anchors if "不见了" not in a.message]
+        from .diff import AnchorKind
+        result.allow(AnchorKind.REMOVED)
     if format is DiffFormat.markdown or format is DiffFormat.json:
         text = markdown(result) if format is DiffFormat.markdown else result.to_json() + "\n"
         if output:

@@ -13,7 +13,7 @@ import itertools
 import os
 from pathlib import Path
 
-from .diff import Diff, STATUS_ZH, _index
+from .diff import Diff, Entry, STATUS_ZH, project_index
 from .model import Project, Publication
 from .render.docx import render_docx, source_date
 from .render.layout import Cell, Compilation, Heading, Row, Spacer, Table, shanghai_tables, tianjin_tables
@@ -76,9 +76,8 @@ def _grid(old: Project | None, new: Project | None, with_description: bool) -> T
     return Table("tianjin-grid", widths, tuple(rows), caption="绩效指标")
 
 
-def _header(pub: Publication, entry, project: Project) -> list[Row]:
-    _, _, _, d, u = entry
-    s = pub.settings
+def _header(pub: Publication, entry: Entry) -> list[Row]:
+    d, u, project, s = entry.department, entry.unit, entry.project, pub.settings
     if s.layout == "shanghai":
         return list(shanghai_tables(d, u, project, s)[0].rows[:11])
     return list(tianjin_tables(u, project, s)[0].rows)
@@ -90,28 +89,27 @@ def redline(diff: Diff, base_pubs: list[Publication], head_pubs: list[Publicatio
     comp = Compilation("ptgen diff：修订对照", f"{diff.base} → {diff.head}", "diff")
     for pd in diff.publications:
         old_pub, new_pub = old_pubs.get(pd.name), new_pubs.get(pd.name)
-        old_ix = _index(old_pub) if old_pub else {}
-        new_ix = _index(new_pub) if new_pub else {}
+        old_ix = project_index(old_pub) if old_pub else {}
+        new_ix = project_index(new_pub) if new_pub else {}
         comp.blocks.append(Heading(1, pd.name, f"_ptgen_diff_{len(comp.blocks)}"))
         for c in pd.projects:
             o, n = old_ix.get(c.bookmark), new_ix.get(c.bookmark)
             pub = new_pub if n else old_pub
-            entry = n or o
-            project = entry[0]
-            head_rows = _header(pub, entry, project)
+            project = (n or o).project
+            head_rows = _header(pub, n or o)
             if c.status == "added":
                 head_rows = [r._replace(cells=tuple(_marked(x, "ins") for x in r.cells), change="ins") for r in head_rows]
             elif c.status == "removed":
                 head_rows = [r._replace(cells=tuple(_marked(x, "del") for x in r.cells), change="del") for r in head_rows]
             else:
-                head_rows = list(_compare_rows(_header(old_pub, o, o[0]), head_rows))
+                head_rows = list(_compare_rows(_header(old_pub, o), head_rows))
             widths = (9, 13, 11, 12, 13, 12, 13, 13) if pub.settings.layout == "shanghai" else (15, 11, 13, 16, 13, 13, 13)
             title = f"{project.name}绩效目标表（{STATUS_ZH[c.status]}）"
             comp.blocks.append(Heading(3, title, c.bookmark))
             comp.blocks.append(Table("diff-head", widths, tuple(head_rows), caption=title))
             comp.blocks.append(Spacer())
             with_description = pub.settings.layout != "shanghai"
-            comp.blocks.append(_grid(o[0] if o else None, n[0] if n else None, with_description))
+            comp.blocks.append(_grid(o.project if o else None, n.project if n else None, with_description))
     when = os.environ.get("SOURCE_DATE_EPOCH")
     date = (source_date() if when else dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0))
     cache = {"track": {"ids": itertools.count(1), "date": date.strftime("%Y-%m-%dT%H:%M:%SZ")}}
