@@ -1,4 +1,4 @@
-"""The library API that the CLI (and the tests) call: check, build, import."""
+"""The library API that the CLI (and the tests) call: check, build, diff, import."""
 from __future__ import annotations
 
 import contextlib
@@ -6,7 +6,7 @@ import errno
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, ContextManager
+from typing import TYPE_CHECKING, Callable, ContextManager, Iterator
 
 from . import lint
 from .errors import UserError
@@ -16,6 +16,7 @@ from .report import Report, locate
 
 if TYPE_CHECKING:
     from .build import BuildResult
+    from .diff import Diff
 
 
 @dataclass
@@ -130,6 +131,46 @@ def build(path: Path, out_dir: Path, formats: list[str], strict: bool = False, f
         for b in run.built:
             b.problems = verify_outputs(b.result.outputs, b.publication.settings)
     return run
+
+
+@contextlib.contextmanager
+def _revisions(path: Path, base: str | None, head: str | None) -> Iterator[tuple["Diff", list, list]]:
+    """The diff of the content under ``path`` from ``base`` (default: the merge base with the default
+    branch) to ``head`` (default: the working tree), with both sides' publications (valid inside)."""
+    from . import gitrev
+    from .diff import diff as compare
+    path = Path(path)
+    repo = gitrev.repo_root(path)
+    base_rev = base or gitrev.default_base(repo)
+    with gitrev.temp_dir() as tmp:
+        base_pubs = gitrev.publications_at(repo, base_rev, path, Path(tmp))
+        head_pubs = gitrev.publications_at(repo, head, path, Path(tmp))
+        yield compare(base_pubs, head_pubs, base or f"{base_rev[:10]}（合并基点）", head or "工作区"), base_pubs, head_pubs
+
+
+def diff(path: Path, base: str | None = None, head: str | None = None, allow_removed: bool = False) -> "Diff":
+    """What changed in the content under ``path`` between two git revisions (``head`` None: the
+    working tree).  With ``allow_removed``, removed bookmarks are not anchor problems."""
+    from .diff import AnchorKind
+    with _revisions(path, base, head) as (result, _, _):
+        pass
+    if allow_removed:
+        result.allow(AnchorKind.REMOVED)
+    return result
+
+
+def redline(path: Path, base: str | None = None, head: str | None = None,
+            allow_removed: bool = False) -> tuple["Diff", bytes]:
+    """:func:`diff`, and the changed tables as a Word document with tracked changes."""
+    from .diff import AnchorKind
+    from .redline import redline as draw
+    from .render.templates import find_template
+    with _revisions(path, base, head) as (result, base_pubs, head_pubs):
+        pub = (head_pubs or base_pubs)[0]
+        data = draw(result, base_pubs, head_pubs, find_template(pub, "docx", f"{pub.settings.layout}.docx"))
+    if allow_removed:
+        result.allow(AnchorKind.REMOVED)
+    return result, data
 
 
 def anchor_issues(path: Path, rev: str, publications: list[Publication]) -> list:

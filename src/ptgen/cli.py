@@ -410,9 +410,8 @@ def diff_cmd(
     allow_removed: Annotated[bool, typer.Option("--allow-removed", help="项目确实删除了：不把消失的书签当作错误。")] = False,
 ) -> None:
     """比较两个版本的内容：哪些项目、金额、指标变了。书签消失或改指别的项目时退出码为 1。"""
-    from . import gitrev
-    from .diff import diff
     from .diffout import markdown, print_terminal
+    from .output import write_bytes
     try:
         if format is DiffFormat.docx and output is None:
             raise UserError("--format docx 需要 --output 文件名。", exit_code=EXIT_USAGE)
@@ -423,29 +422,17 @@ def diff_cmd(
             raise UserError(f"{output} 已经存在；加 --force 覆盖。", exit_code=EXIT_USAGE)
         if not path.exists():
             raise UserError(f"找不到内容文件夹 {path}。", exit_code=EXIT_USAGE)
-        repo = gitrev.repo_root(path)
-        base_rev = base or gitrev.default_base(repo)
-        with gitrev.temp_dir() as tmp:
-            base_pubs = gitrev.publications_at(repo, base_rev, path, Path(tmp))
-            head_pubs = gitrev.publications_at(repo, head, path, Path(tmp))
-            result = diff(base_pubs, head_pubs, base or f"{base_rev[:10]}（合并基点）", head or "工作区")
-            if format is DiffFormat.docx:
-                from .build import find_template
-                from .output import write_bytes
-                from .redline import redline
-                pub = (head_pubs or base_pubs)[0]
-                write_bytes(output, redline(result, base_pubs, head_pubs,
-                                            find_template(pub, "docx", f"{pub.settings.layout}.docx")))
-                out.print(f"写入 {escape(str(output))}（修订模式，作者 ptgen）")
+        if format is DiffFormat.docx:
+            result, data = api.redline(path, base, head, allow_removed=allow_removed)
+            write_bytes(output, data)
+            out.print(f"写入 {escape(str(output))}（修订模式，作者 ptgen）")
+        else:
+            result = api.diff(path, base, head, allow_removed=allow_removed)
     except PtgenError as exc:
         _fail(exc)
-    if allow_removed:
-        from .diff import AnchorKind
-        result.allow(AnchorKind.REMOVED)
     if format is DiffFormat.markdown or format is DiffFormat.json:
         text = markdown(result) if format is DiffFormat.markdown else result.to_json() + "\n"
         if output:
-            from .output import write_bytes
             write_bytes(output, text.encode("utf-8"))
             out.print(f"写入 {escape(str(output))}")
         else:
