@@ -77,9 +77,8 @@ def departments(comp: Compilation, pub: Publication) -> list[DepartmentView]:
 
 
 def section_label(heading: Heading, index: int) -> str:
-    """What the PDF footer prints before the page number: the department code (``353``-5)."""
-    code = heading.anchor.removeprefix("_ptgen_")
-    return code if code and not code.startswith("d") else str(index + 1)
+    """What the PDF footer prints before the page number: the department code (``353``-5), else its number."""
+    return heading.code or str(index + 1)
 
 
 def environment(pub: Publication) -> jinja2.Environment:
