@@ -52,21 +52,6 @@ def import_sources(sources: list[Path], into: Path, force: bool = False, departm
 
 
 @dataclass
-class BuildPlan:
-    publication: Publication
-    outputs: list[tuple[str, str]]  # (format, relative path)
-    tables: int
-
-
-def plan_build(pub: Publication, formats: list[str]) -> BuildPlan:
-    """What ``build`` produces for ``pub``: one compilation per department and one for the whole publication."""
-    from .build import planned
-    outputs = [(rel.split("/", 1)[0], rel) for rel in planned(pub, formats)]
-    tables = sum(1 for _ in pub.projects())
-    return BuildPlan(pub, outputs, tables)
-
-
-@dataclass
 class BuiltPublication:
     publication: Publication
     result: "BuildResult"

@@ -121,10 +121,6 @@ class Diff:
     def count(self, status: str) -> int:
         return sum(1 for p in self.publications for c in p.projects if c.status == status)
 
-    @property
-    def changed(self) -> bool:
-        return any(p.projects for p in self.publications)
-
     def allow(self, kind: AnchorKind) -> None:
         """Drop the anchor problems of ``kind`` (``--allow-removed``: the projects really were removed)."""
         for p in self.publications:
