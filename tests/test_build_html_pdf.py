@@ -127,6 +127,22 @@ def test_html_escapes_content_and_renders_markdown(tmp_path):
     assert "<b>不是标签</b>" in doc.text_content()
 
 
+def test_section_label_is_the_department_code_even_one_starting_with_d(tmp_path):
+    """The department's section ("353" of page 353-5) is its code; a department without one is
+    numbered.  A code such as "d7" was taken for the number ptgen makes up (its anchor ``_ptgen_d1``)."""
+    root = make_publication(tmp_path / "pub", extra={
+        "353/department.yaml": 'code: "d7"\nname: 天津市人力资源和社会保障局\nunits:\n  - "353101"\n'})
+    pub = api.check(root).publications[0]
+    result = build(pub, tmp_path / "out", ["html"])
+    page = next(o for o in result.outputs if o.path.name == "pub.html")
+    assert lxml.html.fromstring(page.data).xpath("//h1[@class='department-title']/@data-pages") == ["d7"]
+    (root / "353" / "department.yaml").write_text("name: 天津市人力资源和社会保障局\nunits:\n  - \"353101\"\n",
+                                                  encoding="utf-8")
+    result = build(api.check(root).publications[0], tmp_path / "out2", ["html"])
+    page = next(o for o in result.outputs if o.path.name == "pub.html")
+    assert lxml.html.fromstring(page.data).xpath("//h1[@class='department-title']/@data-pages") == ["1"]
+
+
 # --- PDF ---------------------------------------------------------------------------------------------
 
 def test_pdf_text_holds_every_title_and_value(built):

@@ -393,3 +393,67 @@ def test_quotes_and_markup_in_bookmarks_codes_and_folders_stay_text_in_every_for
     if shutil.which("pdftotext"):
         reader = PdfReader(out / "pdf" / "pub" / "pub.pdf")
         assert {bookmark, f"_ptgen_{code}"} <= set(reader.named_destinations)
+
+
+# --- 6. the formats: one renderer each, registered by name -----------------------------------------
+
+class TextRenderer:
+    """A format made for the test: one .txt per compilation, listing its table titles."""
+
+    name = "txt"
+
+    @classmethod
+    def service(cls, jobs):
+        return None
+
+    @classmethod
+    def files(cls, pub):
+        return [f"{d.folder}.txt" for d in pub.departments] + [f"{pub.name}.txt"]
+
+    @classmethod
+    def steps(cls, pub):
+        return len(pub.departments) + 1
+
+    def start(self, pub, comps, ctx):
+        self.started = [stem for stem, _ in comps]
+
+    def render(self, pub, comps, ctx):
+        from ptgen.render.formats import Rendered
+        out = []
+        for stem, comp in comps:
+            assert stem in self.started
+            out.append(Rendered(f"{stem}.txt", "\n".join(e.heading.text for e in comp.entries).encode("utf-8"), comp))
+            ctx.step(f"txt {stem}")
+        return out
+
+
+def test_a_new_format_is_one_renderer_and_one_registration(tmp_path, monkeypatch):
+    from contextlib import contextmanager
+
+    from ptgen.render import formats
+    monkeypatch.setitem(formats.REGISTRY, "txt", f"{__name__}:TextRenderer")
+    root = make_publication(tmp_path / "pub")
+    heard = []
+
+    @contextmanager
+    def progress(pub, steps):
+        heard.append(steps)
+        yield heard.append
+    run = api.build(root, tmp_path / "out", ["txt", "docx"], progress=progress)
+    assert not run.blocked and [b.publication.name for b in run.built] == ["pub"]
+    outputs = [o.path.relative_to(tmp_path / "out").as_posix() for o in run.built[0].result.outputs]
+    assert outputs == ["docx/pub/353.docx", "docx/pub/pub.docx", "txt/pub/353.txt", "txt/pub/pub.txt"]
+    assert (tmp_path / "out" / "txt" / "pub" / "pub.txt").read_text(encoding="utf-8") == "1.信息系统运维费绩效目标表"
+    manifest = json.loads((tmp_path / "out" / ".ptgen-manifest.json").read_text(encoding="utf-8"))["files"]
+    assert "txt/pub/353.txt" in manifest and "docx/pub/pub.docx" in manifest
+    assert heard == [4, "docx 353", "docx pub", "txt 353", "txt pub"]
+    r = ptgen("build", root, "--out", tmp_path / "out2", "--format", "xlsx")
+    assert r.returncode == 2 and "不支持的格式 xlsx；可选 docx、html、pdf。" in r.stderr
+
+
+def test_a_format_named_twice_is_built_once(tmp_path):
+    root = make_publication(tmp_path / "pub")
+    r = ptgen("build", root, "--out", tmp_path / "out", "--format", "docx, DOCX,html")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("pub/pub.docx") == 1
+    assert files_under(tmp_path / "out" / "docx") == ["pub/353.docx", "pub/pub.docx"]

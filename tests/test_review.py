@@ -119,6 +119,7 @@ def test_new_and_removed_projects(repo, tmp_path):
     term, md, js, docx, _ = all_formats(repo, tmp_path, "HEAD")
     assert term.returncode == 1 and "书签稳定性错误" in term.stdout and "_Toc_4_4_0000000006" in term.stdout
     assert js["summary"]["removed"] == 1 and js["anchor_problems"][0]["bookmark"] == "_Toc_4_4_0000000006"
+    assert js["anchor_problems"][0]["kind"] == "removed"  # what --allow-removed filters on (not the message text)
     assert "[!CAUTION]" in md.stdout and "<b>删除</b> <code>_Toc_4_4_0000000006</code> 培训经费" in md.stdout
     _, dels = tracked(docx)
     assert "培训经费" in dels
@@ -158,6 +159,8 @@ def test_a_bookmark_pointing_at_another_project_fails(repo, tmp_path):
     r = ptgen(repo, "diff", "HEAD", "--format", "json")
     assert r.returncode == 1
     assert any("指向了另一个项目" in a["message"] for a in json.loads(r.stdout)["anchor_problems"])
+    assert {a["kind"] for a in json.loads(r.stdout)["anchor_problems"]} == {"reassigned"}
+    assert ptgen(repo, "diff", "HEAD", "--allow-removed").returncode == 1  # a removal is allowed, this is not
     c = ptgen(repo, "check", "content", "--against", "HEAD", "--format", "json")
     a01 = [i for i in json.loads(c.stdout) if i["code"] == "A01"]
     assert c.returncode == 1 and a01 and a01[0]["file"].endswith(".yaml") and a01[0]["line"] == 2

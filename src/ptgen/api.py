@@ -1,15 +1,22 @@
-"""The library API that the CLI (and the tests) call: check, build, import."""
+"""The library API that the CLI (and the tests) call: check, build, diff, import."""
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, ContextManager, Iterator
 
-from . import lint
+from . import layouts, lint
 from .errors import UserError
 from .load import find_publications, load
 from .model import Publication
 from .report import Report, locate
+
+if TYPE_CHECKING:
+    from .build import BuildResult
+    from .diff import Diff
 
 
 @dataclass
@@ -48,24 +55,116 @@ def import_sources(sources: list[Path], into: Path, force: bool = False, departm
 
 
 @dataclass
-class BuildPlan:
+class BuiltPublication:
     publication: Publication
-    outputs: list[tuple[str, str]]  # (format, relative path)
-    tables: int
+    result: "BuildResult"
+    problems: list | None = None  # with ``verify``: what the files read back do not say (None: not verified)
 
 
-def plan_build(pub: Publication, formats: list[str]) -> BuildPlan:
-    """What ``build`` produces for ``pub``: one compilation per department and one for the whole publication."""
-    from .build import planned
-    outputs = [(rel.split("/", 1)[0], rel) for rel in planned(pub, formats)]
-    tables = sum(1 for _ in pub.projects())
-    return BuildPlan(pub, outputs, tables)
+@dataclass
+class BuildRun:
+    """What :func:`build` did: the check, then (unless the check ``blocked`` it) each publication built."""
+    check: CheckResult
+    blocked: bool = False  # the content has errors (or warnings, with ``strict``) and no ``force``: nothing built
+    built: list[BuiltPublication] = field(default_factory=list)
+
+
+Progress = Callable[[Publication, int], ContextManager[Callable[[str], None] | None]]
+
+
+def build(path: Path, out_dir: Path, formats: list[str], strict: bool = False, force: bool = False,
+          update_toc: bool = False, verify: bool = False, jobs: int | None = None,
+          on_wait: Callable[[str], None] | None = None, progress: Progress | None = None) -> BuildRun:
+    """Check the publications at or below ``path``, render them in ``formats``, write every output
+    into ``out_dir`` as one set and (with ``verify``) read them back.
+
+    The formats' services (the PDF render server) start first, so that WeasyPrint is imported
+    while the content loads.  ``on_wait`` hears that another build holds ``out_dir``;
+    ``progress(publication, steps)`` gives, for each publication, a context holding the callback
+    that hears of each of its ``steps``.  Raises :class:`UserError` (nothing written) when a
+    publication cannot be rendered or written."""
+    from . import build as builder
+    from .render import formats as registry
+    from .verify import verify as verify_outputs
+
+    formats = registry.check_names(formats)
+    with contextlib.ExitStack() as stack:
+        services = registry.services(formats, stack, jobs)
+        run = BuildRun(check(path))
+        if (run.check.report.blocks(strict) and not force) or run.check.unloadable:
+            run.blocked = True  # a publication without usable settings or form cannot be built, even as published
+            return run
+        try:
+            # Every output of every publication: none may share a path or leave --out, --force or not.
+            builder.check_paths(out_dir, [rel for pub in run.check.publications
+                                          for rel in builder.planned(pub, formats)])
+            with builder.locked(out_dir, on_wait=on_wait):
+                try:
+                    for pub in run.check.publications:
+                        steps = sum(registry.renderer_class(f).steps(pub) for f in formats)
+                        with (progress(pub, steps) if progress else contextlib.nullcontext()) as step:
+                            result = builder.build(pub, out_dir, formats, update_toc=update_toc, progress=step,
+                                                   jobs=jobs, services=services, write_outputs=False)
+                        run.built.append(BuiltPublication(pub, result))
+                    builder.write(out_dir, [(b.publication, b.result) for b in run.built], formats)
+                except BaseException:
+                    registry.abort(services)  # their children stop before the lock cleans up after them
+                    raise
+        except OSError as exc:  # writing the PDF cache, LibreOffice's folder …: the machine, not ptgen
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
+                raise
+            from .output import environment_error
+            raise environment_error(exc, out_dir) from exc
+    if verify:
+        for b in run.built:
+            b.problems = verify_outputs(b.result.outputs, b.publication.settings)
+    return run
+
+
+@contextlib.contextmanager
+def _revisions(path: Path, base: str | None, head: str | None) -> Iterator[tuple["Diff", list, list]]:
+    """The diff of the content under ``path`` from ``base`` (default: the merge base with the default
+    branch) to ``head`` (default: the working tree), with both sides' publications (valid inside)."""
+    from . import gitrev
+    from .diff import diff as compare
+    path = Path(path)
+    repo = gitrev.repo_root(path)
+    base_rev = base or gitrev.default_base(repo)
+    with gitrev.temp_dir() as tmp:
+        base_pubs = gitrev.publications_at(repo, base_rev, path, Path(tmp))
+        head_pubs = gitrev.publications_at(repo, head, path, Path(tmp))
+        yield compare(base_pubs, head_pubs, base or f"{base_rev[:10]}（合并基点）", head or "工作区"), base_pubs, head_pubs
+
+
+def diff(path: Path, base: str | None = None, head: str | None = None, allow_removed: bool = False) -> "Diff":
+    """What changed in the content under ``path`` between two git revisions (``head`` None: the
+    working tree).  With ``allow_removed``, removed bookmarks are not anchor problems."""
+    from .diff import AnchorKind
+    with _revisions(path, base, head) as (result, _, _):
+        pass
+    if allow_removed:
+        result.allow(AnchorKind.REMOVED)
+    return result
+
+
+def redline(path: Path, base: str | None = None, head: str | None = None,
+            allow_removed: bool = False) -> tuple["Diff", bytes]:
+    """:func:`diff`, and the changed tables as a Word document with tracked changes."""
+    from .diff import AnchorKind
+    from .redline import redline as draw
+    from .render.templates import find_template
+    with _revisions(path, base, head) as (result, base_pubs, head_pubs):
+        pub = (head_pubs or base_pubs)[0]
+        data = draw(result, base_pubs, head_pubs, find_template(pub, "docx", layouts.of(pub.settings).word_template))
+    if allow_removed:
+        result.allow(AnchorKind.REMOVED)
+    return result, data
 
 
 def anchor_issues(path: Path, rev: str, publications: list[Publication]) -> list:
     """Bookmark stability against git revision ``rev`` as report issues (code A01)."""
     from . import gitrev
-    from .diff import diff
+    from .diff import AnchorKind, diff
     from .report import Issue, Severity
     repo = gitrev.repo_root(Path(path))
     with gitrev.temp_dir() as tmp:
@@ -87,7 +186,7 @@ def anchor_issues(path: Path, rev: str, publications: list[Publication]) -> list
         {r.name for r in find_publications(Path(path)) if r.name not in loaded}  # ptgen.yaml unreadable
     for pd in result.publications:
         for a in pd.anchors:
-            if pd.name in broken and "不见了" in a.message:
+            if pd.name in broken and a.kind is AnchorKind.REMOVED:
                 continue  # its file (or unit) did not load: that error is reported, it is not a removal
             src = files.get(a.bookmark) or roots.get(pd.name)
             line, col = src.pos("bookmark") if src is not None and a.bookmark in files else (1, 1)

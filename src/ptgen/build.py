@@ -11,26 +11,19 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
-import signal
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import Callable, Iterator
 
-from . import layouts
-from .errors import SetupError, UserError
+from .errors import UserError
 from .model import Publication
 from .output import commit, environment_error, recover
+from .render.formats import RenderContext, check_names, default_jobs, renderer_class  # noqa: F401 (default_jobs: API)
 from .render.layout import Compilation, compile_publication, printable
+from .render.libreoffice import docx_to_pdf, libreoffice_pages, soffice  # noqa: F401 (moved there; API)
 from .render.templates import BUILTIN_TEMPLATES, find_template  # noqa: F401 (BUILTIN_TEMPLATES: part of the API)
 
-if TYPE_CHECKING:
-    from .render.forkserver import Renderer
-
-FORMATS = ("docx", "html", "pdf")
 MANIFEST = ".ptgen-manifest.json"  # what ptgen wrote into --out (written with the outputs)
 LOCK = ".ptgen-lock"  # held (flock) by the build writing into --out
 
@@ -56,26 +49,11 @@ def compilations(pub: Publication) -> list[tuple[str, Compilation]]:
     return [(c.slug, c) for c in compile_publication(pub)]
 
 
-def context(pub: Publication, comp: Compilation) -> dict:
-    s = pub.settings
-    return {"title": comp.title, "subtitle": comp.subtitle, "year": s.year, "region": s.region,
-            "money_unit": s.money_unit, "layout": s.layout}
-
-
-def default_jobs() -> int:
-    return min(2, os.cpu_count() or 1)
-
-
 # --- where the outputs go -----------------------------------------------------------------------------
 
 def planned(pub: Publication, formats: list[str]) -> list[str]:
     """Every output of ``pub`` in ``formats``, as a path relative to ``--out``."""
-    stems = [d.folder for d in pub.departments] + [pub.name]
-    rels = []
-    for fmt in formats:
-        names = [f"{stem}.{fmt}" for stem in stems] + (["index.html"] if fmt == "html" else [])
-        rels += [f"{fmt}/{pub.name}/{name}" for name in names]
-    return rels
+    return [f"{fmt}/{pub.name}/{name}" for fmt in formats for name in renderer_class(fmt).files(pub)]
 
 
 def check_paths(out_dir: Path, rels: list[str]) -> None:
@@ -184,127 +162,35 @@ def write(out_dir: Path, results: list[tuple[Publication, BuildResult]], formats
 
 def build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool = False,
           progress: Callable[[str], None] | None = None, jobs: int | None = None,
-          renderer: "Renderer | None" = None, write_outputs: bool = True) -> BuildResult:
-    """Render ``pub`` into ``out_dir/<format>/<publication>/``; returns what was written.
+          services: dict[str, object] | None = None, write_outputs: bool = True) -> BuildResult:
+    """Render ``pub`` into ``out_dir/<format>/<publication>/``; returns what was rendered.
 
-    The PDF's departments are handed to the render processes first and rendered while the DOCX
-    and HTML are made here.  ``renderer`` is a PDF render server started earlier (the CLI starts it
-    before loading the content, so WeasyPrint is imported meanwhile); without one, one is started.
-    With ``write_outputs`` the outputs are written (under ``out_dir``'s lock); without, the caller
-    holds the lock and writes them with :func:`write`."""
+    Every format's renderer (:mod:`ptgen.render.formats`) starts its background work first (the
+    PDF's departments render while the DOCX and HTML are made here), then renders.  ``services``
+    are the renderers' helpers started earlier (:func:`ptgen.render.formats.services`: the PDF
+    render server, started before the content loads); a missing one is started here.  With
+    ``write_outputs`` the outputs are written (under ``out_dir``'s lock); without, the caller holds
+    the lock and writes them with :func:`write`."""
     start = time.perf_counter()
+    formats = check_names(formats)
     check_paths(out_dir, planned(pub, formats))
     pub, dropped = printable(pub)
+    result = BuildResult(tables=sum(1 for _ in pub.projects()))
     with contextlib.ExitStack() as stack:
         if write_outputs:
             stack.enter_context(locked(out_dir))
-        pdf_job = None
-        if "pdf" in formats:
-            from .render import pdf
-            if renderer is None:
-                renderer = stack.enter_context(pdf.renderer(jobs or default_jobs()))
-            pdf_job = pdf.PdfBuild(pub, compilations(pub), out_dir / ".cache" / "pdf" / pub.name, renderer)
-            pdf_job.start()
-        result = _build(pub, out_dir, formats, update_toc, progress, pdf_job)
+        ctx = RenderContext(Path(out_dir), update_toc, progress, jobs, dict(services or {}),
+                            stack.enter_context(contextlib.ExitStack()))
+        comps = compilations(pub)
+        renderers = [renderer_class(name)() for name in formats]
+        for r in renderers:
+            r.start(pub, comps, ctx)
+        for r in renderers:
+            result.outputs += [Output(r.name, Path(out_dir) / r.name / pub.name / f.name, f.compilation, f.data)
+                               for f in r.render(pub, comps, ctx)]
         if dropped:
             result.warnings.append(f"内容里有 {dropped} 个不可见的控制字符，已删除（ptgen check 的 X08 指出了位置）。")
         if write_outputs:
             write(out_dir, [(pub, result)], formats)
     result.seconds = time.perf_counter() - start
     return result
-
-
-def _build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool,
-           progress: Callable[[str], None] | None, pdf_job) -> BuildResult:
-    result = BuildResult(tables=sum(1 for _ in pub.projects()))
-    slug = pub.name
-    comps = pdf_job.comps if pdf_job else compilations(pub)
-    if "docx" in formats:
-        from .render.docx import render_docx
-        template = find_template(pub, "docx", layouts.of(pub.settings).word_template)
-        cache: dict = {}  # each table's XML, drawn once for its department and reused for the whole book
-        for stem, comp in comps:
-            data, warn = render_docx(comp, template, context(pub, comp), cache=cache)
-            if update_toc:
-                pages = libreoffice_pages(data, comp)
-                data, warn = render_docx(comp, template, context(pub, comp), pages, cache=cache)
-            result.outputs.append(Output("docx", out_dir / "docx" / slug / f"{stem}.docx", comp, data))
-            if progress:
-                progress(f"docx {stem}")
-    whole = comps[-1][1]
-    if "html" in formats:
-        from .render.html import render_html
-        for name, data in render_html(pub, comps):
-            comp = next((c for stem, c in comps if f"{stem}.html" == name), whole)
-            result.outputs.append(Output("html", out_dir / "html" / slug / name, comp, data))
-        if progress:
-            progress("html")
-    if pdf_job is not None:
-        for name, data in pdf_job.finish(progress):
-            comp = next(c for stem, c in comps if f"{stem}.pdf" == name)
-            result.outputs.append(Output("pdf", out_dir / "pdf" / slug / name, comp, data))
-    return result
-
-
-# --- page numbers for the table of contents, from LibreOffice's layout ------------------------------
-
-def soffice() -> str:
-    exe = shutil.which("soffice") or shutil.which("libreoffice")
-    if not exe:
-        raise SetupError("没有找到 LibreOffice，无法计算目录页码（--update-toc）。",
-                         hint="安装 Debian 软件包 libreoffice-writer-nogui（apt-get install libreoffice-writer-nogui），"
-                              "或不加 --update-toc：Word / WPS 打开文件时会更新页码。")
-    return exe
-
-
-def docx_to_pdf(docx: bytes, workdir: Path) -> Path:
-    """Convert with headless LibreOffice in a private profile (so a running instance does not interfere)."""
-    src = workdir / "doc.docx"
-    src.write_bytes(docx)
-    profile = workdir / "profile"
-    cmd = [soffice(), f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-           "--convert-to", "pdf", "--outdir", str(workdir), str(src)]
-    # In a session of its own: on a failure or an interrupt, LibreOffice and every process it
-    # started are stopped before the temporary folder is removed.
-    # Its own temporary files (lu*.tmp) go into our folder too, so that they go with it.
-    (workdir / "tmp").mkdir()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            env=dict(os.environ, TMPDIR=str(workdir / "tmp")))
-    try:
-        stdout, stderr = proc.communicate(timeout=600)
-    except BaseException:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        raise
-    pdf = workdir / "doc.pdf"
-    if proc.returncode != 0 or not pdf.exists():
-        raise SetupError(f"LibreOffice 转换失败：{(stderr or stdout).strip()[:300]}")
-    return pdf
-
-
-def libreoffice_pages(docx: bytes, comp: Compilation) -> dict[str, int]:
-    """Where each heading lands, read from the outline of LibreOffice's PDF of the document."""
-    from pypdf import PdfReader
-
-    with tempfile.TemporaryDirectory(prefix="ptgen-lo-") as tmp:
-        reader = PdfReader(docx_to_pdf(docx, Path(tmp)))
-        flat: list[tuple[str, int]] = []
-
-        def walk(items):
-            for it in items:
-                if isinstance(it, list):
-                    walk(it)
-                else:
-                    flat.append((str(it.title).strip(), reader.get_destination_page_number(it) + 1))
-        walk(reader.outline)
-    pages: dict[str, int] = {}
-    i = 0
-    for h in comp.headings:  # same order as the outline; match by text so a skipped entry cannot shift the rest
-        j = i
-        while j < len(flat) and flat[j][0] != h.text.strip():
-            j += 1
-        if j < len(flat):
-            pages[h.anchor] = flat[j][1]
-            i = j + 1
-    return pages

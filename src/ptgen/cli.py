@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import signal
 import sys
@@ -218,24 +217,16 @@ def build_cmd(
     verify: Annotated[bool, typer.Option("--verify", help="生成后读回每个文件，逐字核对每张表的标题和每个单元格的文字与 YAML 一致。")] = False,
 ) -> None:
     """生成出版物（每个主管部门一册，另加全书一册）。先做与 check 相同的检查，有错误时不生成。"""
-    from . import build as builder
-
     wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
-    bad = [f for f in wanted if f not in builder.FORMATS]
-    if bad or not wanted:
-        err.print(f"[red]错误：[/red]不支持的格式 {', '.join(bad) or '（空）'}；可选 docx、html、pdf。")
-        raise typer.Exit(EXIT_USAGE)
     # SIGTERM (a CI job cancelled, `kill`) stops the build as Ctrl-C does: the render processes and
     # temporary folders go, --out keeps a complete set, and the exit code says which signal it was.
     previous = signal.signal(signal.SIGTERM, _terminate) if _main_thread() else None
     try:
-        with contextlib.ExitStack() as stack:
-            renderer = None
-            if "pdf" in wanted:
-                # Started first: it imports WeasyPrint while the content is loaded and checked.
-                from .render.pdf import renderer as pdf_renderer
-                renderer = stack.enter_context(pdf_renderer(builder.default_jobs()))
-            _run_build(path, out_dir, wanted, strict, force, update_toc, verify, renderer)
+        try:
+            run = api.build(path, out_dir, wanted, strict=strict, force=force, update_toc=update_toc, verify=verify,
+                            on_wait=lambda msg: err.print(escape(msg)), progress=_progress)
+        except PtgenError as exc:
+            _fail(exc)
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
         err.print(f"[red]已中断（{signal.Signals(signum).name}）。[/red]{escape(str(out_dir))} 里没有写了一半的文件："
@@ -244,6 +235,7 @@ def build_cmd(
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+    _print_build(run, path)
 
 
 class _Terminated(KeyboardInterrupt):
@@ -263,60 +255,32 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _run_build(path: Path, out_dir: Path, wanted: list[str], strict: bool, force: bool, update_toc: bool, verify: bool,
-           renderer) -> None:
-    from . import build as builder
-
-    try:
-        result = api.check(path)
-    except PtgenError as exc:
-        _fail(exc)
-    if result.report.blocks(strict) and not force:
-        print_report(result.report, OutputFormat.human)
-        err.print("[red]内容有错误，没有生成任何文件。[/red]请先修正上面的错误（ptgen check 可以单独检查），"
-                  "或加 --force 原样生成。")
+def _print_build(run: "api.BuildRun", path: Path) -> None:
+    report = run.check.report
+    if run.blocked:
+        print_report(report, OutputFormat.human)
+        if run.check.unloadable:
+            err.print(f"[red]{escape('、'.join(str(p) for p in run.check.unloadable))} 无法读取（设置或版式定义有错误），"
+                      "没有生成任何文件。[/red]--force 也不能生成它：请先修正上面的错误。")
+        else:
+            err.print("[red]内容有错误，没有生成任何文件。[/red]请先修正上面的错误（ptgen check 可以单独检查），"
+                      "或加 --force 原样生成。")
         raise typer.Exit(EXIT_INVALID)
-    if result.unloadable:  # no settings or no form: nothing to build, even as published
-        print_report(result.report, OutputFormat.human)
-        err.print(f"[red]{escape('、'.join(str(p) for p in result.unloadable))} 无法读取（设置或版式定义有错误），"
-                  "没有生成任何文件。[/red]--force 也不能生成它：请先修正上面的错误。")
-        raise typer.Exit(EXIT_INVALID)
-    e, w = len(result.report.errors), len(result.report.warnings)
+    e, w = len(report.errors), len(report.warnings)
     failed = False
-    built_all = []
-    try:
-        # Every output of every publication: none may share a path or leave --out, --force or not.
-        builder.check_paths(out_dir, [rel for pub in result.publications for rel in builder.planned(pub, wanted)])
-        with builder.locked(out_dir, on_wait=lambda msg: err.print(escape(msg))):
-            try:
-                for pub in result.publications:
-                    built_all.append((pub, _build_one(pub, out_dir, wanted, update_toc, renderer)))
-                builder.write(out_dir, built_all, wanted)
-            except BaseException:
-                if renderer is not None:
-                    renderer.close(abort=True)  # its children stop before the lock cleans up after them
-                raise
-    except PtgenError as exc:
-        _fail(exc)
-    except OSError as exc:  # writing the PDF cache, LibreOffice's folder …: the machine, not ptgen
-        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
-            raise
-        from .output import environment_error
-        _fail(environment_error(exc, out_dir))
-    for pub, built in built_all:
+    for b in run.built:
+        pub, built = b.publication, b.result
         out.print(f"[bold]{escape(pub.settings.title)}[/bold]：{built.tables} 张表，"
                   f"{len(pub.departments)} 个主管部门，用时 {built.seconds:.1f} 秒")
         for o in built.outputs:
             out.print(f"  写入 {escape(str(o.path))}（{len(o.compilation.entries)} 张表，{len(o.data) / 1024:.0f} KB）")
         for note in built.warnings:
             out.print(f"[yellow]注意：[/yellow]{escape(note)}")
-        if verify:
-            from .verify import verify as verify_outputs
-            problems = verify_outputs(built.outputs, pub.settings)
-            for p in problems[:20]:
+        if b.problems is not None:
+            for p in b.problems[:20]:
                 err.print(f"[red]核对失败：[/red]{escape(str(p))}")
-            if problems:
-                err.print(f"[red]核对失败：{len(problems)} 处与内容不一致。[/red]")
+            if b.problems:
+                err.print(f"[red]核对失败：{len(b.problems)} 处与内容不一致。[/red]")
                 failed = True
             else:
                 checked = sum(1 for o in built.outputs if o.path.name != "index.html")
@@ -329,31 +293,25 @@ def _run_build(path: Path, out_dir: Path, wanted: list[str], strict: bool, force
         raise typer.Exit(EXIT_INVALID)
 
 
-def _build_one(pub, out_dir: Path, wanted: list[str], update_toc: bool, renderer):
-    """Render one publication (written later, with the others), showing progress: a bar on a
-    terminal, else (CI, a log file) one plain line per phase and department with the time."""
+@contextlib.contextmanager
+def _progress(pub, total: int):
+    """Progress of one publication's build: a bar on a terminal, else (CI, a log file) one plain
+    line per phase and department with the time."""
     import time
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from . import build as builder
 
     if not err.is_terminal:
         start = time.perf_counter()
 
         def line(name: str) -> None:
             err.print(f"[{time.perf_counter() - start:6.1f}s] {pub.name} {name} 完成", markup=False)
-        return builder.build(pub, out_dir, wanted, update_toc=update_toc, progress=line, renderer=renderer,
-                             write_outputs=False)
-    compilations = len(pub.departments) + 1
-    # Steps the builder reports: each DOCX, the HTML pages once, each department's PDF layout, each PDF.
-    total = (compilations if "docx" in wanted else 0) + ("html" in wanted) + \
-        (len(pub.departments) + compilations if "pdf" in wanted else 0)
+        yield line
+        return
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task(escape(pub.name), total=total)
-        return builder.build(pub, out_dir, wanted, update_toc=update_toc, progress=lambda name: bar.advance(task),
-                             renderer=renderer, write_outputs=False)
+        yield lambda name: bar.advance(task)
 
 
 @app.command("fmt")
@@ -477,9 +435,8 @@ def diff_cmd(
     allow_removed: Annotated[bool, typer.Option("--allow-removed", help="项目确实删除了：不把消失的书签当作错误。")] = False,
 ) -> None:
     """比较两个版本的内容：哪些项目、金额、指标变了。书签消失或改指别的项目时退出码为 1。"""
-    from . import gitrev
-    from .diff import diff
     from .diffout import markdown, print_terminal
+    from .output import write_bytes
     try:
         if format is DiffFormat.docx and output is None:
             raise UserError("--format docx 需要 --output 文件名。", exit_code=EXIT_USAGE)
@@ -490,29 +447,17 @@ def diff_cmd(
             raise UserError(f"{output} 已经存在；加 --force 覆盖。", exit_code=EXIT_USAGE)
         if not path.exists():
             raise UserError(f"找不到内容文件夹 {path}。", exit_code=EXIT_USAGE)
-        repo = gitrev.repo_root(path)
-        base_rev = base or gitrev.default_base(repo)
-        with gitrev.temp_dir() as tmp:
-            base_pubs = gitrev.publications_at(repo, base_rev, path, Path(tmp))
-            head_pubs = gitrev.publications_at(repo, head, path, Path(tmp))
-            result = diff(base_pubs, head_pubs, base or f"{base_rev[:10]}（合并基点）", head or "工作区")
-            if format is DiffFormat.docx:
-                from .build import find_template
-                from .output import write_bytes
-                from .redline import redline
-                pub = (head_pubs or base_pubs)[0]
-                write_bytes(output, redline(result, base_pubs, head_pubs,
-                                            find_template(pub, "docx", layouts.of(pub.settings).word_template)))
-                out.print(f"写入 {escape(str(output))}（修订模式，作者 ptgen）")
+        if format is DiffFormat.docx:
+            result, data = api.redline(path, base, head, allow_removed=allow_removed)
+            write_bytes(output, data)
+            out.print(f"写入 {escape(str(output))}（修订模式，作者 ptgen）")
+        else:
+            result = api.diff(path, base, head, allow_removed=allow_removed)
     except PtgenError as exc:
         _fail(exc)
-    if allow_removed:
-        for p in result.publications:
-            p.anchors = [a for a in p.anchors if "不见了" not in a.message]
     if format is DiffFormat.markdown or format is DiffFormat.json:
         text = markdown(result) if format is DiffFormat.markdown else result.to_json() + "\n"
         if output:
-            from .output import write_bytes
             write_bytes(output, text.encode("utf-8"))
             out.print(f"写入 {escape(str(output))}")
         else:

@@ -13,10 +13,12 @@ import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from enum import Enum
+from typing import NamedTuple
 
 from . import layouts
 from .layouts import field_title
-from .model import BudgetTotals, Indicator, Project, Publication
+from .model import BudgetTotals, DepartmentDoc, Indicator, Project, Publication, UnitDoc
 
 STATUS_ZH = {"added": "新增", "removed": "删除", "changed": "修改"}
 BUDGET_FIELDS = (("total", "预算数"), ("fiscal", "财政资金"), ("carryover", "上年结转资金"), ("other", "其他资金"))
@@ -87,10 +89,16 @@ class Totals:
     delta: dict[str, str]
 
 
+class AnchorKind(str, Enum):
+    REMOVED = "removed"        # the bookmark is gone (``--allow-removed`` accepts it)
+    REASSIGNED = "reassigned"  # it names another project now
+
+
 @dataclass
 class AnchorProblem:
     bookmark: str
     message: str
+    kind: AnchorKind
 
 
 @dataclass
@@ -114,9 +122,10 @@ class Diff:
     def count(self, status: str) -> int:
         return sum(1 for p in self.publications for c in p.projects if c.status == status)
 
-    @property
-    def changed(self) -> bool:
-        return any(p.projects for p in self.publications)
+    def allow(self, kind: AnchorKind) -> None:
+        """Drop the anchor problems of ``kind`` (``--allow-removed``: the projects really were removed)."""
+        for p in self.publications:
+            p.anchors = [a for a in p.anchors if a.kind is not kind]
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -125,11 +134,21 @@ class Diff:
         return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-def _index(pub: Publication) -> dict[str, tuple]:
+class Entry(NamedTuple):
+    """A project where it stands in its publication."""
+    project: Project
+    location: str  # 主管部门/预算单位
+    file: str      # relative to the publication folder
+    department: DepartmentDoc
+    unit: UnitDoc
+
+
+def project_index(pub: Publication) -> dict[str, Entry]:
+    """Every project of ``pub`` by its bookmark."""
     out = {}
     for d, u, doc in pub.projects():
         loc = f"{d.department.name}/{u.unit.name}"
-        out[doc.project.bookmark] = (doc.project, loc, doc.source.rel.split("/", 1)[-1], d, u)
+        out[doc.project.bookmark] = Entry(doc.project, loc, doc.source.rel.split("/", 1)[-1], d, u)
     return out
 
 
@@ -206,23 +225,24 @@ def _totals(pub: Publication | None) -> dict[tuple[str, str], dict[str, Decimal]
 
 def diff_publication(name: str, base: Publication | None, head: Publication | None) -> PublicationDiff:
     result = PublicationDiff(name)
-    old = _index(base) if base else {}
-    new = _index(head) if head else {}
+    old = project_index(base) if base else {}
+    new = project_index(head) if head else {}
     order = list(new) + [b for b in old if b not in new]
-    head_names = {v[0].name: b for b, v in new.items()}
+    head_names = {v.project.name: b for b, v in new.items()}
     for b in order:
         if b not in old:
-            p, loc, file, _, _ = new[b]
-            result.projects.append(ProjectChange("added", b, p.name, location=loc, file=file))
+            p = new[b].project
+            result.projects.append(ProjectChange("added", b, p.name, location=new[b].location, file=new[b].file))
             continue
-        op, oloc, ofile, _, _ = old[b]
+        op, oloc, ofile = old[b].project, old[b].location, old[b].file
         if b not in new:
             result.projects.append(ProjectChange("removed", b, op.name, location=oloc, file=ofile))
             moved_to = head_names.get(op.name)
             hint = f"（同名项目现在用书签 {moved_to}）" if moved_to else ""
-            result.anchors.append(AnchorProblem(b, f"书签 {b}（{op.name}）在新版本里不见了{hint}：去年文件里指向它的链接会失效。"))
+            result.anchors.append(AnchorProblem(b, f"书签 {b}（{op.name}）在新版本里不见了{hint}：去年文件里指向它的链接会失效。",
+                                                AnchorKind.REMOVED))
             continue
-        p, loc, file, _, _ = new[b]
+        p, loc, file = new[b].project, new[b].location, new[b].file
         budget, fields, inds = diff_projects(op, p, layouts.of(head.settings))
         change = ProjectChange("changed", b, p.name, old_name=op.name if op.name != p.name else None, location=loc,
                                old_location=oloc if oloc != loc else None, file=file,
@@ -230,7 +250,8 @@ def diff_publication(name: str, base: Publication | None, head: Publication | No
                                budget=budget, fields=fields, indicators=inds)
         if op.name != p.name and op.name in head_names and head_names[op.name] != b:
             result.anchors.append(AnchorProblem(b, f"书签 {b} 原来属于“{op.name}”，现在指向了另一个项目“{p.name}”"
-                                                   f"（“{op.name}”改用了 {head_names[op.name]}）：旧链接会打开错误的表。"))
+                                                   f"（“{op.name}”改用了 {head_names[op.name]}）：旧链接会打开错误的表。",
+                                                AnchorKind.REASSIGNED))
         if not change.empty:
             result.projects.append(change)
     before, after = _totals(base), _totals(head)

@@ -4,8 +4,6 @@ from __future__ import annotations
 from .diff import STATUS_ZH as STATUS
 from .diff import Diff, ProjectChange
 
-FIELD_SHORT = {"total": "预算数", "fiscal": "财政资金", "other": "其他资金"}
-
 
 def summary_line(d: Diff) -> str:
     parts = [f"{STATUS[s]} {d.count(s)}" for s in ("added", "removed", "changed") if d.count(s)]

@@ -80,12 +80,6 @@ def write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def write_files(files: dict[Path, str]) -> None:
-    """Write several text files (UTF-8, LF), each atomically (see :func:`commit` for a set)."""
-    for path, text in sorted(files.items()):
-        write_bytes(path, text.encode("utf-8"))
-
-
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
     """Hold SIGINT and SIGTERM off for a few milliseconds of renames (main thread only)."""

@@ -13,10 +13,9 @@ import itertools
 import os
 from pathlib import Path
 
-from .diff import Diff, STATUS_ZH, _index
-from .model import Project, Publication
+from .diff import Diff, Entry, STATUS_ZH, project_index
+from .model import Project, Publication, Settings
 from .render.docx import render_docx, source_date
-from .model import Settings
 from .render.layout import Cell, Compilation, Heading, Row, Spacer, Table, form_tables, grid_columns
 from .render.richtext import Paragraph, Run, plain
 
@@ -74,10 +73,10 @@ def _grid(old: Project | None, new: Project | None, settings: Settings) -> Table
     return Table("diff-grid", tuple(w for _, _, w in columns), tuple(rows), caption="绩效指标")
 
 
-def _header(pub: Publication, entry, project: Project) -> Table:
+def _header(pub: Publication, entry: Entry) -> Table:
     """The form's header block (its first table, without the indicator grid's rows)."""
-    _, _, _, d, u = entry
-    return next(t for t in form_tables(d, u, project, pub.settings, grid=False) if isinstance(t, Table))
+    tables = form_tables(entry.department, entry.unit, entry.project, pub.settings, grid=False)
+    return next(t for t in tables if isinstance(t, Table))
 
 
 def redline(diff: Diff, base_pubs: list[Publication], head_pubs: list[Publication], template: Path) -> bytes:
@@ -86,27 +85,26 @@ def redline(diff: Diff, base_pubs: list[Publication], head_pubs: list[Publicatio
     comp = Compilation("ptgen diff：修订对照", f"{diff.base} → {diff.head}", "diff")
     for pd in diff.publications:
         old_pub, new_pub = old_pubs.get(pd.name), new_pubs.get(pd.name)
-        old_ix = _index(old_pub) if old_pub else {}
-        new_ix = _index(new_pub) if new_pub else {}
+        old_ix = project_index(old_pub) if old_pub else {}
+        new_ix = project_index(new_pub) if new_pub else {}
         comp.blocks.append(Heading(1, pd.name, f"_ptgen_diff_{len(comp.blocks)}"))
         for c in pd.projects:
             o, n = old_ix.get(c.bookmark), new_ix.get(c.bookmark)
             pub = new_pub if n else old_pub
-            entry = n or o
-            project = entry[0]
-            head = _header(pub, entry, project)
+            project = (n or o).project
+            head = _header(pub, n or o)
             head_rows = list(head.rows)
             if c.status == "added":
                 head_rows = [r._replace(cells=tuple(_marked(x, "ins") for x in r.cells), change="ins") for r in head_rows]
             elif c.status == "removed":
                 head_rows = [r._replace(cells=tuple(_marked(x, "del") for x in r.cells), change="del") for r in head_rows]
             else:
-                head_rows = list(_compare_rows(_header(old_pub, o, o[0]).rows, head_rows))
+                head_rows = list(_compare_rows(_header(old_pub, o).rows, head_rows))
             title = f"{project.name}绩效目标表（{STATUS_ZH[c.status]}）"
             comp.blocks.append(Heading(3, title, c.bookmark))
             comp.blocks.append(Table("diff-head", head.widths, tuple(head_rows), caption=title))
             comp.blocks.append(Spacer())
-            comp.blocks.append(_grid(o[0] if o else None, n[0] if n else None, pub.settings))
+            comp.blocks.append(_grid(o.project if o else None, n.project if n else None, pub.settings))
     when = os.environ.get("SOURCE_DATE_EPOCH")
     date = (source_date() if when else dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0))
     cache = {"track": {"ids": itertools.count(1), "date": date.strftime("%Y-%m-%dT%H:%M:%SZ")}}

@@ -82,9 +82,6 @@ class Report:
     def sorted(self) -> list[Issue]:
         return sorted(self.issues, key=lambda i: (i.file, i.line, i.column, i.code))
 
-    def flatten(self, fields: tuple[str, ...] = ("file", "line", "code")) -> list[tuple]:
-        return [tuple(getattr(i, f) for f in fields) for i in self.sorted()]
-
     def to_json(self, base: Path | None = None) -> str:
         """The issues as JSON, each ``file`` relative to ``base`` (default: the current folder)."""
         return json.dumps([i.to_dict(base) for i in self.sorted()], ensure_ascii=False, indent=2)

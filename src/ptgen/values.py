@@ -29,10 +29,6 @@ class Value:
     unit: str = ""
 
     @property
-    def quantitative(self) -> bool:
-        return self.number is not None
-
-    @property
     def is_percent(self) -> bool:
         return self.unit in ("%", "％")
 

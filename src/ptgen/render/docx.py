@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape as _xml_escape
 
+from .. import layouts
 from ..errors import UserError
+from .formats import FormatRenderer, RenderContext, Rendered
 from .layout import Cell, Compilation, Heading, Row, Table
 from .richtext import ILLEGAL_XML_RE, Paragraph
 
@@ -314,3 +316,31 @@ def _zip(doc, body: str) -> bytes:
             if len(part.rels):
                 put(part.partname.rels_uri.membername, part.rels.xml)
     return buf.getvalue()
+
+
+def template_context(pub, comp: Compilation) -> dict:
+    """What the Word template's tags (``{{ title }}`` …) are filled with for ``comp``."""
+    s = pub.settings
+    return {"title": comp.title, "subtitle": comp.subtitle, "year": s.year, "region": s.region,
+            "money_unit": s.money_unit, "layout": s.layout}
+
+
+class DocxRenderer(FormatRenderer):
+    """One .docx per compilation; with ``--update-toc``, laid out by LibreOffice for the contents' page numbers."""
+
+    name = "docx"
+
+    def render(self, pub, comps, ctx: RenderContext) -> list[Rendered]:
+        from .libreoffice import libreoffice_pages
+        from .templates import find_template
+        template = find_template(pub, "docx", layouts.of(pub.settings).word_template)
+        cache: dict = {}  # each table's XML, drawn once for its department and reused for the whole book
+        out = []
+        for stem, comp in comps:
+            data, _ = render_docx(comp, template, template_context(pub, comp), cache=cache)
+            if ctx.update_toc:
+                pages = libreoffice_pages(data, comp)
+                data, _ = render_docx(comp, template, template_context(pub, comp), pages, cache=cache)
+            out.append(Rendered(f"{stem}.docx", data, comp))
+            ctx.step(f"docx {stem}")
+        return out

@@ -16,6 +16,7 @@ import jinja2
 
 from ..errors import UserError
 from ..model import BudgetTotals, Publication
+from .formats import FormatRenderer, RenderContext, Rendered
 from .layout import Compilation, Heading, ProjectEntry, money
 
 
@@ -76,9 +77,8 @@ def departments(comp: Compilation, pub: Publication) -> list[DepartmentView]:
 
 
 def section_label(heading: Heading, index: int) -> str:
-    """What the PDF footer prints before the page number: the department code (``353``-5)."""
-    code = heading.anchor.removeprefix("_ptgen_")
-    return code if code and not code.startswith("d") else str(index + 1)
+    """What the PDF footer prints before the page number: the department code (``353``-5), else its number."""
+    return heading.code or str(index + 1)
 
 
 def environment(pub: Publication) -> jinja2.Environment:
@@ -122,11 +122,11 @@ def chart(views: list[DepartmentView], pub: Publication) -> dict:
             "height": 26 * max(len(bars), 1) + 4}
 
 
-def render_html(pub: Publication, comps: list[tuple[str, Compilation]]) -> list[tuple[str, bytes]]:
-    """(file name, bytes) for every page: one per department, the whole book, and index.html."""
+def render_html(pub: Publication, comps: list[tuple[str, Compilation]]) -> list[Rendered]:
+    """Every page: one per department, the whole book, and index.html (which shows the whole book)."""
     env = environment(pub)
     s = pub.settings
-    pages: list[tuple[str, bytes]] = []
+    pages: list[Rendered] = []
     whole_views: list[DepartmentView] = []
     files = {}
     for stem, comp in comps:
@@ -139,7 +139,7 @@ def render_html(pub: Publication, comps: list[tuple[str, Compilation]]) -> list[
         html = render_template(env, "compilation.html", **base_context(pub, "screen"), title=comp.title,
                                subtitle=comp.subtitle, departments=views,
                                page_title=f"{comp.subtitle + ' · ' if comp.subtitle else ''}{comp.title}")
-        pages.append((name, html.encode("utf-8")))
+        pages.append(Rendered(name, html.encode("utf-8"), comp))
     for d in whole_views:
         d.file = href(files.get(d.heading.anchor, whole_name))
     grand = Totals()
@@ -148,7 +148,7 @@ def render_html(pub: Publication, comps: list[tuple[str, Compilation]]) -> list[
     index = render_template(env, "index.html", **base_context(pub, "screen"), title=s.title, page_title=s.title,
                             departments=whole_views, whole_file=href(whole_name), tables=sum(d.count for d in whole_views),
                             totals=grand.shown(s), chart=chart(whole_views, pub))
-    pages.append(("index.html", index.encode("utf-8")))
+    pages.append(Rendered("index.html", index.encode("utf-8"), comps[-1][1]))
     return pages
 
 
@@ -171,3 +171,22 @@ def front_html(pub: Publication, comp: Compilation, toc: list[dict]) -> str:
     env = environment(pub)
     return render_template(env, "front.html", **base_context(pub, "pdf-front"), page_title=comp.title,
                            front={"title": comp.title, "subtitle": comp.subtitle, "toc": toc})
+
+
+class HtmlRenderer(FormatRenderer):
+    """One page per compilation, and ``index.html``."""
+
+    name = "html"
+
+    @classmethod
+    def files(cls, pub: Publication) -> list[str]:
+        return super().files(pub) + ["index.html"]
+
+    @classmethod
+    def steps(cls, pub: Publication) -> int:
+        return 1
+
+    def render(self, pub, comps, ctx: RenderContext) -> list[Rendered]:
+        pages = render_html(pub, comps)
+        ctx.step("html")
+        return pages

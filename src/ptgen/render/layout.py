@@ -52,6 +52,7 @@ class Heading:
     level: int        # 1 department, 2 budget unit, 3 one project's table
     text: str
     anchor: str       # the bookmark name (DOCX) = element id (HTML) = named destination (PDF)
+    code: str = ""    # the department's or unit's code ("" for a table, or none given)
 
 
 @dataclass(frozen=True)
@@ -295,10 +296,11 @@ def compile_publication(pub: Publication) -> list[Compilation]:
     for di, d in enumerate(pub.departments, 1):
         part = Compilation(s.title, d.department.name, d.folder)
         dkey = d.department.code or f"d{di}"
-        part.blocks.append(Heading(1, f"{d.department.code or ''}{d.department.name}", _anchor(dkey)))
+        part.blocks.append(Heading(1, f"{d.department.code or ''}{d.department.name}", _anchor(dkey),
+                                   d.department.code or ""))
         for ui, u in enumerate(d.units, 1):
             ukey = u.unit.code or f"{dkey}_u{ui}"
-            part.blocks.append(Heading(2, f"{u.unit.code or ''}{u.unit.name}", _anchor(ukey)))
+            part.blocks.append(Heading(2, f"{u.unit.code or ''}{u.unit.name}", _anchor(ukey), u.unit.code or ""))
             for doc in u.projects:
                 p = doc.project
                 n = nums[id(doc)]

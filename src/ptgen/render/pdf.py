@@ -28,6 +28,7 @@ from pathlib import Path
 
 from ..errors import SetupError, UserError
 from ..model import Publication
+from .formats import FormatRenderer, RenderContext, Rendered, default_jobs
 from .forkserver import Renderer, import_weasyprint
 from ..output import temp_name, write_bytes
 from .html import DepartmentView, body_html, departments, front_html
@@ -362,8 +363,8 @@ class PdfBuild:
             self.renderer.submit("front", self.front_html, self.cache.path(self.front_html))
         return True
 
-    def finish(self, progress=None) -> list[tuple[str, bytes]]:
-        """(file name, bytes) for each compilation's PDF: one per department, then the whole book.
+    def finish(self, progress=None) -> list[Rendered]:
+        """Each compilation's PDF: one per department, then the whole book.
         ``progress`` hears of each department as its render finishes (or is found in the cache),
         then of each joined PDF."""
         stems = {d.heading.anchor: stem for d, (stem, _) in zip(self.views, self.comps)}
@@ -393,7 +394,7 @@ class PdfBuild:
         tell()
         return self._join(progress)
 
-    def _join(self, progress) -> list[tuple[str, bytes]]:
+    def _join(self, progress) -> list[Rendered]:
         from .docx import source_date
         cache = self.cache
         chunks = {a: cache.get(html) for a, html in self.htmls.items()}
@@ -425,7 +426,7 @@ class PdfBuild:
             else:
                 data = join(front_doc, pages, parts, title, self.pub.settings.region, when)
                 write_bytes(joined, data)
-            out.append((f"{stem}.pdf", data))
+            out.append(Rendered(f"{stem}.pdf", data, comp))
             if progress:
                 progress(f"pdf {stem}")
         cache.prune()
@@ -437,3 +438,28 @@ def renderer(jobs: int = 2) -> Renderer:
     # Looked up when a child renders, so a replaced ``_render`` (the tests inject failures) is used.
     return Renderer(lambda html, out: _render(html, out), jobs)
 
+
+class PdfRenderer(FormatRenderer):
+    """One PDF per compilation.  The render server is started before the content loads (it imports
+    WeasyPrint meanwhile); ``start`` hands it the departments, which render while the other formats
+    are made, and ``render`` joins them."""
+
+    name = "pdf"
+
+    @classmethod
+    def service(cls, jobs: int) -> Renderer:
+        return renderer(jobs)
+
+    @classmethod
+    def steps(cls, pub: Publication) -> int:
+        return len(pub.departments) + len(pub.departments) + 1  # each department's layout, then each PDF
+
+    def start(self, pub, comps, ctx: RenderContext) -> None:
+        server = ctx.services.get(self.name)
+        if server is None:  # a build of one publication, without the server started ahead
+            server = ctx.services[self.name] = ctx.stack.enter_context(renderer(ctx.jobs or default_jobs()))
+        self.job = PdfBuild(pub, comps, ctx.out_dir / ".cache" / "pdf" / pub.name, server)
+        self.job.start()
+
+    def render(self, pub, comps, ctx: RenderContext) -> list[Rendered]:
+        return self.job.finish(ctx.progress)

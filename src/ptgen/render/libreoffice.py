@@ -1,0 +1,75 @@
+"""Page numbers for the Word table of contents (``--update-toc``), from LibreOffice's layout of the document."""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..errors import SetupError
+from .layout import Compilation
+
+
+def soffice() -> str:
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    if not exe:
+        raise SetupError("没有找到 LibreOffice，无法计算目录页码（--update-toc）。",
+                         hint="安装 Debian 软件包 libreoffice-writer-nogui（apt-get install libreoffice-writer-nogui），"
+                              "或不加 --update-toc：Word / WPS 打开文件时会更新页码。")
+    return exe
+
+
+def docx_to_pdf(docx: bytes, workdir: Path) -> Path:
+    """Convert with headless LibreOffice in a private profile (so a running instance does not interfere)."""
+    src = workdir / "doc.docx"
+    src.write_bytes(docx)
+    profile = workdir / "profile"
+    cmd = [soffice(), f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+           "--convert-to", "pdf", "--outdir", str(workdir), str(src)]
+    # In a session of its own: on a failure or an interrupt, LibreOffice and every process it
+    # started are stopped before the temporary folder is removed.
+    # Its own temporary files (lu*.tmp) go into our folder too, so that they go with it.
+    (workdir / "tmp").mkdir()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env=dict(os.environ, TMPDIR=str(workdir / "tmp")))
+    try:
+        stdout, stderr = proc.communicate(timeout=600)
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
+    pdf = workdir / "doc.pdf"
+    if proc.returncode != 0 or not pdf.exists():
+        raise SetupError(f"LibreOffice 转换失败：{(stderr or stdout).strip()[:300]}")
+    return pdf
+
+
+def libreoffice_pages(docx: bytes, comp: Compilation) -> dict[str, int]:
+    """Where each heading lands, read from the outline of LibreOffice's PDF of the document."""
+    from pypdf import PdfReader
+
+    with tempfile.TemporaryDirectory(prefix="ptgen-lo-") as tmp:
+        reader = PdfReader(docx_to_pdf(docx, Path(tmp)))
+        flat: list[tuple[str, int]] = []
+
+        def walk(items):
+            for it in items:
+                if isinstance(it, list):
+                    walk(it)
+                else:
+                    flat.append((str(it.title).strip(), reader.get_destination_page_number(it) + 1))
+        walk(reader.outline)
+    pages: dict[str, int] = {}
+    i = 0
+    for h in comp.headings:  # same order as the outline; match by text so a skipped entry cannot shift the rest
+        j = i
+        while j < len(flat) and flat[j][0] != h.text.strip():
+            j += 1
+        if j < len(flat):
+            pages[h.anchor] = flat[j][1]
+            i = j + 1
+    return pages
