@@ -38,6 +38,8 @@ MODEL_TEXT = {
     "HeadingDef": ("表格标题", "表格标题“N.<项目名称>”的写法。"),
     "MoneyDef": ("金额写法", "金额印出的样子。"),
     "ExtraField": ("版式特有的字段", None),
+    "DefaultsDef": ("新出版物的设置", None),
+    "RecogniseDef": ("导入时的识别", None),
 }
 # Properties whose model field has no Chinese title: (model, property) → title.
 PROPERTY_TITLES = {("BookmarkScheme", "prefix"): "书签名前缀", ("BookmarkScheme", "digits"): "序号位数",

@@ -179,6 +179,24 @@ class MoneyDef(_Closed):
     thousands: bool = Field(False, title="千分位", description="金额加千分位（1,234.00）；否则照写的样子印出（1234.00）")
 
 
+class DefaultsDef(_Closed):
+    """一个新出版物（例如导入时新建的 ptgen.yaml）按这个版式取的设置。"""
+
+    money_unit: Literal["万元", "元"] | None = Field(None, title="金额单位", description="金额单位（万元 或 元）")
+    merge_level1: list[str] | None = Field(None, title="纵向合并的一级指标", description="指标表里纵向合并的一级指标，例如 [产出指标]")
+    numbering: Literal["per_unit", "continuous"] | None = Field(
+        None, title="编号方式", description="表格标题的编号方式：per_unit 每个单位从 1 起；continuous 全书连续")
+
+
+class RecogniseDef(_Closed):
+    """导入时怎样认出这个版式：表格里的 label 和不含字段的 text 都要出现；这里可以再加。"""
+
+    labels: list[str] = Field(default_factory=list, title="必须出现的文字", description="除表格的标签以外，导入的文件里还必须出现的文字（比较时忽略空白）")
+    text_reader: Literal["tab-cells", "pdf-lines"] | None = Field(
+        None, title="文本读取方式", description="从文本（抽取的文字）导入时的读法：tab-cells 每个单元格一行、以 Tab 开头（Word 抽取的文字）；"
+        "pdf-lines 从 PDF 抽取、按标签重建各行；不写则这个版式只能从 .docx 导入")
+
+
 class Layout(_Closed):
     """一种发布版式（一个地区的表样）的定义。"""
 
@@ -191,6 +209,9 @@ class Layout(_Closed):
     fields: list[ExtraField] = Field(default_factory=list, title="版式特有的项目字段", description="这个版式比通用内容多出的项目字段（例如 项目性质、项目负责人）")
     indicator_fields: list[ExtraField] = Field(default_factory=list, title="版式特有的指标字段", description="指标行比通用内容多出的字段（例如 绩效标准、分值、指标解释），指标表的列可以显示它们")
     tables: list[TableDef] = Field(min_length=1, title="表格", description="每个项目的表格，按顺序")
+    framework: str | None = Field(None, title="指标体系", description="这个版式用的指标体系，例如 mof2015、mof2021（新出版物的 framework）")
+    defaults: DefaultsDef = Field(default_factory=DefaultsDef, title="新出版物的设置", description="按这个版式新建出版物（例如导入）时的金额单位、合并的一级指标和编号方式")
+    recognise: RecogniseDef = Field(default_factory=RecogniseDef, title="导入时的识别", description="导入时怎样认出这个版式")
 
     @model_validator(mode="after")
     def _fields_known(self):
