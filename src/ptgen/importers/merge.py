@@ -9,7 +9,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import bookmarks, content, output, yamlio
+from .. import bookmarks, content, layouts, output, yamlio
 from ..errors import UserError
 from ..fmt import with_list
 from ..load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, load
@@ -53,9 +53,10 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
     sources = [read_source(Path(p)) for p in paths]
     result = ImportResult()
     into = Path(into)
-    layouts = {s.layout for s in sources}
-    if len(layouts) > 1:
-        raise UserError("这些文件的版式不同（天津版式和上海版式），不能导入同一个出版物；请分别导入到不同的文件夹。")
+    names = sorted({s.layout for s in sources})
+    if len(names) > 1:
+        shown = "、".join(f"{layouts.get(n).title}（{n}）" for n in names)
+        raise UserError(f"这些文件的版式不同（{shown}），不能导入同一个出版物；请分别导入到不同的文件夹。")
     first = sources[0]
     for s in sources[1:]:
         if (s.money_unit, s.year) != (first.money_unit, first.year):
@@ -249,9 +250,13 @@ def _new_settings(sources: list[ImportedSource], scheme: BookmarkScheme, title: 
     restarts = sum(s.numbers.count(1) for s in sources)
     n_units = sum(len(s.units) for s in sources)
     continuous = any(s.numbers for s in sources) and restarts < n_units
+    layout = layouts.get(first.layout)
+    defaults = layout.defaults
+    numbering = ("continuous" if continuous else "per_unit") if any(s.numbers for s in sources) else \
+        defaults.numbering or "per_unit"
+    optional = {"framework": first.framework} if first.framework else {}
     return Settings(
         title=title or f"{region}{year}年部门预算项目支出绩效目标表", year=year, region=region or "—",
-        money_unit=first.money_unit, layout=first.layout, numbering="continuous" if continuous else "per_unit",
-        bookmarks=scheme, framework=first.framework, departments=[],
-        merge_level1=["产出指标"] if first.layout == "tianjin" else ["成本指标", "产出指标", "效益指标", "满意度指标"],
+        money_unit=first.money_unit, layout=first.layout, numbering=numbering,
+        bookmarks=scheme, departments=[], merge_level1=list(defaults.merge_level1 or []), **optional,
     )

@@ -1,0 +1,106 @@
+"""`ptgen import` of .docx files by the layout definitions: every built-in form round-trips,
+labels match whatever their whitespace, and spacer paragraphs are not content."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+from docx import Document
+
+from ptgen import api, layouts
+from ptgen.build import build
+from ptgen.importers.docx import read_docx
+from ptgen.importers.merge import import_sources
+from ptgen.load import load
+
+from helpers import CONTENT
+from test_import_cli import PROJECT, _bookmark, make_docx
+
+
+def _publication_of(layout: str) -> str:
+    """The example publication (content/) written in ``layout``."""
+    for settings in sorted(CONTENT.glob("*/ptgen.yaml")):
+        if any(line.strip() == f"layout: {layout}" for line in settings.read_text(encoding="utf-8").splitlines()):
+            return settings.parent.name
+    raise AssertionError(f"content/ 里没有 {layout} 版式的出版物")
+
+
+@pytest.mark.parametrize("layout", layouts.builtin_names())
+def test_built_docx_imports_back_byte_for_byte(layout, tmp_path):
+    """YAML → DOCX → YAML for every built-in layout: the department's .docx imported into an empty
+    folder with the same title gives every file back, byte for byte."""
+    name = _publication_of(layout)
+    shutil.copytree(CONTENT / name, tmp_path / "src" / name)
+    result = api.check(tmp_path / "src" / name)
+    [pub] = result.publications
+    build(pub, tmp_path / "out", ["docx"])
+    first = {p.relative_to(pub.root): p.read_bytes() for p in pub.root.rglob("*.yaml")}
+    [dept] = pub.departments
+    docx = tmp_path / "out" / "docx" / name / f"{dept.folder}.docx"
+    import_sources([docx], tmp_path / "again" / name, department_name=dept.department.name, title=pub.settings.title)
+    again = {p.relative_to(tmp_path / "again" / name): p.read_bytes()
+             for p in (tmp_path / "again" / name).rglob("*.yaml")}
+    assert sorted(again) == sorted(first)
+    for rel in first:
+        assert again[rel].decode() == first[rel].decode(), rel
+
+
+def test_spacer_paragraphs_in_a_cell_are_not_content(tmp_path):
+    """A one-space spacer paragraph (and the empty ones before it) swallowed by a cell is dropped; a
+    cell holding only spaces is empty; real trailing spaces and inner empty paragraphs are kept."""
+    src = tmp_path / "published.docx"
+    make_docx(src, [("1.测试活动经费绩效目标表", "_Toc126829020", "353216测试单位",
+                     dict(PROJECT, goals="1.开展活动。\n\n2.提升服务。  "))])
+    doc = Document(src)
+    goals = doc.tables[0].rows[4].cells[1]
+    for extra in ("", "", " "):  # what a held-out publication had after every goals
+        goals.add_paragraph(extra)
+    doc.tables[0].rows[2].cells[6].paragraphs[0].text = " "  # 其他资金 published as one space
+    doc.save(src)
+    [unit] = read_docx(src).units
+    [p] = unit.projects
+    assert p.goals == "1.开展活动。\n\n2.提升服务。  "
+    assert p.budget.other is None
+    assert p.bookmark == "_Toc126829020"
+
+
+def test_labels_match_without_their_whitespace(tmp_path):
+    """``其中：财政资金`` in the file matches the definition's ``其中：财政    资金``."""
+    src = tmp_path / "published.docx"
+    make_docx(src, [("1.测试活动经费绩效目标表", "_Toc_4_4_0000000105", "353216测试单位", PROJECT)])
+    doc = Document(src)
+    doc.tables[0].rows[2].cells[3].paragraphs[0].text = "其中：财政资金"
+    doc.tables[0].rows[1].cells[0].paragraphs[0].text = "项目 名称"
+    doc.save(src)
+    source = read_docx(src)
+    assert source.layout == "tianjin" and source.units[0].projects[0].name == "测试活动经费"
+
+
+def test_continuous_numbering_is_detected(tmp_path):
+    """Titles numbered on across units (1, 2 | 3) give ``numbering: continuous``."""
+    src = tmp_path / "published.docx"
+    make_docx(src, [("1.测试活动经费绩效目标表", "_Toc126829020", "353216测试单位", PROJECT),
+                    ("2.第二个项目绩效目标表", "_Toc126829021", "353216测试单位", dict(PROJECT, name="第二个项目")),
+                    ("3.第三个项目绩效目标表", "_Toc126829022", "353101本级单位", dict(PROJECT, name="第三个项目"))])
+    import_sources([src], tmp_path / "pub", department_name="测试部门")
+    pub, _ = load(tmp_path / "pub")
+    assert pub.settings.numbering == "continuous"
+    assert [d.project.bookmark for _, _, d in pub.projects()] == ["_Toc126829022", "_Toc126829020", "_Toc126829021"]
+
+
+def test_a_table_of_no_known_layout_is_refused_with_where_and_why(tmp_path):
+    src = tmp_path / "published.docx"
+    doc = Document()
+    h = doc.add_paragraph("1.某项目绩效目标表")
+    _bookmark(h, "_Toc126829020", 1)
+    t = doc.add_table(rows=2, cols=2)
+    t.rows[0].cells[0].text = "项目名称"
+    t.rows[1].cells[0].text = "金额"
+    doc.save(src)
+    r = subprocess.run([sys.executable, "-m", "ptgen", "import", str(src), "--into", str(tmp_path / "pub")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "Traceback" not in r.stderr and "内部错误" not in r.stderr
+    assert "published.docx:1:" in r.stderr and "不是已知的版式" in r.stderr, r.stderr
+    assert not (tmp_path / "pub").exists()
