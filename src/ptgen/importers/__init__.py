@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -80,3 +81,14 @@ def form_labels(layout: Layout) -> list[str]:
         if s and "{" not in text and s not in out:
             out.append(s)
     return out
+
+
+def guess_year(texts: list[str]) -> int | None:
+    """The budget year: the year most often written in the tables' text."""
+    years = Counter(int(y) for t in texts for y in re.findall(r"(20\d\d)年", t))
+    return years.most_common(1)[0][0] if years else None
+
+
+def guess_region(names: list[str]) -> str | None:
+    regions = Counter(m[1] for n in names if (m := re.match(r"^(.{2,3}?[市省])", n)))
+    return regions.most_common(1)[0][0] if regions else None

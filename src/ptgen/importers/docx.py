@@ -24,8 +24,8 @@ from .. import layouts
 from ..layouts import Layout, TableDef
 from ..model import Settings
 from ..output import describe_os_error
-from . import ImportedSource, ImportedUnit, ImportProblem, known_layouts, project_from_data, squash
-from .tianjin import guess_region, guess_year
+from . import (ImportedSource, ImportedUnit, ImportProblem, guess_region, guess_year, known_layouts, project_from_data,
+               squash)
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}

@@ -3,7 +3,7 @@
 The text form: a line starting with a tab is one table cell; other lines continue the cell
 above (a further paragraph of it, possibly empty); a blank line ends a table row;
 ``[bookmark: X]`` marks a Word bookmark.  Row boundaries are therefore ambiguous when a cell
-ends with empty paragraphs; the Tianjin reader resolves that with the layout's known row
+ends with empty paragraphs; the tab-cells reader resolves that with the layout's known row
 shapes (2, 2, 7, 2, 2 cells, then rows of 5).
 """
 from __future__ import annotations
@@ -13,11 +13,11 @@ from pathlib import Path
 
 from ..layouts import Layout
 from . import ImportedSource, ImportProblem, form_labels, known_layouts, squash
-from .tianjin import HEADER_CELLS, Cell, Table, collect
+from .tab_cells import HEADER_CELLS, Cell, Table, collect
 
 BOOKMARK_RE = re.compile(r"\[bookmark: ([^\]]+)\]")
 HEADING_RE = re.compile(r"^\s*(?:\[bookmark: [^\]]+\])*\s*\d+\..*绩效目标表\s*$")
-# Cell positions (within a Tianjin table) that end a row, and how many blank lines follow a row
+# Cell positions (within a table of the tab-cells form) that end a row, and how many blank lines follow a row
 # there before any trailing empty paragraphs of the cell are counted.
 _HEADER_ROW_ENDS = {1: 1, 3: 1, 10: 1, 12: 1, 14: 3}
 
@@ -85,8 +85,8 @@ def read_tab_cells(text: str, source: str, layout: Layout) -> ImportedSource:
 
 
 def _read_pdf_lines(text: str, source: str, layout: Layout) -> ImportedSource:
-    from .shanghai import read_shanghai
-    return read_shanghai(text, source, layout)
+    from .pdf_lines import read_pdf_lines
+    return read_pdf_lines(text, source, layout)
 
 
 # How a layout's ``recognise.text_reader`` is read.

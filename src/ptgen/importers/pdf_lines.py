@@ -1,4 +1,4 @@
-"""Read the Shanghai 财政项目支出绩效目标申报表 from text extracted from its PDF.
+"""Read one-form-per-project 财政项目支出绩效目标申报表 from text extracted from their PDF.
 
 PDF extraction loses cell borders and wraps or shifts cells, so rows are rebuilt from what the
 cells say (known labels, the fixed indicator vocabulary, the value shape), never from column
@@ -140,7 +140,7 @@ def _funds_row(cells: list[str], left: dict, right: dict, source: str, lineno: i
         i += 2 if has_value else 1
 
 
-def read_shanghai(text: str, source: str, layout: Layout) -> ImportedSource:
+def read_pdf_lines(text: str, source: str, layout: Layout) -> ImportedSource:
     lines = list(enumerate(text.split("\n"), 1))
     cover = next((COVER_RE.match(l) for _, l in lines if COVER_RE.match(l)), None)
     forms = _split_forms(lines)

@@ -1,4 +1,4 @@
-"""The Tianjin 项目支出绩效目标表 layout: cells in published order → :class:`Project`.
+"""Tables of headings and cells (the 项目支出绩效目标表 of the tab-cells text reader): cells in published order → :class:`Project`.
 
 Both the extracted-text reader and the .docx reader reduce a table to a flat list of cells (each
 ``w:tc`` once, in document order, its paragraphs joined with newlines); this module knows what
@@ -7,12 +7,11 @@ each position means and checks the labels so that a wrongly shaped table is refu
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 from ..layouts import Layout
 from ..model import Project
-from . import ImportedSource, ImportedUnit, ImportProblem, project_from_data
+from . import ImportedSource, ImportedUnit, ImportProblem, guess_region, guess_year, project_from_data
 
 HEADER_LABELS = {2: "项目名称", 4: "预算规模及资金用途", 5: "预算数",
                  7: "其中：财政    资金", 9: "其他资金", 13: "绩效目标"}
@@ -88,17 +87,6 @@ def _project(cells: list[Cell], stem: str, bookmark: str, indicators: list[dict]
         "goals": cells[14].text,
         "indicators": indicators,
     }
-
-
-def guess_year(texts: list[str]) -> int | None:
-    """The budget year: the year most often written in the tables' text."""
-    years = Counter(int(y) for t in texts for y in re.findall(r"(20\d\d)年", t))
-    return years.most_common(1)[0][0] if years else None
-
-
-def guess_region(names: list[str]) -> str | None:
-    regions = Counter(m[1] for n in names if (m := re.match(r"^(.{2,3}?[市省])", n)))
-    return regions.most_common(1)[0][0] if regions else None
 
 
 def collect(tables: list[Table], source: str, texts: list[str], layout: Layout) -> ImportedSource:
