@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 
 from ptgen import api, layouts
 from ptgen.build import build
@@ -104,3 +105,75 @@ def test_a_table_of_no_known_layout_is_refused_with_where_and_why(tmp_path):
     assert r.returncode == 1 and "Traceback" not in r.stderr and "内部错误" not in r.stderr
     assert "published.docx:1:" in r.stderr and "不是已知的版式" in r.stderr, r.stderr
     assert not (tmp_path / "pub").exists()
+
+
+def _drop_rows(docx, out, label):
+    """``docx`` saved as ``out`` without the table rows whose fourth cell reads ``label``."""
+    doc = Document(docx)
+    for table in doc.tables:
+        for tr in list(table._tbl.tr_lst):
+            texts = ["".join(t.text or "" for t in tc.iter(qn("w:t"))) for tc in tr.tc_lst]
+            if len(texts) > 3 and texts[3] == label:
+                table._tbl.remove(tr)
+    doc.save(out)
+
+
+def test_a_form_row_left_out_is_tolerated(tmp_path):
+    """A published form without one of its optional rows (上海's 上年结转资金) still imports: that
+    field is left empty, every other one is read from its own row."""
+    name = _publication_of("shanghai")
+    shutil.copytree(CONTENT / name, tmp_path / name)
+    [pub] = api.check(tmp_path / name).publications
+    build(pub, tmp_path / "out", ["docx"])
+    src = tmp_path / "out" / "docx" / name / f"{name}.docx"
+    _drop_rows(src, tmp_path / "short.docx", "上年结转资金")
+    [unit] = read_docx(tmp_path / "short.docx").units
+    expected = [d.project for _, _, d in pub.projects()]
+    assert [p.budget.carryover for p in unit.projects] == [None, None]
+    assert [p.budget.other for p in unit.projects] == [p.budget.other for p in expected]
+    assert [p.model_copy(update={"budget": e.budget}) for p, e in zip(unit.projects, expected)] == expected
+
+
+def test_text_sources_are_recognised_by_the_definitions_labels():
+    """Extracted text is the form whose labels all appear in it (whitespace ignored), and is read
+    the way that definition's recognise.text_reader says."""
+    from ptgen.importers import form_labels
+    from ptgen.importers.text import detect
+    for name in layouts.builtin_names():
+        layout = layouts.builtin(name)
+        text = "\n".join("\t" + " ".join(label) for label in form_labels(layout))  # spaces inside, as PDFs give
+        assert detect(text).name == name
+        assert layout.recognise.text_reader is not None
+    assert detect("\t项目名称\n\t会议纪要") is None
+
+
+def test_importers_know_no_form_by_name():
+    """Issue 11's house rule for the importers: no string or identifier names a form (tianjin,
+    shanghai); only comments and docstrings may."""
+    import ast
+    import re
+    from pathlib import Path
+
+    import ptgen.importers
+    folder = Path(ptgen.importers.__file__).parent
+    found = []
+    for path in sorted(folder.glob("*.py")):
+        assert not re.search("tianjin|shanghai", path.name, re.I), path.name
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                      if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+                      and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            words = []
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                words.append(node.value)
+            elif isinstance(node, ast.Name):
+                words.append(node.id)
+            elif isinstance(node, ast.Attribute):
+                words.append(node.attr)
+            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                words.append(node.name)
+            elif isinstance(node, ast.ImportFrom):
+                words += [node.module or ""] + [a.name for a in node.names]
+            found += [(path.name, w) for w in words if re.search("tianjin|shanghai", w, re.I)]
+    assert found == []

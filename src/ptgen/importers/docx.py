@@ -289,7 +289,7 @@ def _fit(layout: Layout, group: _Group) -> tuple[dict, dict]:
     """``(project data, captured fields)`` of a group by ``layout``; :class:`_Misfit` if it is not that form."""
     defs = [t for t in layout.tables if not t.spacer]
     if len(group.tables) != len(defs):
-        raise _Misfit(f"应有 {len(defs)} 张表格，实际有 {len(group.tables)} 张", 0)
+        raise _Misfit(f"应有 {len(defs)} 张表格，实际有 {len(group.tables)} 张", -1)
     data: dict = {}
     found: dict = {}
     done = 0
@@ -304,7 +304,7 @@ def _fit(layout: Layout, group: _Group) -> tuple[dict, dict]:
 
 
 def _read_group(group: _Group, candidates: list[Layout], source: str) -> tuple[Layout, dict, dict]:
-    best: tuple[int, Layout, str] | None = None
+    best: tuple[int, Layout, str] | None = None  # the form the tables came closest to, for the message
     for layout in candidates:
         try:
             data, found = _fit(layout, group)
