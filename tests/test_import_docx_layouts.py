@@ -177,3 +177,22 @@ def test_importers_know_no_form_by_name():
                 words += [node.module or ""] + [a.name for a in node.names]
             found += [(path.name, w) for w in words if re.search("tianjin|shanghai", w, re.I)]
     assert found == []
+
+
+def test_a_year_out_of_range_is_a_user_error(tmp_path):
+    """What the form's fields give (here 上海's ``({settings.year} 年度)``) goes into ptgen.yaml; a
+    value ptgen.yaml cannot hold is a message, not a traceback, and nothing is written."""
+    name = _publication_of("shanghai")
+    shutil.copytree(CONTENT / name, tmp_path / name)
+    [pub] = api.check(tmp_path / name).publications
+    build(pub, tmp_path / "out", ["docx"])
+    doc = Document(tmp_path / "out" / "docx" / name / f"{name}.docx")
+    for table in doc.tables:
+        for p in table.rows[1].cells[0].paragraphs:
+            for run in p.runs:
+                run.text = run.text.replace("2025", "1900")
+    doc.save(tmp_path / "old.docx")
+    r = subprocess.run([sys.executable, "-m", "ptgen", "import", str(tmp_path / "old.docx"), "--into",
+                        str(tmp_path / "pub")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "Traceback" not in r.stderr and "内部错误" not in r.stderr, r.stderr
+    assert "1900" in r.stderr and not (tmp_path / "pub").exists()

@@ -52,8 +52,8 @@ def project_from_data(data: dict, source: str, line: int | None, what: str) -> P
     try:
         return Project.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ImportProblem(source, line, f"{what}：{str(err['msg']).removeprefix('Value error, ')}") from None
+        from ..load import _zh_error  # load imports the model only; imported here to keep importers light
+        raise ImportProblem(source, line, f"{what}：{_zh_error(exc.errors()[0], Project)}") from None
 
 
 def squash(text: str) -> str:

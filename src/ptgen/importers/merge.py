@@ -9,10 +9,12 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from .. import bookmarks, content, layouts, output, yamlio
 from ..errors import UserError
 from ..fmt import with_list
-from ..load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, load
+from ..load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, _zh_error, load
 from ..model import BookmarkScheme, Department, Settings, Unit
 from ..output import describe_os_error
 from . import ImportedSource, ImportProblem
@@ -255,8 +257,11 @@ def _new_settings(sources: list[ImportedSource], scheme: BookmarkScheme, title: 
     numbering = ("continuous" if continuous else "per_unit") if any(s.numbers for s in sources) else \
         defaults.numbering or "per_unit"
     optional = {"framework": first.framework} if first.framework else {}
-    return Settings(
-        title=title or f"{region}{year}年部门预算项目支出绩效目标表", year=year, region=region or "—",
-        money_unit=first.money_unit, layout=first.layout, numbering=numbering,
-        bookmarks=scheme, departments=[], merge_level1=list(defaults.merge_level1 or []), **optional,
-    )
+    values = dict(title=title or f"{region}{year}年部门预算项目支出绩效目标表", year=year, region=region or "—",
+                  money_unit=first.money_unit, layout=first.layout, numbering=numbering,
+                  bookmarks=scheme, departments=[], merge_level1=list(defaults.merge_level1 or []), **optional)
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise UserError(f"无法导入 {first.path}：按它的表格新建的 {SETTINGS_FILE} 不合格："
+                        f"{_zh_error(exc.errors()[0], Settings)}") from None
