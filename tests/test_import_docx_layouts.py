@@ -196,3 +196,29 @@ def test_a_year_out_of_range_is_a_user_error(tmp_path):
                         str(tmp_path / "pub")], capture_output=True, text=True, timeout=120)
     assert r.returncode == 1 and "Traceback" not in r.stderr and "内部错误" not in r.stderr, r.stderr
     assert "1900" in r.stderr and not (tmp_path / "pub").exists()
+
+
+def test_an_indicator_grid_cut_in_two_is_one_grid(tmp_path):
+    """A grid a page break or a converter cut into two tables (the second starting with the header
+    row again, an empty paragraph between) reads as the one grid it was."""
+    import copy
+    name = _publication_of("tianjin")
+    shutil.copytree(CONTENT / name, tmp_path / name)
+    [pub] = api.check(tmp_path / name).publications
+    build(pub, tmp_path / "out", ["docx"])
+    [dept] = pub.departments
+    src = tmp_path / "out" / "docx" / name / f"{dept.folder}.docx"
+    doc = Document(src)
+    grid = doc.tables[1]._tbl
+    rest = copy.deepcopy(grid)
+    for tr in grid.tr_lst[6:]:
+        grid.remove(tr)
+    for tr in rest.tr_lst[1:6]:
+        rest.remove(tr)
+    spacer = copy.deepcopy(grid.getprevious())  # the empty paragraph before the grid
+    grid.addnext(spacer)
+    spacer.addnext(rest)
+    doc.save(tmp_path / "cut.docx")
+    whole = [p for u in read_docx(src).units for p in u.projects]
+    cut = [p for u in read_docx(tmp_path / "cut.docx").units for p in u.projects]
+    assert len(whole[0].indicators) > 6 and cut == whole

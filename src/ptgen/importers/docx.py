@@ -274,6 +274,8 @@ def _fit_grid(t: TableDef, rows: list[list[_Cell]], done: int) -> list[dict]:
     indicators: list[dict] = []
     above: dict[int, str] = {}
     for n, row in enumerate(rows[1:], 2):
+        if [c.key for c in row] == [c.key for c in rows[0]]:
+            continue  # the header row again (a continued table)
         if len(row) != len(heads):
             raise _Misfit(f"指标表第 {n} 行应有 {len(heads)} 个单元格，实际有 {len(row)} 个", done + n)
         item = {}
@@ -285,15 +287,34 @@ def _fit_grid(t: TableDef, rows: list[list[_Cell]], done: int) -> list[dict]:
     return indicators
 
 
+def _head_keys(grid) -> list[str]:
+    return [squash(h) for h in ([grid.side_label] if grid.side_label else []) + [c.head for c in grid.columns]]
+
+
+def _joined(tables: list[list[list[_Cell]]], defs: list[TableDef]) -> list[list[list[_Cell]]]:
+    """The tables, with an indicator grid that a page break or a converter cut in two made whole
+    again: a table that starts with a grid's header row, after the table that has that row, continues it."""
+    heads = [_head_keys(t.grid) for t in defs if t.grid is not None]
+    out: list[list[list[_Cell]]] = []
+    for rows in tables:
+        first = [c.key for c in rows[0]] if rows else None
+        if out and first in heads and any([c.key for c in row] == first for row in out[-1]):
+            out[-1] = out[-1] + rows
+        else:
+            out.append(rows)
+    return out
+
+
 def _fit(layout: Layout, group: _Group) -> tuple[dict, dict]:
     """``(project data, captured fields)`` of a group by ``layout``; :class:`_Misfit` if it is not that form."""
     defs = [t for t in layout.tables if not t.spacer]
-    if len(group.tables) != len(defs):
-        raise _Misfit(f"应有 {len(defs)} 张表格，实际有 {len(group.tables)} 张", -1)
+    tables = _joined(group.tables, defs)
+    if len(tables) != len(defs):
+        raise _Misfit(f"应有 {len(defs)} 张表格，实际有 {len(tables)} 张", -1)
     data: dict = {}
     found: dict = {}
     done = 0
-    for t, rows in zip(defs, group.tables):
+    for t, rows in zip(defs, tables):
         r = _fit_rows(t, rows, layout, data, found, done)
         if t.grid is not None:
             data["indicators"] = _fit_grid(t, rows[r:], done + r)
