@@ -222,3 +222,23 @@ def test_an_indicator_grid_cut_in_two_is_one_grid(tmp_path):
     whole = [p for u in read_docx(src).units for p in u.projects]
     cut = [p for u in read_docx(tmp_path / "cut.docx").units for p in u.projects]
     assert len(whole[0].indicators) > 6 and cut == whole
+
+
+def test_a_bookmark_word_put_before_the_heading_is_kept(tmp_path):
+    """Word may write a heading's bookmark between paragraphs (``w:bookmarkStart`` in ``w:body``,
+    just before the heading): it is still that table's bookmark."""
+    from docx.oxml import OxmlElement
+    src = tmp_path / "published.docx"
+    make_docx(src, [("1.测试活动经费绩效目标表", "_Toc_4_4_0000000105", "353216测试单位", PROJECT)])
+    doc = Document(src)
+    heading = doc.paragraphs[0]._p
+    for el in list(heading):
+        if el.tag in (qn("w:bookmarkStart"), qn("w:bookmarkEnd")):
+            heading.remove(el)
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), "7")
+    start.set(qn("w:name"), "_Toc126829020")
+    heading.addprevious(start)
+    doc.save(src)
+    [unit] = read_docx(src).units
+    assert [p.bookmark for p in unit.projects] == ["_Toc126829020"]

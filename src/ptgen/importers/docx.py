@@ -163,17 +163,21 @@ def _groups(body) -> list[_Group]:
     groups: list[_Group] = []
     pending: _Group | None = None   # a numbered paragraph, waiting for its first table
     current: _Group | None = None   # the group tables are being added to
+    loose: list[str] = []           # bookmarks Word put between paragraphs: they mark the next one
     for index, el in enumerate(body, 1):
-        if el.tag == f"{{{W}}}p":
+        if el.tag == f"{{{W}}}bookmarkStart":
+            loose.append(el.get(f"{{{W}}}name"))
+        elif el.tag == f"{{{W}}}p":
             text = _para_text(el)
             if not text.strip():
                 continue  # an empty or spacer paragraph: not content
             current = None
             pending = None
+            marks, loose = loose + [b.get(f"{{{W}}}name") for b in el.iter(f"{{{W}}}bookmarkStart")], []
             if _NUMBERED.match(text) and not _is_toc_entry(el):
-                marks = [b.get(f"{{{W}}}name") for b in el.iter(f"{{{W}}}bookmarkStart")]
                 pending = _Group(text.strip(), [m for m in marks if m and m != "_GoBack"], index)
         elif el.tag == f"{{{W}}}tbl":
+            loose = []
             if pending is not None:
                 current, pending = pending, None
                 groups.append(current)
