@@ -144,6 +144,14 @@ def load_file(path: Path, model: type[BaseModel], root: Path, report: Report, la
 _MONEY = TypeAdapter(Money)
 
 
+def with_extras(data: dict, layout: Layout) -> tuple[dict, list[str]]:
+    """``data`` (a project in the file's shape, from an importer) with the fields its layout declares
+    moved into ``extras``, and what is wrong with them, as messages."""
+    report = Report()
+    out = _with_extras(data, layout, Source(Path("-"), "-"), report)
+    return out, [i.message for i in report.issues]
+
+
 def _with_extras(data: Any, layout: Layout, source: Source, report: Report) -> Any:
     """``data`` with the keys the layout declares moved into ``extras`` (checked: text as text,
     money parsed), and keys nobody declared reported at their position (Y003) and dropped."""

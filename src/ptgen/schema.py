@@ -40,6 +40,7 @@ MODEL_TEXT = {
     "ExtraField": ("版式特有的字段", None),
     "DefaultsDef": ("新出版物的设置", "新建出版物（init 命令）时写进 ptgen.yaml 的设置：金额单位、编号方式、合并的一级指标、书签命名。"),
     "BookmarkDef": ("书签命名方式", "新书签名的生成方式：前缀加补零到指定位数的序号。"),
+    "RecogniseDef": ("导入时的识别", None),
 }
 # Properties whose model field has no Chinese title: (model, property) → title.
 PROPERTY_TITLES = {("BookmarkScheme", "prefix"): "书签名前缀", ("BookmarkScheme", "digits"): "序号位数",

@@ -1,8 +1,14 @@
 """Importers: published tables (extracted text, .docx) → model objects, and writing them as content."""
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 
+from pydantic import ValidationError
+
+from .. import layouts
+from ..layouts import Layout
 from ..model import Project
 
 
@@ -31,10 +37,63 @@ class ImportedSource:
     """What one source file holds, plus what it reveals about its publication."""
 
     path: str
-    layout: str  # "tianjin" | "shanghai"
+    layout: str  # the name of the layout definition the tables were read by
     money_unit: str
-    framework: str
+    framework: str | None
     year: int | None
     region: str | None
     units: list[ImportedUnit] = field(default_factory=list)
     numbers: list[int] = field(default_factory=list)  # the visible table numbers, for the numbering guess
+
+
+def project_from_data(data: dict, source: str, line: int | None, what: str, layout: Layout | None = None) -> Project:
+    """The one place an imported project becomes a :class:`Project`: ``data`` is plain data in the
+    shape of a project file (top-level keys, ``budget: {...}``, ``indicators: [{...}]``); the keys
+    ``layout`` declares as its own fields become ``extras``, checked as ``ptgen check`` checks them."""
+    from ..load import _zh_error, with_extras  # load imports the model only; imported here to keep importers light
+    if layout is not None:
+        data, problems = with_extras(data, layout)
+        if problems:
+            raise ImportProblem(source, line, f"{what}：{problems[0]}")
+    try:
+        return Project.model_validate(data)
+    except ValidationError as exc:
+        raise ImportProblem(source, line, f"{what}：{_zh_error(exc.errors()[0], Project)}") from None
+
+
+def squash(text: str) -> str:
+    """Text with all whitespace removed: how labels are compared (``其中：财政    资金`` = ``其中：财政资金``)."""
+    return re.sub(r"\s+", "", text)
+
+
+def known_layouts() -> list[Layout]:
+    """Every layout definition an import can recognise."""
+    return [layouts.get(name) for name in layouts.builtin_names()]
+
+
+def form_labels(layout: Layout) -> list[str]:
+    """The fixed texts a layout's tables print (labels, texts without fields, the grid's headings),
+    plus its ``recognise.labels``: what must appear in a source of that layout, whitespace removed."""
+    texts = list(layout.recognise.labels)
+    for t in layout.tables:
+        for row in t.rows:
+            texts += [c.label if c.label is not None else c.text for c in row.cells if c.kind in ("label", "text")]
+        if t.grid is not None:
+            texts += [c.head for c in t.grid.columns] + ([t.grid.side_label] if t.grid.side_label else [])
+    out: list[str] = []
+    for text in texts:
+        s = squash(text)
+        if s and "{" not in text and s not in out:
+            out.append(s)
+    return out
+
+
+def guess_year(texts: list[str]) -> int | None:
+    """The budget year: the year most often written in the tables' text."""
+    years = Counter(int(y) for t in texts for y in re.findall(r"(20\d\d)年", t))
+    return years.most_common(1)[0][0] if years else None
+
+
+def guess_region(names: list[str]) -> str | None:
+    regions = Counter(m[1] for n in names if (m := re.match(r"^(.{2,3}?[市省])", n)))
+    return regions.most_common(1)[0][0] if regions else None

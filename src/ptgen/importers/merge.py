@@ -9,10 +9,12 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from .. import bookmarks, content, layouts, output, yamlio
 from ..errors import UserError
 from ..fmt import with_list
-from ..load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, load
+from ..load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, _zh_error, load
 from ..model import BookmarkScheme, Department, Settings, Unit
 from ..output import describe_os_error
 from . import ImportedSource, ImportProblem
@@ -53,9 +55,10 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
     sources = [read_source(Path(p)) for p in paths]
     result = ImportResult()
     into = Path(into)
-    forms = {s.layout for s in sources}
-    if len(forms) > 1:
-        raise UserError("这些文件的版式不同（天津版式和上海版式），不能导入同一个出版物；请分别导入到不同的文件夹。")
+    names = sorted({s.layout for s in sources})
+    if len(names) > 1:
+        shown = "、".join(f"{layouts.get(n).title}（{n}）" for n in names)
+        raise UserError(f"这些文件的版式不同（{shown}），不能导入同一个出版物；请分别导入到不同的文件夹。")
     first = sources[0]
     for s in sources[1:]:
         if (s.money_unit, s.year) != (first.money_unit, first.year):
@@ -250,9 +253,16 @@ def _new_settings(sources: list[ImportedSource], scheme: BookmarkScheme, title: 
     restarts = sum(s.numbers.count(1) for s in sources)
     n_units = sum(len(s.units) for s in sources)
     continuous = any(s.numbers for s in sources) and restarts < n_units
-    return Settings(
-        title=title or f"{region}{year}年部门预算项目支出绩效目标表", year=year, region=region or "—",
-        money_unit=first.money_unit, layout=first.layout, numbering="continuous" if continuous else "per_unit",
-        bookmarks=scheme, framework=first.framework or layouts.get(first.layout).framework, departments=[],
-        merge_level1=list(layouts.get(first.layout).defaults.merge_level1),
-    )
+    layout = layouts.get(first.layout)
+    defaults = layout.defaults
+    numbering = ("continuous" if continuous else "per_unit") if any(s.numbers for s in sources) else \
+        defaults.numbering or "per_unit"
+    optional = {"framework": first.framework} if first.framework else {}
+    values = dict(title=title or f"{region}{year}年部门预算项目支出绩效目标表", year=year, region=region or "—",
+                  money_unit=first.money_unit, layout=first.layout, numbering=numbering,
+                  bookmarks=scheme, departments=[], merge_level1=list(defaults.merge_level1 or []), **optional)
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise UserError(f"无法导入 {first.path}：按它的表格新建的 {SETTINGS_FILE} 不合格："
+                        f"{_zh_error(exc.errors()[0], Settings)}") from None

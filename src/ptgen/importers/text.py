@@ -3,7 +3,7 @@
 The text form: a line starting with a tab is one table cell; other lines continue the cell
 above (a further paragraph of it, possibly empty); a blank line ends a table row;
 ``[bookmark: X]`` marks a Word bookmark.  Row boundaries are therefore ambiguous when a cell
-ends with empty paragraphs; the Tianjin reader resolves that with the layout's known row
+ends with empty paragraphs; the tab-cells reader resolves that with the layout's known row
 shapes (2, 2, 7, 2, 2 cells, then rows of 5).
 """
 from __future__ import annotations
@@ -11,23 +11,24 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from . import ImportedSource, ImportProblem
-from .tianjin import HEADER_CELLS, Cell, Table, collect
+from ..layouts import Layout
+from . import ImportedSource, ImportProblem, form_labels, known_layouts, squash
+from .tab_cells import HEADER_CELLS, Cell, Table, collect
 
 BOOKMARK_RE = re.compile(r"\[bookmark: ([^\]]+)\]")
 HEADING_RE = re.compile(r"^\s*(?:\[bookmark: [^\]]+\])*\s*\d+\..*绩效目标表\s*$")
-# Cell positions (within a Tianjin table) that end a row, and how many blank lines follow a row
+# Cell positions (within a table of the tab-cells form) that end a row, and how many blank lines follow a row
 # there before any trailing empty paragraphs of the cell are counted.
 _HEADER_ROW_ENDS = {1: 1, 3: 1, 10: 1, 12: 1, 14: 3}
 
 
-def detect(text: str) -> str | None:
-    """Which layout an extracted text is in, or None."""
-    if "财政项目支出绩效目标申报表" in text:
-        return "shanghai"
-    if any(HEADING_RE.match(line) for line in text.splitlines()[:50]) and "\t项目名称" in text:
-        return "tianjin"
-    return None
+def detect(text: str) -> Layout | None:
+    """The layout an extracted text is in: of the layouts that can be read from text, the one whose
+    labels (:func:`form_labels`) all appear in it, the most specific if several do; or None."""
+    flat = squash(text)
+    fits = [(len(labels), layout) for layout in known_layouts() if layout.recognise.text_reader
+            and (labels := form_labels(layout)) and all(label in flat for label in labels)]
+    return max(fits, key=lambda f: f[0])[1] if fits else None
 
 
 def _tables(text: str) -> list[tuple[Table, list[int], list[list[str]]]]:
@@ -75,24 +76,32 @@ def _cell_texts(table: Table, blanks: list[int], paras: list[list[str]]) -> None
         cell.text = "\n".join(paras[i] + [""] * extra)
 
 
-def read_tianjin(text: str, source: str) -> ImportedSource:
+def read_tab_cells(text: str, source: str, layout: Layout) -> ImportedSource:
+    """Word's extracted text of the heading-and-cells tables (a cell a line, after a tab)."""
     tables = _tables(text)
     for table, blanks, paras in tables:
         _cell_texts(table, blanks, paras)
-    return collect([t for t, _, _ in tables], source, [text])
+    return collect([t for t, _, _ in tables], source, [text], layout)
+
+
+def _read_pdf_lines(text: str, source: str, layout: Layout) -> ImportedSource:
+    from .pdf_lines import read_pdf_lines
+    return read_pdf_lines(text, source, layout)
+
+
+# How a layout's ``recognise.text_reader`` is read.
+TEXT_READERS = {"tab-cells": read_tab_cells, "pdf-lines": _read_pdf_lines}
 
 
 def read_text(path: Path) -> ImportedSource:
-    """Read one extracted-text source of either layout."""
+    """Read one extracted-text source of any layout that can be read from text."""
     source = str(path)
     try:
         text = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError:
         raise ImportProblem(source, None, "文件不是 UTF-8 编码的文本。") from None
     layout = detect(text)
-    if layout == "tianjin":
-        return read_tianjin(text, source)
-    if layout == "shanghai":
-        from .shanghai import read_shanghai
-        return read_shanghai(text, source)
-    raise ImportProblem(source, None, "无法识别的文件：既不是天津版式的绩效目标表，也不是上海版式的申报表。")
+    if layout is None:
+        known = "、".join(f"{l.name}（{l.title}）" for l in known_layouts() if l.recognise.text_reader)
+        raise ImportProblem(source, None, f"无法识别的文件：不是已知版式的表格（可以从文本导入的版式：{known}）。")
+    return TEXT_READERS[layout.recognise.text_reader](text, source, layout)

@@ -288,6 +288,15 @@ class DefaultsDef(_Closed):
     bookmarks: BookmarkDef = Field(default_factory=BookmarkDef, title="书签命名", description="新书签名的前缀和序号位数")
 
 
+class RecogniseDef(_Closed):
+    """导入时怎样认出这个版式：表格里的 label 和不含字段的 text 都要出现；这里可以再加。"""
+
+    labels: list[str] = Field(default_factory=list, title="必须出现的文字", description="除表格的标签以外，导入的文件里还必须出现的文字（比较时忽略空白）")
+    text_reader: Literal["tab-cells", "pdf-lines"] | None = Field(
+        None, title="文本读取方式", description="从文本（抽取的文字）导入时的读法：tab-cells 每个单元格一行、以 Tab 开头（Word 抽取的文字）；"
+        "pdf-lines 从 PDF 抽取、按标签重建各行；不写则这个版式只能从 .docx 导入")
+
+
 class Layout(_Closed):
     """一种发布版式（一个地区的表样）的定义。"""
 
@@ -304,6 +313,7 @@ class Layout(_Closed):
     framework: str = Field("mof2021", title="指标体系", description="这个版式默认的指标体系（ptgen.yaml 不写 framework 时用它），例如 mof2015、mof2021")
     defaults: DefaultsDef = Field(default_factory=DefaultsDef, title="新出版物的设置", description="新建出版物（init 命令）时写进 ptgen.yaml 的设置")
     tables: list[TableDef] = Field(min_length=1, title="表格", description="每个项目的表格，按顺序")
+    recognise: RecogniseDef = Field(default_factory=RecogniseDef, title="导入时的识别", description="导入时怎样认出这个版式")
 
     @model_validator(mode="after")
     def _framework_known(self):

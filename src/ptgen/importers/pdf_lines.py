@@ -1,4 +1,4 @@
-"""Read the Shanghai 财政项目支出绩效目标申报表 from text extracted from its PDF.
+"""Read one-form-per-project 财政项目支出绩效目标申报表 from text extracted from their PDF.
 
 PDF extraction loses cell borders and wraps or shifts cells, so rows are rebuilt from what the
 cells say (known labels, the fixed indicator vocabulary, the value shape), never from column
@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 
-from pydantic import ValidationError
-
-from ..model import Budget, Indicator, Project
-from . import ImportedSource, ImportedUnit, ImportProblem
+from ..layouts import Layout
+from ..model import Project
+from . import ImportedSource, ImportedUnit, ImportProblem, project_from_data
 
 FORM_TITLE = "财政项目支出绩效目标申报表"
 COVER_RE = re.compile(r"^\s*(?P<unit>\S.*?)\s*(?P<year>\d{4})\s*年度项目绩效目标汇总表\s*$")
@@ -44,13 +43,13 @@ def _split_forms(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
     return forms
 
 
-def _parse_form(form: list[tuple[int, str]], source: str) -> tuple[dict, Project]:
+def _parse_form(form: list[tuple[int, str]], source: str, layout: Layout) -> tuple[dict, Project]:
     fields: dict[str, str] = {}
     funds_left: dict[str, str] = {}
     funds_right: dict[str, str] = {}
     goal_cols: dict[int, str] = {}
     goals: dict[str, str] = {}
-    indicators: list[Indicator] = []
+    indicators: list[dict] = []
     state = "header"
     l1 = l2 = ""
     start_line = form[0][0]
@@ -106,21 +105,15 @@ def _parse_form(form: list[tuple[int, str]], source: str) -> tuple[dict, Project
                     rest.append(c)
             if len(rest) != 2 or not l1 or not l2:
                 raise ImportProblem(source, lineno, f"无法把这一行拆成“三级指标 | 指标值”：{' | '.join(nonempty)}")
-            indicators.append(Indicator(level1=l1, level2=l2, name=rest[0], value=rest[1]))
+            indicators.append({"level1": l1, "level2": l2, "name": rest[0], "value": rest[1]})
     if state != "grid":
         raise ImportProblem(source, start_line, "申报表不完整：没有找到指标部分。")
-    try:
-        funds = Budget(**funds_left)  # 项目资金总额 / 财政资金 / 其他资金: amounts as Budget parses them
-        extras = {"nature": fields.get("nature") or None, "category": fields.get("category") or None,
-                  "start": fields.get("start") or None, "end": fields.get("end") or None,
-                  "project_funds": {"total": funds.total, "fiscal": funds.fiscal, "other": funds.other},
-                  "long_term_goal": goals.get("项目总目标", "")}
-        project = Project(
-            name=fields.get("name", ""), bookmark="", budget=Budget(**funds_right),
-            goals=goals.get("年度总体目标", ""), indicators=indicators,
-            extras={k: v for k, v in extras.items() if v is not None})
-    except ValidationError as exc:
-        raise ImportProblem(source, start_line, str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None
+    data = {"name": fields.get("name", ""), "bookmark": "", "nature": fields.get("nature") or None,
+            "category": fields.get("category") or None, "start": fields.get("start") or None,
+            "end": fields.get("end") or None, "project_funds": funds_left, "budget": funds_right,
+            "long_term_goal": goals.get("项目总目标", ""), "goals": goals.get("年度总体目标", ""),
+            "indicators": indicators}
+    project = project_from_data({k: v for k, v in data.items() if v is not None}, source, start_line, "申报表", layout)
     return fields, project
 
 
@@ -147,7 +140,7 @@ def _funds_row(cells: list[str], left: dict, right: dict, source: str, lineno: i
         i += 2 if has_value else 1
 
 
-def read_shanghai(text: str, source: str) -> ImportedSource:
+def read_pdf_lines(text: str, source: str, layout: Layout) -> ImportedSource:
     lines = list(enumerate(text.split("\n"), 1))
     cover = next((COVER_RE.match(l) for _, l in lines if COVER_RE.match(l)), None)
     forms = _split_forms(lines)
@@ -155,11 +148,12 @@ def read_shanghai(text: str, source: str) -> ImportedSource:
         raise ImportProblem(source, None, f"没有找到“{FORM_TITLE}”。")
     units: dict[str, ImportedUnit] = {}
     for form in forms:
-        fields, project = _parse_form(form, source)
+        fields, project = _parse_form(form, source, layout)
         unit_name = fields.get("unit") or (cover["unit"] if cover else "")
         unit = units.setdefault(unit_name, ImportedUnit(None, unit_name, None, fields.get("department")))
         unit.projects.append(project)
     year = int(cover["year"]) if cover else None
     region = next((m[1] for u in units.values() if (m := re.match(r"^(.{2,3}?市)", u.unit_name))), None)
-    return ImportedSource(path=source, layout="shanghai", money_unit="元", framework="mof2021", year=year,
+    return ImportedSource(path=source, layout=layout.name, money_unit=layout.defaults.money_unit or "元",
+                          framework=layout.framework, year=year,
                           region=region, units=list(units.values()), numbers=[])

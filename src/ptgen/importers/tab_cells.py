@@ -1,4 +1,4 @@
-"""The Tianjin 项目支出绩效目标表 layout: cells in published order → :class:`Project`.
+"""Tables of headings and cells (the 项目支出绩效目标表 of the tab-cells text reader): cells in published order → :class:`Project`.
 
 Both the extracted-text reader and the .docx reader reduce a table to a flat list of cells (each
 ``w:tc`` once, in document order, its paragraphs joined with newlines); this module knows what
@@ -7,13 +7,11 @@ each position means and checks the labels so that a wrongly shaped table is refu
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 
-from pydantic import ValidationError
-
-from ..model import Budget, Indicator, Project
-from . import ImportedSource, ImportedUnit, ImportProblem
+from ..layouts import Layout
+from ..model import Project
+from . import ImportedSource, ImportedUnit, ImportProblem, guess_region, guess_year, project_from_data
 
 HEADER_LABELS = {2: "项目名称", 4: "预算规模及资金用途", 5: "预算数",
                  7: "其中：财政    资金", 9: "其他资金", 13: "绩效目标"}
@@ -64,7 +62,7 @@ def parse_table(table: Table, source: str) -> tuple[int, str, str, str, Project]
     agency = AGENCY_RE.match(cells[0].text.strip())
     if not agency:
         raise ImportProblem(source, cells[0].line, f"第一行应为“单位编码+单位名称”，实际是“{cells[0].text}”。")
-    indicators: list[Indicator] = []
+    indicators: list[dict] = []
     level1 = ""
     for r in range(20, len(cells), 5):
         l1, l2, l3, desc, value = (c.text for c in cells[r:r + 5])
@@ -72,41 +70,26 @@ def parse_table(table: Table, source: str) -> tuple[int, str, str, str, Project]
             level1 = l1
         elif not level1:
             raise ImportProblem(source, cells[r].line, "第一行指标的一级指标为空。")
-        indicators.append(Indicator(level1=level1, level2=l2, name=l3, description=desc, value=value))
+        indicators.append({"level1": level1, "level2": l2, "name": l3, "description": desc, "value": value})
     bookmark = next((b for b in table.bookmarks if b != "_GoBack"), "")
     stem = m["stem"]
-    try:
-        project = _project(cells, stem, bookmark, indicators)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ImportProblem(source, table.line, f"表格“{stem}”：{str(err['msg']).removeprefix('Value error, ')}") from None
+    project = project_from_data(_project(cells, stem, bookmark, indicators), source, table.line, f"表格“{stem}”")
     return int(m["num"]), agency["code"], agency["name"], unit_cell.removeprefix("单位："), project
 
 
-def _project(cells: list[Cell], stem: str, bookmark: str, indicators: list[Indicator]) -> Project:
-    return Project(
-        name=cells[3].text,
-        title=None if stem == cells[3].text else f"{stem}绩效目标表",
-        bookmark=bookmark,
-        budget=Budget(total=cells[6].text, fiscal=cells[8].text, other=cells[10].text),
-        purpose=cells[12].text,
-        goals=cells[14].text,
-        indicators=indicators,
-    )
+def _project(cells: list[Cell], stem: str, bookmark: str, indicators: list[dict]) -> dict:
+    return {
+        "name": cells[3].text,
+        "title": None if stem == cells[3].text else f"{stem}绩效目标表",
+        "bookmark": bookmark,
+        "budget": {"total": cells[6].text, "fiscal": cells[8].text, "other": cells[10].text},
+        "purpose": cells[12].text,
+        "goals": cells[14].text,
+        "indicators": indicators,
+    }
 
 
-def guess_year(texts: list[str]) -> int | None:
-    """The budget year: the year most often written in the tables' text."""
-    years = Counter(int(y) for t in texts for y in re.findall(r"(20\d\d)年", t))
-    return years.most_common(1)[0][0] if years else None
-
-
-def guess_region(names: list[str]) -> str | None:
-    regions = Counter(m[1] for n in names if (m := re.match(r"^(.{2,3}?[市省])", n)))
-    return regions.most_common(1)[0][0] if regions else None
-
-
-def collect(tables: list[Table], source: str, texts: list[str]) -> ImportedSource:
+def collect(tables: list[Table], source: str, texts: list[str], layout: Layout) -> ImportedSource:
     """Parse every table of one source and group the projects by budget unit, in published order."""
     if not tables:
         raise ImportProblem(source, None, "没有找到“N.项目名称绩效目标表”形式的表格标题。")
@@ -123,6 +106,6 @@ def collect(tables: list[Table], source: str, texts: list[str]) -> ImportedSourc
         unit.projects.append(project)
     if len(money_units) > 1:
         raise ImportProblem(source, None, f"同一文件中的表格用了不同的金额单位：{'、'.join(sorted(money_units))}。")
-    return ImportedSource(path=source, layout="tianjin", money_unit=money_units.pop(), framework="mof2015",
+    return ImportedSource(path=source, layout=layout.name, money_unit=money_units.pop(), framework=layout.framework,
                           year=guess_year(texts), region=guess_region([u.unit_name for u in units.values()]),
                           units=list(units.values()), numbers=numbers)
