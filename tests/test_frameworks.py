@@ -92,7 +92,7 @@ def test_h01_on_a_shanghai_publication_without_framework_uses_mof2021(tmp_path):
 def test_an_empty_framework_in_ptgen_yaml_is_the_forms(tmp_path):
     from ptgen.content import settings_yaml
     settings = Settings(title="t", year=2025, region="r", layout="shanghai")
-    assert "framework:\n" in settings_yaml(settings)  # what an unset framework is written as
+    assert "framework" not in settings_yaml(settings)  # an unset framework is left out (the form's)
     root = make_publication(tmp_path / "pub", settings=SETTINGS + "framework:\n")
     assert _issues(root) == []
 
