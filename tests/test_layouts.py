@@ -102,3 +102,14 @@ def test_an_unset_field_prints_empty_and_private_names_are_never_read():
     p = Project(name="x", bookmark="_Toc1", budget=Budget(), goals="g", indicators=[])
     assert layouts.field_value(p, "project_funds.total") is None
     assert layouts.field_value(p, "__class__") is None
+
+
+def test_a_definition_names_its_word_template():
+    # A new form reuses a shipped Word template instead of needing a copy named after it.
+    assert layouts.builtin("tianjin").docx_template == "tianjin.docx"
+    text = (ROOT / "src" / "ptgen" / "layouts" / "tianjin.yaml").read_text(encoding="utf-8")
+    own = layouts.parse(text.replace("name: tianjin", "name: hebei\ntemplate: shanghai"), "hebei.yaml")
+    assert own.docx_template == "shanghai.docx"
+    with pytest.raises(layouts.LayoutError) as e:
+        layouts.parse(text.replace("name: tianjin", "name: hebei\ntemplate: ../x"), "hebei.yaml")
+    assert e.value.line == 6 and "template" in e.value.message

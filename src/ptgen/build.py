@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 from .errors import SetupError, UserError
 from .model import Publication
 from .output import commit, environment_error, recover
-from .render.layout import Compilation, compile_publication, printable
+from .render.layout import Compilation, compile_publication, layout_of, printable
 from .render.templates import BUILTIN_TEMPLATES, find_template  # noqa: F401 (BUILTIN_TEMPLATES: part of the API)
 
 if TYPE_CHECKING:
@@ -220,7 +220,7 @@ def _build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool
     comps = pdf_job.comps if pdf_job else compilations(pub)
     if "docx" in formats:
         from .render.docx import render_docx
-        template = find_template(pub, "docx", f"{pub.settings.layout}.docx")
+        template = find_template(pub, "docx", layout_of(pub.settings).docx_template)
         cache: dict = {}  # each table's XML, drawn once for its department and reused for the whole book
         for stem, comp in comps:
             data, warn = render_docx(comp, template, context(pub, comp), cache=cache)

@@ -473,11 +473,12 @@ def diff_cmd(
             result = diff(base_pubs, head_pubs, base or f"{base_rev[:10]}（合并基点）", head or "工作区")
             if format is DiffFormat.docx:
                 from .build import find_template
+                from .render.layout import layout_of
                 from .output import write_bytes
                 from .redline import redline
                 pub = (head_pubs or base_pubs)[0]
                 write_bytes(output, redline(result, base_pubs, head_pubs,
-                                            find_template(pub, "docx", f"{pub.settings.layout}.docx")))
+                                            find_template(pub, "docx", layout_of(pub.settings).docx_template)))
                 out.print(f"写入 {escape(str(output))}（修订模式，作者 ptgen）")
     except PtgenError as exc:
         _fail(exc)

@@ -187,10 +187,17 @@ class Layout(_Closed):
     description: str = Field("", title="说明", description="版式的简要说明")
     heading: HeadingDef = Field(default_factory=HeadingDef, title="表格标题", description="表格标题的写法")
     money: MoneyDef = Field(default_factory=MoneyDef, title="金额写法", description="金额的写法")
+    template: str | None = Field(None, pattern=r"^[a-z][a-z0-9_-]*$", title="Word 模板", description=(
+        "用哪个 Word 模板（templates/docx/<template>.docx，出版物自己的模板文件夹优先）；不写则与版式同名"))
     required: list[FieldPath] = Field(default_factory=list, title="必填字段", description="除项目名称、预算数、绩效目标和指标表各列之外，这个版式还要求填写的字段（例如 purpose）")
     fields: list[ExtraField] = Field(default_factory=list, title="版式特有的项目字段", description="这个版式比通用内容多出的项目字段（例如 项目性质、项目负责人）")
     indicator_fields: list[ExtraField] = Field(default_factory=list, title="版式特有的指标字段", description="指标行比通用内容多出的字段（例如 绩效标准、分值、指标解释），指标表的列可以显示它们")
     tables: list[TableDef] = Field(min_length=1, title="表格", description="每个项目的表格，按顺序")
+
+    @property
+    def docx_template(self) -> str:
+        """The Word template's file name (``templates/docx/<this>``)."""
+        return f"{self.template or self.name}.docx"
 
     @model_validator(mode="after")
     def _fields_known(self):
