@@ -178,8 +178,9 @@ class Settings(_Strict):
     numbering: Literal["per_unit", "continuous"] = Field(
         "per_unit", title="表格编号", description="per_unit：每个预算单位从 1 开始；continuous：全书连续编号")
     bookmarks: BookmarkScheme = Field(default_factory=BookmarkScheme, title="书签命名")
-    framework: Literal["mof2015", "mof2021"] = Field(
-        "mof2015", title="指标体系", description="mof2015：成本指标为产出指标下的二级；mof2021：成本指标为一级")
+    framework: Literal["mof2013", "mof2015", "mof2021"] = Field(
+        "mof2015", title="指标体系", description="mof2015：成本指标为产出指标下的二级；mof2021：成本指标为一级；"
+        "mof2013：没有满意度指标一级，社会公众或服务对象满意度指标是效益指标下的二级")
     merge_level1: list[str] = Field(default_factory=lambda: ["产出指标"], title="合并的一级指标",
                                     description="一级指标列中纵向合并的类别（天津发布稿只合并产出指标）")
     departments: list[str] = Field(default_factory=list, title="主管部门", description="部门文件夹名，按发布顺序")

@@ -9,6 +9,12 @@ from ..report import Severity
 from . import Finding, Rule, register, unfilled
 
 FRAMEWORKS = {
+    # The older shape (财预〔2013〕53号's common framework): no 满意度 一级, 社会公众或服务对象满意度指标
+    # is a 二级 under 效益指标 (武汉青山 2020, 湘潭 2023 in ../shared/regions)
+    "mof2013": {
+        "产出指标": ["数量指标", "质量指标", "时效指标", "成本指标"],
+        "效益指标": ["经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标", "社会公众或服务对象满意度指标"],
+    },
     # 财预〔2015〕88号: 成本 is a 二级 under 产出 (the Tianjin seeds)
     "mof2015": {
         "产出指标": ["数量指标", "质量指标", "时效指标", "成本指标"],
@@ -30,7 +36,7 @@ FRAMEWORKS = {
 class LevelMembership(Rule):
     code = "H01"
     severity = Severity.ERROR
-    title = "一级、二级指标要用所选指标体系（mof2015 / mof2021）规定的名称，二级指标要放在对应的一级下。"
+    title = "一级、二级指标要用所选指标体系（mof2013 / mof2015 / mof2021）规定的名称，二级指标要放在对应的一级下。"
 
     def check_project(self, doc, unit, dept, settings):
         fw = FRAMEWORKS[settings.framework]
@@ -49,13 +55,13 @@ class LevelMembership(Rule):
 class RequiredGroups(Rule):
     code = "H02"
     severity = Severity.ERROR
-    title = "每个项目都要有产出、效益、满意度指标，以及成本指标。"
+    title = "每个项目都要有所选指标体系的各个一级指标（产出、效益、满意度指标），以及成本指标。"
 
     def check_project(self, doc, unit, dept, settings):
         inds = doc.project.indicators
         l1 = {i.level1 for i in inds}
         has_cost = any(i.level1 == "成本指标" or i.level2 == "成本指标" for i in inds)
-        missing = [g for g in ("产出指标", "效益指标", "满意度指标") if g not in l1]
+        missing = [g for g in FRAMEWORKS[settings.framework] if g != "成本指标" and g not in l1]
         if not has_cost:
             missing.append("成本指标")
         if missing:
