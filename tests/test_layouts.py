@@ -102,3 +102,15 @@ def test_an_unset_field_prints_empty_and_private_names_are_never_read():
     p = Project(name="x", bookmark="_Toc1", budget=Budget(), goals="g", indicators=[])
     assert layouts.field_value(p, "project_funds.total") is None
     assert layouts.field_value(p, "__class__") is None
+
+
+def test_a_definition_names_its_word_template():
+    # A new form reuses a shipped Word template instead of needing a copy named after it.
+    assert layouts.builtin("tianjin").word_template == "tianjin.docx"
+    assert layouts.builtin("xiangtan").word_template == "shanghai.docx"
+    text = (ROOT / "src" / "ptgen" / "layouts" / "tianjin.yaml").read_text(encoding="utf-8")
+    mine = text.replace("name: tianjin", "name: hebei").replace("word_template: tianjin.docx", "")
+    assert layouts.parse(mine, "hebei.yaml").word_template == "standard.docx"  # a form of one's own
+    with pytest.raises(layouts.LayoutError) as e:
+        layouts.parse(text.replace("word_template: tianjin.docx", "word_template: ../x.docx"), "hebei.yaml")
+    assert e.value.line == 16 and "word_template" in e.value.message

@@ -12,7 +12,7 @@ from . import Finding, Rule, register, unfilled
 class LevelMembership(Rule):
     code = "H01"
     severity = Severity.ERROR
-    title = "一级、二级指标要用所选指标体系（mof2015 / mof2021）规定的名称，二级指标要放在对应的一级下。"
+    title = "一级、二级指标要用所选指标体系（mof2013 / mof2015 / mof2021）规定的名称，二级指标要放在对应的一级下。"
 
     def check_project(self, doc, unit, dept, settings):
         fw = layouts.framework_of(settings).tree
@@ -31,7 +31,7 @@ class LevelMembership(Rule):
 class RequiredGroups(Rule):
     code = "H02"
     severity = Severity.ERROR
-    title = "每个项目都要有产出、效益、满意度指标，以及成本指标。"
+    title = "每个项目都要有所选指标体系的各个一级指标（产出、效益、满意度指标），以及成本指标。"
 
     def check_project(self, doc, unit, dept, settings):
         inds = doc.project.indicators
