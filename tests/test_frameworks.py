@@ -17,6 +17,11 @@ from ptgen.model import Settings
 
 # The frameworks as lint/structure.py held them before they became data (golden copy, written once).
 OLD_FRAMEWORKS = {
+    # (mof2013 was added on the regions' branch as a dict beside these; the same golden copy)
+    "mof2013": {
+        "产出指标": ["数量指标", "质量指标", "时效指标", "成本指标"],
+        "效益指标": ["经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标", "社会公众或服务对象满意度指标"],
+    },
     "mof2015": {
         "产出指标": ["数量指标", "质量指标", "时效指标", "成本指标"],
         "效益指标": ["经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"],
