@@ -182,7 +182,7 @@ class Settings(_Strict):
     year: int = Field(ge=1990, le=2100, title="预算年度")
     region: str = Field(title="地区")
     money_unit: Literal["万元", "元"] = Field("万元", title="金额单位")
-    layout: str = Field("tianjin", pattern=r"^[a-z][a-z0-9_-]*$", title="版式",
+    layout: str = Field(pattern=r"^[a-z][a-z0-9_-]*$", title="版式",
                         description="发布的表样：ptgen 自带的版式（命令 layouts 列出）或出版物 layouts/ 文件夹里自己定义的")
     numbering: Literal["per_unit", "continuous"] = Field(
         "per_unit", title="表格编号", description="per_unit：每个预算单位从 1 开始；continuous：全书连续编号")
