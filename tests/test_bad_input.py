@@ -112,3 +112,18 @@ def test_usage_errors_exit_2(tmp_path):
 def test_missing_publication_is_a_message_not_a_traceback(tmp_path):
     r = run_check(tmp_path / "nope")
     assert r.returncode == 2 and "找不到" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "{p}"],
+    ["build", "{p}", "--out", "{out}", "--format", "html"],
+    ["import", "{p}/000.txt", "--into", "{out}"],
+])
+def test_a_missing_path_is_a_usage_error_for_every_command(tmp_path, args):
+    """README: exit 2 for a usage mistake, "a missing path" included, for every command."""
+    missing = tmp_path / "nope"
+    args = [a.format(p=missing, out=tmp_path / "out") for a in args]
+    r = subprocess.run([sys.executable, "-m", "ptgen", *args], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, (args, r.returncode, r.stderr)
+    assert "找不到" in r.stderr and str(missing) in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not (tmp_path / "out").exists()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import lint
-from .errors import UserError
+from .errors import UsageError, UserError
 from .load import find_publications, load
 from .model import Publication
 from .report import Report, locate
@@ -22,7 +22,7 @@ def check(path: Path, select: set[str] | None = None, ignore: set[str] | None = 
     """Load and lint every publication at or below ``path``."""
     path = Path(path)
     if not path.exists():
-        raise UserError(f"找不到文件夹 {path}。")
+        raise UsageError(f"找不到文件夹 {path}。")  # a missing path is a usage mistake (exit 2)
     roots = find_publications(path)
     if not roots:
         raise UserError(f"{path} 里没有出版物（找不到 ptgen.yaml）。",

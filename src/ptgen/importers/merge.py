@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import bookmarks, content, output, yamlio
-from ..errors import UserError, describe_os_error
+from ..errors import UsageError, UserError, describe_os_error
 from ..fmt import with_list
 from ..load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, load
 from ..model import BookmarkScheme, Department, Settings, Unit
@@ -31,7 +31,7 @@ class ImportResult:
 def read_source(path: Path) -> ImportedSource:
     """Read one source by its kind (.docx, or extracted text)."""
     if not path.is_file():
-        raise UserError(f"找不到要导入的文件：{path}")
+        raise UsageError(f"找不到要导入的文件：{path}")  # a missing path is a usage mistake (exit 2)
     try:
         if path.suffix.lower() == ".docx":
             from .docx import read_docx
