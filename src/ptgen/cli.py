@@ -457,8 +457,7 @@ def diff_cmd(
         if format is DiffFormat.docx and output is None:
             raise UserError("--format docx 需要 --output 文件名。", exit_code=EXIT_USAGE)
         if output is not None and output.is_dir():
-            raise UserError(f"--output {output} 是一个文件夹；请给出要写入的文件名，例如 {output / 'diff.md'}。",
-                            exit_code=EXIT_USAGE)
+            raise UserError(f"--output {output} 是一个文件夹；请给出要写入的文件名，例如 {output / 'diff.md'}。")
         if output is not None and output.exists() and not force:
             raise UserError(f"{output} 已经存在；加 --force 覆盖。", exit_code=EXIT_USAGE)
         if not path.exists():
