@@ -180,3 +180,19 @@ def test_human_excerpt_centres_on_the_control_character_and_shows_it(tmp_path):
     [line] = [x for x in r.stdout.splitlines() if "X08" in x]
     quote = line.split("←", 1)[1]
     assert "\u2407" in quote and quote.count("…") == 2 and len(quote) < 50, quote
+
+
+def test_human_excerpts_show_del_and_c1_controls_and_keep_unicode_line_breaks_on_one_line(tmp_path):
+    """DEL and the C1 controls (U+0080–U+009F: NEL is a line break, CSI starts a terminal escape) are
+    X08 like the others: the excerpt shows each visibly instead of printing it raw."""
+    root = make_publication(tmp_path / "pub", project=GOOD_PROJECT.replace(
+        "purpose: 用于信息系统运行维护", 'purpose: "甲\\x7f乙\\x85丙\\x9b丁"'))
+    r = ptgen("check", root, env={"COLUMNS": "300"})
+    lines = [x for x in r.stdout.splitlines() if "X08" in x]
+    assert len(lines) == 3, r.stdout
+    for line in lines:
+        assert not any("\x7f" <= c <= "\x9f" for c in line), ascii(line)
+        quote = line.split("←", 1)[1]
+        assert "甲␡乙[U+0085]丙[U+009B]丁" in quote, quote
+    from ptgen.report import excerpt
+    assert excerpt("一\u2028二\u2029三\x85四") == "一⏎二⏎三[U+0085]四"
