@@ -106,6 +106,16 @@ def test_unknown_rule_codes_in_select_or_ignore_are_usage_errors(tmp_path):
     assert r.returncode == 2 and "nowhere" in r.stderr
 
 
+def test_file_problem_codes_in_select_or_ignore_are_explained_not_called_missing(tmp_path):
+    """F002 or Y001 are printed by check, so "the rule code F002 does not exist" would be false:
+    they are problems reading the files, always reported, never selected or ignored."""
+    root = make_publication(tmp_path / "pub", project=BAD)
+    for option, codes in (("--ignore", "F002"), ("--select", "Y001,B01"), ("--ignore", "F")):
+        r = ptgen("check", root, option, codes)
+        assert r.returncode == 2, (option, r.stdout, r.stderr)
+        assert "不存在" not in r.stderr and "读取文件" in r.stderr and codes.split(",")[0] in r.stderr, r.stderr
+
+
 LONG = "用于支付金保二期系统企业变更注销一件事流程升级改造项目利息，以及相关的运行维护和咨询服务等各项费用支出"
 
 
