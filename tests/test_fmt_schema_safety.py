@@ -44,6 +44,23 @@ def test_fmt_formats_only_content_files(tmp_path):
     assert "不是内容文件" in r.stdout + r.stderr
 
 
+def test_fmt_of_a_folder_named_through_a_symlink_formats_it_as_check_reads_it(tmp_path):
+    """The folder named on the command line may be a link (content/ linked from elsewhere): check
+    reads it, so fmt formats it too; links found inside it are still skipped."""
+    root = make_publication(tmp_path / "pub")
+    project = root / "353" / "353101" / "p.yaml"
+    project.write_text(GOOD_PROJECT.replace('total: "100.00"', "total: '100.00'"), encoding="utf-8")
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(MESSY_OTHER, encoding="utf-8")
+    (root / "353" / "353101" / "linked.yaml").symlink_to(outside)
+    link = tmp_path / "link"
+    link.symlink_to(root)
+    r = ptgen("fmt", link)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert 'total: "100.00"' in project.read_text(encoding="utf-8"), r.stdout
+    assert outside.read_text(encoding="utf-8") == MESSY_OTHER and "符号链接" in r.stdout + r.stderr
+
+
 # --- 7. schema --output -------------------------------------------------------------------------
 
 def test_schema_output_never_overwrites_without_force(tmp_path):

@@ -173,8 +173,8 @@ def content_files(paths: list[Path], skipped: list[tuple[Path, str]] | None = No
     skipped = [] if skipped is None else skipped
     files: list[Path] = []
     for p in paths:
-        if p.is_dir() and not p.is_symlink():
-            for dirpath, dirnames, filenames in os.walk(p):  # symlinked folders are not followed
+        if p.is_dir():  # a folder named on the command line is read even through a link, as check does;
+            for dirpath, dirnames, filenames in os.walk(p):  # symlinked folders inside are not followed
                 folder = Path(dirpath)
                 for d in sorted(dirnames):
                     if (folder / d).is_symlink() and not d.startswith("."):
