@@ -198,6 +198,9 @@ def fmt(paths: list[Path], check: bool = False) -> FmtResult:
         except yamlio.YamlProblem as problem:
             result.problems.append((f, problem))
             continue
+        except OSError as exc:  # a FIFO or a device, no permission: named, as check names it (F001)
+            result.problems.append((f, yamlio.YamlProblem("F001", f"无法读取文件：{exc.strerror}。")))
+            continue
         if new == text:
             result.unchanged.append(f)
             continue
