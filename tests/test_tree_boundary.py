@@ -127,6 +127,49 @@ def test_templates_outside_the_publication_are_refused_and_never_rendered(tmp_pa
     assert pages and not [p for p in pages if SECRET in p]
 
 
+ESCAPE = "{{ cycler.__init__.__globals__.os.system('touch %s') }}"
+
+
+def _docx_template_with(path: Path, tag: str) -> None:
+    """The shipped Word template with ``tag`` in a paragraph of its own before ``{{p body }}``."""
+    import zipfile
+
+    from ptgen.build import BUILTIN_TEMPLATES
+    src = BUILTIN_TEMPLATES / "docx" / "tianjin.docx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "word/document.xml":
+                text = data.decode("utf-8")
+                at = text.index("<w:p>", text.index("<w:body>")) if "<w:p>" in text else text.index("<w:body>") + 8
+                text = text[:at] + f"<w:p><w:r><w:t>{tag}</w:t></w:r></w:p>" + text[at:]
+                data = text.encode("utf-8")
+            zout.writestr(info, data)
+
+
+@pytest.mark.parametrize("fmt", ["html", "docx"])
+def test_a_template_in_the_publication_cannot_run_code(tmp_path, fmt):
+    """A pull request may add templates to the publication, and CI builds it: Jinja in them runs in a
+    sandbox, so reaching Python's internals (here: to run a command) is a clear error, never done."""
+    settings = 'title: 测试出版物\nyear: "2025"\nregion: 天津市\ndepartments:\n  - "353"\ntemplates: tpl\n'
+    root = make_publication(tmp_path / "pub", settings=settings)
+    pwned = tmp_path / "pwned"
+    if fmt == "html":
+        from ptgen.build import BUILTIN_TEMPLATES
+        page = (BUILTIN_TEMPLATES / "html" / "base.html").read_text(encoding="utf-8")
+        (root / "tpl" / "html").mkdir(parents=True)
+        (root / "tpl" / "html" / "base.html").write_text(page + ESCAPE % pwned, encoding="utf-8")
+    else:
+        _docx_template_with(root / "tpl" / "docx" / "tianjin.docx", ESCAPE % pwned)
+    r = subprocess.run([sys.executable, "-m", "ptgen", "build", str(root), "--out", str(tmp_path / "out"),
+                        "--format", fmt], capture_output=True, text=True, timeout=300)
+    assert not pwned.exists(), "a template ran a command"
+    assert r.returncode == 1 and "模板" in r.stderr, r.stdout + r.stderr
+    assert "内部错误" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not (tmp_path / "out" / fmt).exists()
+
+
 # --- 2. listed names are single safe path components ------------------------------------------
 
 @pytest.mark.parametrize("entry", ['"../../outside"', '"/etc"', '"a/b"', '"."', '".."', '"a\\0b"', '"a\\\\b"'])
