@@ -170,6 +170,32 @@ def test_a_template_in_the_publication_cannot_run_code(tmp_path, fmt):
     assert not (tmp_path / "out" / fmt).exists()
 
 
+def test_a_template_in_the_publication_cannot_fetch_files_or_urls_into_the_pdf(tmp_path):
+    """WeasyPrint fetches what a page links to: a template could attach any file of the CI machine
+    to the PDF (``<link rel=attachment href=file:///…>``) or make it fetch a URL.  It fetches nothing
+    but ``data:`` URLs."""
+    settings = 'title: 测试出版物\nyear: "2025"\nregion: 天津市\ndepartments:\n  - "353"\ntemplates: tpl\n'
+    root = make_publication(tmp_path / "pub", settings=settings)
+    secret = outside_secret(tmp_path)
+    from ptgen.build import BUILTIN_TEMPLATES
+    page = (BUILTIN_TEMPLATES / "html" / "base.html").read_text(encoding="utf-8")
+    links = (f'<link rel="attachment" href="{secret.as_uri()}" />'
+             f'<link rel="stylesheet" href="{secret.as_uri()}" /></head>')
+    (root / "tpl" / "html").mkdir(parents=True)
+    (root / "tpl" / "html" / "base.html").write_text(page.replace("</head>", links, 1), encoding="utf-8")
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "ptgen", "build", str(root), "--out", str(out), "--format", "pdf"],
+                       capture_output=True, text=True, timeout=300)
+    assert "内部错误" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+    import pikepdf
+    pdfs = list(out.rglob("*.pdf"))
+    assert pdfs, r.stdout + r.stderr
+    for pdf in pdfs:  # the parts in .cache/ included
+        with pikepdf.open(pdf) as doc:
+            assert not doc.attachments, (pdf, list(doc.attachments))
+    assert not [p for p in out.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
+
+
 # --- 2. listed names are single safe path components ------------------------------------------
 
 @pytest.mark.parametrize("entry", ['"../../outside"', '"/etc"', '"a/b"', '"."', '".."', '"a\\0b"', '"a\\\\b"'])
