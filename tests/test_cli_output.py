@@ -167,6 +167,14 @@ def test_environment_problems_are_chinese_sentences_not_internal_errors(tmp_path
     assert list((tmp_path / "folder").iterdir()) == []
 
 
+def test_diff_output_with_the_terminal_format_is_a_usage_error_not_ignored(tmp_path):
+    """The terminal format printed to the terminal and left no --output file, exit 0: silently."""
+    repo = committed_repo(tmp_path)
+    r = ptgen("diff", "HEAD", "--output", tmp_path / "d.txt", cwd=repo)
+    assert r.returncode == 2 and "--output" in r.stderr and "markdown" in r.stderr, r.stdout + r.stderr
+    assert not (tmp_path / "d.txt").exists()
+
+
 def test_each_os_error_gets_its_own_sentence_naming_the_path():
     import errno
 

@@ -462,6 +462,9 @@ def diff_cmd(
     try:
         if format is DiffFormat.docx and output is None:
             raise UserError("--format docx 需要 --output 文件名。", exit_code=EXIT_USAGE)
+        if format is DiffFormat.terminal and output is not None:
+            raise UserError("--output 只用于 --format markdown、json 或 docx；终端格式直接显示在屏幕上。",
+                            exit_code=EXIT_USAGE)
         if output is not None and output.is_dir():
             raise UserError(f"--output {output} 是一个文件夹；请给出要写入的文件名，例如 {output / 'diff.md'}。")
         if output is not None and output.exists() and not force:
