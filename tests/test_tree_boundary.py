@@ -267,6 +267,30 @@ def test_check_against_a_revision_with_such_a_link(linked_repo):
     assert sorted((i["severity"], "HEAD" in i["message"]) for i in f004) == [("error", False), ("warning", True)]
 
 
+@pytest.mark.parametrize("link", ["absolute", "relative"])
+def test_diff_never_reads_a_content_folder_that_a_revision_links_out_of_the_repository(tmp_path, link):
+    """A pull request may replace content/ (or a publication) by a link; diff and check --against
+    read that revision from git, and must not follow the link to whatever the CI machine holds."""
+    repo, root = committed(tmp_path)
+    elsewhere = make_publication(tmp_path / "elsewhere" / "pub")
+    p = elsewhere / "353" / "353101" / "p.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace("信息系统运维费", SECRET), encoding="utf-8")
+    shutil.rmtree(repo / "content")
+    target = tmp_path / "elsewhere"  # relative: up to / from anywhere (in the repository or an extracted copy)
+    target = target if link == "absolute" else Path("../" * 40 + str(target).lstrip("/"))
+    (repo / "content").symlink_to(target)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "content is a link")
+    git(repo, "checkout", "-q", "HEAD~1")  # the working tree: the real content
+    for args in (["diff", "HEAD", "main", "--path", "content"], ["diff", "main", "HEAD", "--path", "content"],
+                 ["check", "content", "--against", "main"]):
+        r = ptgen(repo, *args)
+        out = r.stdout + r.stderr
+        assert SECRET not in out, (args, out)
+        assert "Traceback" not in out and "内部错误" not in out, out
+        assert r.returncode == 1 and "符号链接" in out and "main" in out, (args, out)
+
+
 def test_diff_reports_a_yaml_error_at_head_instead_of_a_removed_project(tmp_path):
     repo, root = committed(tmp_path)
     p = root / "353/353101/p.yaml"

@@ -81,6 +81,11 @@ def load_at(repo: Path, rev: str | None, path: Path, workdir: Path) -> tuple[lis
         target.mkdir(parents=True, exist_ok=True)
         with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
             tar.extractall(target, filter=_extract_filter)
+        if not (target / rel).resolve().is_relative_to(target.resolve()):
+            # the content folder (or a folder above it) is a link at that revision: never followed,
+            # or a pull request could have ptgen read whatever the CI machine holds there
+            raise UserError(f"版本 {rev} 中的 {rel} 是指向仓库以外的符号链接：ptgen 不会读取它，无法比较。",
+                            hint=f"内容文件夹要是真正的文件夹；用 git show {rev} -- {rel} 查看这个链接。")
         roots = find_publications(target / rel)
     pubs, issues = [], []
     for root in roots:
