@@ -124,3 +124,17 @@ def test_broken_docx_files_give_clear_errors(tmp_path, case, expected):
     assert not (tmp_path / "pub").exists()
 
 
+
+
+def test_a_huge_text_source_is_refused_before_it_is_read(tmp_path):
+    """An extracted-text source is a few KB (a 1,000-table book a few MB); a huge one was read
+    whole (a 3 GB file: minutes, then the machine ran out of memory): its size is checked first."""
+    big = tmp_path / "huge.txt"
+    seed = "主管部门\t上海市人力资源和社会保障局\t实施单位\t上海市职业技能鉴定中心\n"
+    with open(big, "w", encoding="utf-8") as f:
+        f.write(seed)
+        f.truncate(200 << 20)  # sparse: 200 MB of NUL bytes after the first line
+    code, stderr, peak_mb = _import_measured(big, tmp_path / "pub")
+    assert code == 1 and "huge.txt" in stderr and "太大" in stderr and "内部错误" not in stderr, stderr
+    assert peak_mb < 150, peak_mb
+    assert not (tmp_path / "pub").exists()
