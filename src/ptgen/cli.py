@@ -268,12 +268,24 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
+def _out_outside_publications(path: Path, out_dir: Path) -> None:
+    """``--out`` inside a publication would make ptgen's outputs part of the content (F002 next time)."""
+    from .load import find_publications
+    out_real = out_dir.resolve()
+    for root in find_publications(path):
+        if out_real.is_relative_to(root.resolve()):
+            raise UsageError(f"--out {out_dir} 在出版物文件夹 {root} 里面：生成的文件会被当成内容（没有列出的文件夹，F002）。",
+                             hint=f"把 --out 放到出版物文件夹外面，例如 --out {os.path.relpath(root.resolve().parent / 'build')}；"
+                                  "或者在仓库的根文件夹运行 ptgen build content。")
+
+
 def _run_build(path: Path, out_dir: Path, wanted: list[str], strict: bool, force: bool, update_toc: bool, verify: bool,
            renderer) -> None:
     from . import build as builder
 
     try:
         result = api.check(path)
+        _out_outside_publications(path, out_dir)
     except PtgenError as exc:
         _fail(exc)
     if result.report.blocks(strict) and not force:
