@@ -291,6 +291,28 @@ def test_diff_never_reads_a_content_folder_that_a_revision_links_out_of_the_repo
         assert r.returncode == 1 and "符号链接" in out and "main" in out, (args, out)
 
 
+def test_a_huge_file_at_a_revision_is_y007_without_being_read(tmp_path):
+    """git archive's output was held in memory whole: a pull request committing a big (and well
+    compressed) file made diff and check --against hold it all. Like the working tree, its size is
+    what is checked; it is never read."""
+    repo, root = committed(tmp_path)
+    big = root / "353" / "353101" / "p.yaml"
+    with open(big, "r+b") as f:
+        f.truncate(300 << 20)  # zeros: tiny in git, 300 MB when read
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "huge")
+    big.write_text(GOOD_PROJECT, encoding="utf-8")
+    code = ("import resource, subprocess, sys\n"
+            "r = subprocess.run([sys.executable, '-m', 'ptgen', 'diff', 'HEAD~1', 'HEAD', '--path', 'content'],"
+            " capture_output=True, text=True)\n"
+            "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)\n"
+            "sys.stderr.write(r.stdout + r.stderr)\n")
+    r = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=300)
+    returncode, peak_mb = map(int, r.stdout.split())
+    assert returncode == 1 and "Y007" in r.stderr and "p.yaml" in r.stderr, r.stderr
+    assert peak_mb < 150, peak_mb
+
+
 def test_diff_reports_a_yaml_error_at_head_instead_of_a_removed_project(tmp_path):
     repo, root = committed(tmp_path)
     p = root / "353/353101/p.yaml"
