@@ -23,9 +23,12 @@ MONEY_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 MONEY_LIMIT_RE = re.compile(rf"^-?[0-9]{{1,{MONEY_INT_DIGITS}}}(\.[0-9]{{1,{MONEY_FRAC_DIGITS}}})?$")
 # Invisible control characters (pasted from other programs): XML 1.0, so a .docx, cannot hold most
 # of them, and no font draws them.  ``ptgen check`` reports each (X08); the build drops them.
-CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# The bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) as well: invisible,
+# they reorder what is shown, so a value could print other than it reads in review ("Trojan source").
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
 # The same in a model's JSON, where those below U+0020 are escaped (``\u000b``, ``\b``, ``\f``).
-_CONTROL_IN_JSON = re.compile(r"\\u00(0[0-8bcef]|1[0-9a-f])|\\[bf]|[\x7f-\x9f\ufffe\uffff]", re.I)
+_CONTROL_IN_JSON = re.compile(r"\\u00(0[0-8bcef]|1[0-9a-f])|\\[bf]|[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]",
+                              re.I)
 
 
 def has_control(model: BaseModel) -> bool:

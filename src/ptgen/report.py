@@ -112,4 +112,4 @@ def _visible(char: str) -> str:
 
 
 _LINE_BREAK_RE = re.compile("\r\n|[\n\r\u2028\u2029]")
-_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # and the bidi controls (X08)
