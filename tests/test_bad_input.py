@@ -112,3 +112,30 @@ def test_usage_errors_exit_2(tmp_path):
 def test_missing_publication_is_a_message_not_a_traceback(tmp_path):
     r = run_check(tmp_path / "nope")
     assert r.returncode == 2 and "找不到" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_listed_name_that_exists_but_cannot_be_that_entry_is_not_called_missing(tmp_path):
+    """unit.yaml listed as a project, or a folder where a project file belongs: it is there, so
+    "找不到" (not found) sent the clerk looking for a file that exists."""
+    root = make_publication(tmp_path / "pub", extra={
+        "353/353101/unit.yaml": 'code: "353101"\nname: 单位\nprojects:\n  - p.yaml\n  - unit.yaml\n  - sub\n'})
+    (root / "353" / "353101" / "sub").mkdir()
+    issues = json.loads(run_check(root, "--format", "json").stdout)
+    f001 = {i["text"]: i["message"] for i in issues if i["code"] == "F001"}
+    assert set(f001) == {"unit.yaml", "sub"}, issues
+    assert all("找不到" not in m and "不能作为" in m for m in f001.values()), f001
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "{p}"],
+    ["build", "{p}", "--out", "{out}", "--format", "html"],
+    ["import", "{p}/000.txt", "--into", "{out}"],
+])
+def test_a_missing_path_is_a_usage_error_for_every_command(tmp_path, args):
+    """README: exit 2 for a usage mistake, "a missing path" included, for every command."""
+    missing = tmp_path / "nope"
+    args = [a.format(p=missing, out=tmp_path / "out") for a in args]
+    r = subprocess.run([sys.executable, "-m", "ptgen", *args], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, (args, r.returncode, r.stderr)
+    assert "找不到" in r.stderr and str(missing) in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not (tmp_path / "out").exists()

@@ -66,6 +66,19 @@ def test_build_dotdot_stays_inside_out(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "pub"]
 
 
+def test_out_inside_the_publication_is_refused_before_it_pollutes_the_content(tmp_path):
+    """`ptgen build .` run in the publication (or `..` in a department) wrote build/ into the
+    content: the next check called it an unlisted folder (F002) and every build refused."""
+    root = make_publication(tmp_path / "pub")
+    for cwd, args in ((root, ["."]), (root / "353", [".."]), (tmp_path, ["pub", "--out", "pub/353/out"])):
+        r = ptgen("build", *args, "--format", "docx", cwd=cwd)
+        assert r.returncode == 2 and "--out" in r.stderr and "出版物" in r.stderr, r.stdout + r.stderr
+        assert "内部错误" not in r.stderr
+    assert [p for p in root.rglob("*") if p.is_dir()] == [root / "353", root / "353" / "353101"]
+    assert ptgen("check", root).returncode == 0
+    assert ptgen("build", ".", "--out", "../out", "--format", "docx", cwd=root).returncode == 0
+
+
 def test_two_publications_with_the_same_folder_name_are_refused(tmp_path):
     make_publication(tmp_path / "content" / "a" / "pub")
     make_publication(tmp_path / "content" / "b" / "pub")

@@ -106,6 +106,16 @@ def test_unknown_rule_codes_in_select_or_ignore_are_usage_errors(tmp_path):
     assert r.returncode == 2 and "nowhere" in r.stderr
 
 
+def test_file_problem_codes_in_select_or_ignore_are_explained_not_called_missing(tmp_path):
+    """F002 or Y001 are printed by check, so "the rule code F002 does not exist" would be false:
+    they are problems reading the files, always reported, never selected or ignored."""
+    root = make_publication(tmp_path / "pub", project=BAD)
+    for option, codes in (("--ignore", "F002"), ("--select", "Y001,B01"), ("--ignore", "F")):
+        r = ptgen("check", root, option, codes)
+        assert r.returncode == 2, (option, r.stdout, r.stderr)
+        assert "不存在" not in r.stderr and "读取文件" in r.stderr and codes.split(",")[0] in r.stderr, r.stderr
+
+
 LONG = "用于支付金保二期系统企业变更注销一件事流程升级改造项目利息，以及相关的运行维护和咨询服务等各项费用支出"
 
 
@@ -152,8 +162,17 @@ def test_environment_problems_are_chinese_sentences_not_internal_errors(tmp_path
     (tmp_path / "folder").mkdir()
     for force in ([], ["--force"]):
         r = ptgen("diff", "HEAD", "--format", "markdown", "--output", tmp_path / "folder", *force, cwd=repo)
-        assert r.returncode == 2 and "是一个文件夹" in r.stderr and "内部错误" not in r.stderr, r.stderr
+        # an environment problem (issue 10), exit 1 as for schema --output (not a usage mistake)
+        assert r.returncode == 1 and "是一个文件夹" in r.stderr and "内部错误" not in r.stderr, r.stderr
     assert list((tmp_path / "folder").iterdir()) == []
+
+
+def test_diff_output_with_the_terminal_format_is_a_usage_error_not_ignored(tmp_path):
+    """The terminal format printed to the terminal and left no --output file, exit 0: silently."""
+    repo = committed_repo(tmp_path)
+    r = ptgen("diff", "HEAD", "--output", tmp_path / "d.txt", cwd=repo)
+    assert r.returncode == 2 and "--output" in r.stderr and "markdown" in r.stderr, r.stdout + r.stderr
+    assert not (tmp_path / "d.txt").exists()
 
 
 def test_each_os_error_gets_its_own_sentence_naming_the_path():
@@ -179,3 +198,19 @@ def test_human_excerpt_centres_on_the_control_character_and_shows_it(tmp_path):
     [line] = [x for x in r.stdout.splitlines() if "X08" in x]
     quote = line.split("←", 1)[1]
     assert "\u2407" in quote and quote.count("…") == 2 and len(quote) < 50, quote
+
+
+def test_human_excerpts_show_del_and_c1_controls_and_keep_unicode_line_breaks_on_one_line(tmp_path):
+    """DEL and the C1 controls (U+0080–U+009F: NEL is a line break, CSI starts a terminal escape) are
+    X08 like the others: the excerpt shows each visibly instead of printing it raw."""
+    root = make_publication(tmp_path / "pub", project=GOOD_PROJECT.replace(
+        "purpose: 用于信息系统运行维护", 'purpose: "甲\\x7f乙\\x85丙\\x9b丁"'))
+    r = ptgen("check", root, env={"COLUMNS": "300"})
+    lines = [x for x in r.stdout.splitlines() if "X08" in x]
+    assert len(lines) == 3, r.stdout
+    for line in lines:
+        assert not any("\x7f" <= c <= "\x9f" for c in line), ascii(line)
+        quote = line.split("←", 1)[1]
+        assert "甲␡乙[U+0085]丙[U+009B]丁" in quote, quote
+    from ptgen.report import excerpt
+    assert excerpt("一\u2028二\u2029三\x85四") == "一⏎二⏎三[U+0085]四"

@@ -124,3 +124,42 @@ def test_broken_docx_files_give_clear_errors(tmp_path, case, expected):
     assert not (tmp_path / "pub").exists()
 
 
+
+
+def test_a_huge_text_source_is_refused_before_it_is_read(tmp_path):
+    """An extracted-text source is a few KB (a 1,000-table book a few MB); a huge one was read
+    whole (a 3 GB file: minutes, then the machine ran out of memory): its size is checked first."""
+    big = tmp_path / "huge.txt"
+    seed = "主管部门\t上海市人力资源和社会保障局\t实施单位\t上海市职业技能鉴定中心\n"
+    with open(big, "w", encoding="utf-8") as f:
+        f.write(seed)
+        f.truncate(200 << 20)  # sparse: 200 MB of NUL bytes after the first line
+    code, stderr, peak_mb = _import_measured(big, tmp_path / "pub")
+    assert code == 1 and "huge.txt" in stderr and "太大" in stderr and "内部错误" not in stderr, stderr
+    assert peak_mb < 150, peak_mb
+    assert not (tmp_path / "pub").exists()
+
+
+def test_a_zip_bomb_as_the_publications_word_template_is_refused_before_inflating(tmp_path):
+    """The Word template may come with the content (a pull request): the same limits as import."""
+    from helpers import make_publication
+    settings = 'title: 测试出版物\nyear: "2025"\nregion: 天津市\ndepartments:\n  - "353"\ntemplates: tpl\n'
+    root = make_publication(tmp_path / "pub", settings=settings)
+    template = root / "tpl" / "docx" / "tianjin.docx"
+    template.parent.mkdir(parents=True)
+    from ptgen.build import BUILTIN_TEMPLATES
+    with zipfile.ZipFile(BUILTIN_TEMPLATES / "docx" / "tianjin.docx") as shipped, \
+            zipfile.ZipFile(template, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for info in shipped.infolist():  # the shipped template, its styles part 200 MB of zeros
+            if info.filename != "word/styles.xml":
+                z.writestr(info, shipped.read(info))
+        with z.open("word/styles.xml", "w", force_zip64=True) as f:
+            for _ in range(200):
+                f.write(bytes(1 << 20))
+    r = subprocess.run([sys.executable, "-c", MEASURE, "build", str(root), "--out", str(tmp_path / "out"),
+                        "--format", "docx"], capture_output=True, text=True, timeout=300)
+    *lines, peak = r.stderr.strip().splitlines()
+    stderr, peak_mb = "\n".join(lines), int(peak) // 1024
+    assert r.returncode == 1 and "模板" in stderr and "压缩炸弹" in stderr and "内部错误" not in stderr, stderr
+    assert peak_mb < 150, peak_mb
+    assert not (tmp_path / "out" / "docx").exists()

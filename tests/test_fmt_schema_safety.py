@@ -44,6 +44,36 @@ def test_fmt_formats_only_content_files(tmp_path):
     assert "不是内容文件" in r.stdout + r.stderr
 
 
+def test_fmt_of_a_folder_named_through_a_symlink_formats_it_as_check_reads_it(tmp_path):
+    """The folder named on the command line may be a link (content/ linked from elsewhere): check
+    reads it, so fmt formats it too; links found inside it are still skipped."""
+    root = make_publication(tmp_path / "pub")
+    project = root / "353" / "353101" / "p.yaml"
+    project.write_text(GOOD_PROJECT.replace('total: "100.00"', "total: '100.00'"), encoding="utf-8")
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(MESSY_OTHER, encoding="utf-8")
+    (root / "353" / "353101" / "linked.yaml").symlink_to(outside)
+    link = tmp_path / "link"
+    link.symlink_to(root)
+    r = ptgen("fmt", link)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert 'total: "100.00"' in project.read_text(encoding="utf-8"), r.stdout
+    assert outside.read_text(encoding="utf-8") == MESSY_OTHER and "符号链接" in r.stdout + r.stderr
+
+
+def test_fmt_names_a_file_it_cannot_read_and_formats_the_others(tmp_path):
+    """A FIFO (or any file the system will not read) where a project file belongs: fmt names it and
+    goes on, as check does (F001); it used to stop at once with "读写 目标位置 时操作系统报错"."""
+    import os
+    root = make_publication(tmp_path / "pub")
+    project = root / "353" / "353101" / "p.yaml"
+    project.write_text(GOOD_PROJECT.replace('total: "100.00"', "total: '100.00'"), encoding="utf-8")
+    os.mkfifo(root / "353" / "353101" / "pipe.yaml")
+    r = ptgen("fmt", root)
+    assert r.returncode == 1 and "pipe.yaml" in r.stderr and "目标位置" not in r.stderr, r.stdout + r.stderr
+    assert 'total: "100.00"' in project.read_text(encoding="utf-8"), r.stdout
+
+
 # --- 7. schema --output -------------------------------------------------------------------------
 
 def test_schema_output_never_overwrites_without_force(tmp_path):

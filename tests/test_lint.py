@@ -96,6 +96,14 @@ def test_line_points_at_the_offending_value(tmp_path):
     assert lines[issue.line - 1].strip() == "value: ≥60%"
 
 
+def test_a_bookmark_named_like_ptgens_own_heading_anchors_is_p03(tmp_path):
+    """ptgen names its department and unit headings _ptgen_<code>: a table bookmark _ptgen_353101
+    gave two HTML ids, two Word bookmarks and two PDF destinations of one name, and check was quiet."""
+    report = codes(tmp_path, GOOD_PROJECT.replace("bookmark: _Toc_4_4_0000000004", "bookmark: _ptgen_353101"))
+    issue = next((i for i in report.issues if i.code == "P03"), None)
+    assert issue is not None and "_ptgen_" in issue.message and issue.line == 2, report.issues
+
+
 def test_duplicate_bookmark_across_files(tmp_path):
     extra = {"353/353101/unit.yaml": 'code: "353101"\nname: 测试单位\nprojects:\n  - p.yaml\n  - q.yaml\n',
              "353/353101/q.yaml": GOOD_PROJECT}

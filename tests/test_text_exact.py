@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 
 import lxml.html
@@ -215,3 +216,25 @@ def test_word_renderer_drops_control_characters_in_its_context(tmp_path):
     import io
     core = zipfile.ZipFile(io.BytesIO(data)).read("docProps/core.xml").decode()
     assert "<dc:title>测试出版物</dc:title>" in core and "部门" in core
+
+
+def test_bidirectional_controls_are_x08_and_never_reach_the_outputs(tmp_path):
+    """U+202E (right-to-left override) and its kin are invisible but reorder what is shown: a value
+    reviewed as "支付甲方123" could print reversed ("Trojan source").  Each is X08 at its own
+    column, shown visibly in the human report, and dropped by the build like the other controls."""
+    project = GOOD_PROJECT.replace("purpose: 用于信息系统运行维护", "purpose: 用于\u202e信息系统\u202c运行维护").replace(
+        "name: 信息系统运维费", 'name: "信息\\u2066系统运维费"')
+    root = make_publication(tmp_path / "pub", project)
+    found = sorted((i.line, i.column, i.message) for i in api.check(root).report.issues if i.code == "X08")
+    assert [(line, col) for line, col, _ in found] == [(1, 10), (7, 12), (7, 17)], found
+    assert "U+202E" in found[1][2]
+    r = subprocess.run([sys.executable, "-m", "ptgen", "check", str(root)], capture_output=True, text=True)
+    assert "\u202e" not in r.stdout and "[U+202E]" in r.stdout, r.stdout
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "ptgen", "build", str(root), "--out", str(out), "--format", "docx,html",
+                        "--force", "--verify"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    page = (out / "html" / "pub" / "pub.html").read_text(encoding="utf-8")
+    assert "用于信息系统运行维护" in page and not re.search("[\u202a-\u202e\u2066-\u2069]", page)
+    [table] = read_docx_tables(out / "docx" / "pub" / "pub.docx")
+    assert "用于信息系统运行维护" in table["cells"]

@@ -127,6 +127,75 @@ def test_templates_outside_the_publication_are_refused_and_never_rendered(tmp_pa
     assert pages and not [p for p in pages if SECRET in p]
 
 
+ESCAPE = "{{ cycler.__init__.__globals__.os.system('touch %s') }}"
+
+
+def _docx_template_with(path: Path, tag: str) -> None:
+    """The shipped Word template with ``tag`` in a paragraph of its own before ``{{p body }}``."""
+    import zipfile
+
+    from ptgen.build import BUILTIN_TEMPLATES
+    src = BUILTIN_TEMPLATES / "docx" / "tianjin.docx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "word/document.xml":
+                text = data.decode("utf-8")
+                at = text.index("<w:p>", text.index("<w:body>")) if "<w:p>" in text else text.index("<w:body>") + 8
+                text = text[:at] + f"<w:p><w:r><w:t>{tag}</w:t></w:r></w:p>" + text[at:]
+                data = text.encode("utf-8")
+            zout.writestr(info, data)
+
+
+@pytest.mark.parametrize("fmt", ["html", "docx"])
+def test_a_template_in_the_publication_cannot_run_code(tmp_path, fmt):
+    """A pull request may add templates to the publication, and CI builds it: Jinja in them runs in a
+    sandbox, so reaching Python's internals (here: to run a command) is a clear error, never done."""
+    settings = 'title: 测试出版物\nyear: "2025"\nregion: 天津市\ndepartments:\n  - "353"\ntemplates: tpl\n'
+    root = make_publication(tmp_path / "pub", settings=settings)
+    pwned = tmp_path / "pwned"
+    if fmt == "html":
+        from ptgen.build import BUILTIN_TEMPLATES
+        page = (BUILTIN_TEMPLATES / "html" / "base.html").read_text(encoding="utf-8")
+        (root / "tpl" / "html").mkdir(parents=True)
+        (root / "tpl" / "html" / "base.html").write_text(page + ESCAPE % pwned, encoding="utf-8")
+    else:
+        _docx_template_with(root / "tpl" / "docx" / "tianjin.docx", ESCAPE % pwned)
+    r = subprocess.run([sys.executable, "-m", "ptgen", "build", str(root), "--out", str(tmp_path / "out"),
+                        "--format", fmt], capture_output=True, text=True, timeout=300)
+    assert not pwned.exists(), "a template ran a command"
+    assert r.returncode == 1 and "模板" in r.stderr, r.stdout + r.stderr
+    assert "内部错误" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not (tmp_path / "out" / fmt).exists()
+
+
+def test_a_template_in_the_publication_cannot_fetch_files_or_urls_into_the_pdf(tmp_path):
+    """WeasyPrint fetches what a page links to: a template could attach any file of the CI machine
+    to the PDF (``<link rel=attachment href=file:///…>``) or make it fetch a URL.  It fetches nothing
+    but ``data:`` URLs."""
+    settings = 'title: 测试出版物\nyear: "2025"\nregion: 天津市\ndepartments:\n  - "353"\ntemplates: tpl\n'
+    root = make_publication(tmp_path / "pub", settings=settings)
+    secret = outside_secret(tmp_path)
+    from ptgen.build import BUILTIN_TEMPLATES
+    page = (BUILTIN_TEMPLATES / "html" / "base.html").read_text(encoding="utf-8")
+    links = (f'<link rel="attachment" href="{secret.as_uri()}" />'
+             f'<link rel="stylesheet" href="{secret.as_uri()}" /></head>')
+    (root / "tpl" / "html").mkdir(parents=True)
+    (root / "tpl" / "html" / "base.html").write_text(page.replace("</head>", links, 1), encoding="utf-8")
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "ptgen", "build", str(root), "--out", str(out), "--format", "pdf"],
+                       capture_output=True, text=True, timeout=300)
+    assert "内部错误" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+    import pikepdf
+    pdfs = list(out.rglob("*.pdf"))
+    assert pdfs, r.stdout + r.stderr
+    for pdf in pdfs:  # the parts in .cache/ included
+        with pikepdf.open(pdf) as doc:
+            assert not doc.attachments, (pdf, list(doc.attachments))
+    assert not [p for p in out.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
+
+
 # --- 2. listed names are single safe path components ------------------------------------------
 
 @pytest.mark.parametrize("entry", ['"../../outside"', '"/etc"', '"a/b"', '"."', '".."', '"a\\0b"', '"a\\\\b"'])
@@ -196,6 +265,52 @@ def test_check_against_a_revision_with_such_a_link(linked_repo):
     # the working tree's link, and the same one at HEAD, both at the listing line, named from the current folder
     assert len(f004) == 2 and all((i["file"], i["line"]) == (f"content/pub/{UNIT}", 4) for i in f004)
     assert sorted((i["severity"], "HEAD" in i["message"]) for i in f004) == [("error", False), ("warning", True)]
+
+
+@pytest.mark.parametrize("link", ["absolute", "relative"])
+def test_diff_never_reads_a_content_folder_that_a_revision_links_out_of_the_repository(tmp_path, link):
+    """A pull request may replace content/ (or a publication) by a link; diff and check --against
+    read that revision from git, and must not follow the link to whatever the CI machine holds."""
+    repo, root = committed(tmp_path)
+    elsewhere = make_publication(tmp_path / "elsewhere" / "pub")
+    p = elsewhere / "353" / "353101" / "p.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace("信息系统运维费", SECRET), encoding="utf-8")
+    shutil.rmtree(repo / "content")
+    target = tmp_path / "elsewhere"  # relative: up to / from anywhere (in the repository or an extracted copy)
+    target = target if link == "absolute" else Path("../" * 40 + str(target).lstrip("/"))
+    (repo / "content").symlink_to(target)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "content is a link")
+    git(repo, "checkout", "-q", "HEAD~1")  # the working tree: the real content
+    for args in (["diff", "HEAD", "main", "--path", "content"], ["diff", "main", "HEAD", "--path", "content"],
+                 ["check", "content", "--against", "main"]):
+        r = ptgen(repo, *args)
+        out = r.stdout + r.stderr
+        assert SECRET not in out, (args, out)
+        assert "Traceback" not in out and "内部错误" not in out, out
+        assert r.returncode == 1 and "符号链接" in out and "main" in out, (args, out)
+
+
+def test_a_huge_file_at_a_revision_is_y007_without_being_read(tmp_path):
+    """git archive's output was held in memory whole: a pull request committing a big (and well
+    compressed) file made diff and check --against hold it all. Like the working tree, its size is
+    what is checked; it is never read."""
+    repo, root = committed(tmp_path)
+    big = root / "353" / "353101" / "p.yaml"
+    with open(big, "r+b") as f:
+        f.truncate(300 << 20)  # zeros: tiny in git, 300 MB when read
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "huge")
+    big.write_text(GOOD_PROJECT, encoding="utf-8")
+    code = ("import resource, subprocess, sys\n"
+            "r = subprocess.run([sys.executable, '-m', 'ptgen', 'diff', 'HEAD~1', 'HEAD', '--path', 'content'],"
+            " capture_output=True, text=True)\n"
+            "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)\n"
+            "sys.stderr.write(r.stdout + r.stderr)\n")
+    r = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=300)
+    returncode, peak_mb = map(int, r.stdout.split())
+    assert returncode == 1 and "Y007" in r.stderr and "p.yaml" in r.stderr, r.stderr
+    assert peak_mb < 150, peak_mb
 
 
 def test_diff_reports_a_yaml_error_at_head_instead_of_a_removed_project(tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, ContextManager, Iterator
 
 from . import layouts, lint
-from .errors import UserError
+from .errors import UsageError, UserError
 from .load import find_publications, load
 from .model import Publication
 from .report import Report, locate
@@ -30,7 +30,7 @@ def check(path: Path, select: set[str] | None = None, ignore: set[str] | None = 
     """Load and lint every publication at or below ``path``."""
     path = Path(path)
     if not path.exists():
-        raise UserError(f"找不到文件夹 {path}。")
+        raise UsageError(f"找不到文件夹 {path}。")  # a missing path is a usage mistake (exit 2)
     roots = find_publications(path)
     if not roots:
         raise UserError(f"{path} 里没有出版物（找不到 ptgen.yaml）。",
@@ -94,6 +94,7 @@ def build(path: Path, out_dir: Path, formats: list[str], strict: bool = False, f
         if (run.check.report.blocks(strict) and not force) or run.check.unloadable:
             run.blocked = True  # a publication without usable settings or form cannot be built, even as published
             return run
+        _out_outside_publications(path, out_dir)
         try:
             # Every output of every publication: none may share a path or leave --out, --force or not.
             builder.check_paths(out_dir, [rel for pub in run.check.publications
@@ -119,6 +120,16 @@ def build(path: Path, out_dir: Path, formats: list[str], strict: bool = False, f
         for b in run.built:
             b.problems = verify_outputs(b.result.outputs, b.publication.settings)
     return run
+
+
+def _out_outside_publications(path: Path, out_dir: Path) -> None:
+    """``--out`` inside a publication would make ptgen's outputs part of the content (F002 next time)."""
+    out_real = Path(out_dir).resolve()
+    for root in find_publications(Path(path)):
+        if out_real.is_relative_to(root.resolve()):
+            raise UsageError(f"--out {out_dir} 在出版物文件夹 {root} 里面：生成的文件会被当成内容（没有列出的文件夹，F002）。",
+                             hint=f"把 --out 放到出版物文件夹外面，例如 --out {os.path.relpath(root.resolve().parent / 'build')}；"
+                                  "或者在仓库的根文件夹运行 ptgen build content。")
 
 
 @contextlib.contextmanager

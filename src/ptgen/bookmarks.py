@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from .model import BookmarkScheme
 
 WORD_MAX = 40  # Word silently truncates longer bookmark names
+RESERVED_PREFIX = "_ptgen_"  # ptgen's own heading anchors (departments, units): never a table's
 _VALID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -42,6 +43,8 @@ def problem(name: str) -> str | None:
         return f"书签名有 {len(name)} 个字符，Word 只保留前 {WORD_MAX} 个，链接会失效"
     if not _VALID.fullmatch(name):  # fullmatch: "$" would let a final line break through
         return "书签名只能由英文字母、数字和下划线组成，且不能以数字开头"
+    if name.startswith(RESERVED_PREFIX):
+        return f"以 {RESERVED_PREFIX} 开头的书签名留给 ptgen 自己的部门和单位标题，表格不能用，否则链接会指错位置"
     if name == "_GoBack":
         return "_GoBack 是 Word 自动生成的编辑位置书签，不能作为表格书签"
     return None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import sys
 from enum import Enum
@@ -53,6 +54,11 @@ def _codes(value: Optional[str], option: str = "--select") -> set[str] | None:
     codes = {c.strip().upper() for c in value.split(",") if c.strip()} if value else None
     known = sorted([r.code for r in lint.rules()] + ["A01"])  # A01: --against (bookmark stability)
     unknown = sorted(c for c in codes or () if not any(k.startswith(c) for k in known))
+    reading = [c for c in unknown if re.fullmatch(r"[FY][0-9]{0,3}", c)]  # F001…, Y001…: see load.py
+    if reading:
+        raise UsageError(f"{option} 里的 {', '.join(reading)} 是读取文件时发现的问题（F、Y 开头的代码），"
+                         "不是规则：它们总会报告，不能用 --select 或 --ignore 选择。",
+                         hint="先修正这些问题；--select / --ignore 只用于规则（ptgen rules 列出全部规则）。")
     if unknown:
         raise UsageError(f"{option} 里的规则代码 {', '.join(unknown)} 不存在。",
                          hint=f"可用的规则代码（也可以只写前缀，例如 B 或 C0）：{', '.join(known)}。")
@@ -440,9 +446,11 @@ def diff_cmd(
     try:
         if format is DiffFormat.docx and output is None:
             raise UserError("--format docx 需要 --output 文件名。", exit_code=EXIT_USAGE)
-        if output is not None and output.is_dir():
-            raise UserError(f"--output {output} 是一个文件夹；请给出要写入的文件名，例如 {output / 'diff.md'}。",
+        if format is DiffFormat.terminal and output is not None:
+            raise UserError("--output 只用于 --format markdown、json 或 docx；终端格式直接显示在屏幕上。",
                             exit_code=EXIT_USAGE)
+        if output is not None and output.is_dir():
+            raise UserError(f"--output {output} 是一个文件夹；请给出要写入的文件名，例如 {output / 'diff.md'}。")
         if output is not None and output.exists() and not force:
             raise UserError(f"{output} 已经存在；加 --force 覆盖。", exit_code=EXIT_USAGE)
         if not path.exists():

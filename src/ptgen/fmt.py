@@ -178,8 +178,8 @@ def content_files(paths: list[Path], skipped: list[tuple[Path, str]] | None = No
     skipped = [] if skipped is None else skipped
     files: list[Path] = []
     for p in paths:
-        if p.is_dir() and not p.is_symlink():
-            for dirpath, dirnames, filenames in os.walk(p):  # symlinked folders are not followed
+        if p.is_dir():  # a folder named on the command line is read even through a link, as check does;
+            for dirpath, dirnames, filenames in os.walk(p):  # symlinked folders inside are not followed
                 folder = Path(dirpath)
                 for d in sorted(dirnames):
                     if (folder / d).is_symlink() and not d.startswith("."):
@@ -202,6 +202,9 @@ def fmt(paths: list[Path], check: bool = False) -> FmtResult:
             new = format_text(text, f)
         except yamlio.YamlProblem as problem:
             result.problems.append((f, problem))
+            continue
+        except OSError as exc:  # a FIFO or a device, no permission: named, as check names it (F001)
+            result.problems.append((f, yamlio.YamlProblem("F001", f"无法读取文件：{exc.strerror}。")))
             continue
         if new == text:
             result.unchanged.append(f)

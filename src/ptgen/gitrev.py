@@ -1,7 +1,7 @@
 """Content at a git revision, loaded like the working tree (for ``ptgen diff`` and ``check --against``)."""
 from __future__ import annotations
 
-import io
+import os
 import subprocess
 import tarfile
 import tempfile
@@ -11,7 +11,9 @@ from .errors import SetupError, UserError
 from .load import find_publications, load
 from .model import Publication
 from .report import Issue
+from .yamlio import MAX_BYTES
 
+OTHER_MAX = 64 * 1024 * 1024  # a template or an image at a revision; larger ones are left empty
 DEFAULT_BRANCHES = ("origin/HEAD", "origin/main", "origin/master", "main", "master")
 
 
@@ -63,6 +65,38 @@ def _extract_filter(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | Non
     return tarfile.data_filter(member, dest)
 
 
+def _extract(repo: Path, commit: str, rel: str, target: Path) -> bytes | None:
+    """Extract ``rel`` at ``commit`` into ``target``, streaming (git archive's output is never held
+    whole); a YAML file over the content size limit (any other file over 64 MB) is written as a
+    sparse file of its size, unread, so loading reports it (Y007) as it does in the working tree.  Returns git's stderr if it failed."""
+    import shutil
+    try:
+        # core.bigFileThreshold: git streams a blob over it instead of loading it whole
+        proc = subprocess.Popen(["git", "-C", str(repo), "-c", "core.bigFileThreshold=1m", "archive", "--format=tar",
+                                 commit, "--", rel],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except FileNotFoundError as exc:
+        raise SetupError("没有找到 git。", hint="安装 Debian 软件包 git。") from exc
+    with proc:
+        try:
+            with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
+                for member in tar:
+                    if member.isfile() and member.size > (MAX_BYTES if member.name.endswith(".yaml") else OTHER_MAX):
+                        safe = _extract_filter(member, str(target))
+                        dest = target / safe.name
+                        dest.parent.mkdir(parents=True, exist_ok=True)
+                        with open(dest, "wb") as f:
+                            f.truncate(member.size)
+                        continue
+                    tar.extract(member, target, filter=_extract_filter)
+        except tarfile.ReadError:  # no output at all: git failed (its message is on stderr)
+            pass
+        with open(os.devnull, "wb") as sink:
+            shutil.copyfileobj(proc.stdout, sink)  # let git finish writing
+        stderr = proc.stderr.read()
+    return stderr if proc.wait() != 0 else None
+
+
 def load_at(repo: Path, rev: str | None, path: Path, workdir: Path) -> tuple[list[Publication], list[Issue]]:
     """The publications under ``path`` at ``rev`` (None: the working tree), loaded without lint,
     and the problems found loading them (as ``ptgen check`` reports them)."""
@@ -72,15 +106,18 @@ def load_at(repo: Path, rev: str | None, path: Path, workdir: Path) -> tuple[lis
     else:
         commit = resolve(repo, rev)
         rel = path.relative_to(repo.resolve()).as_posix() or "."
-        proc = _git(repo, "archive", "--format=tar", commit, "--", rel, binary=True)
-        if proc.returncode != 0:
-            if b"did not match any files" in proc.stderr or b"pathspec" in proc.stderr:
-                return [], []  # the content folder did not exist yet at that revision
-            raise UserError(f"无法读取版本 {rev}：{proc.stderr.decode('utf-8', 'replace').strip()[:200]}")
         target = workdir / commit[:12]
         target.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
-            tar.extractall(target, filter=_extract_filter)
+        stderr = _extract(repo, commit, rel, target)
+        if stderr is not None:
+            if b"did not match any files" in stderr or b"pathspec" in stderr:
+                return [], []  # the content folder did not exist yet at that revision
+            raise UserError(f"无法读取版本 {rev}：{stderr.decode('utf-8', 'replace').strip()[:200]}")
+        if not (target / rel).resolve().is_relative_to(target.resolve()):
+            # the content folder (or a folder above it) is a link at that revision: never followed,
+            # or a pull request could have ptgen read whatever the CI machine holds there
+            raise UserError(f"版本 {rev} 中的 {rel} 是指向仓库以外的符号链接：ptgen 不会读取它，无法比较。",
+                            hint=f"内容文件夹要是真正的文件夹；用 git show {rev} -- {rel} 查看这个链接。")
         roots = find_publications(target / rel)
     pubs, issues = [], []
     for root in roots:

@@ -307,8 +307,10 @@ def _listed(names: list[str], source: Source, key: str, folder: Path, present: s
                              "请把文件本身放进出版物文件夹，不要用链接。", name))
             continue
         if name not in present:
-            report.add(Issue(source.rel, line, col, "F001", Severity.ERROR,
-                             f"列表中的{what}“{name}”在文件夹 {_rel(folder, root)} 里找不到。", name))
+            message = (f"列表中的{what}“{name}”在 {_rel(folder, root)} 里有，但不能作为{what}：它是 ptgen 的设置文件、"
+                       "以“.”开头的隐藏项，或者类型不对（文件与文件夹弄反，或不是 .yaml 文件）。"
+                       if os.path.lexists(target) else f"列表中的{what}“{name}”在文件夹 {_rel(folder, root)} 里找不到。")
+            report.add(Issue(source.rel, line, col, "F001", Severity.ERROR, message, name))
             continue
         usable.append((i, name))
     for name in sorted(present - seen):

@@ -19,13 +19,17 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 # trillion 元 (more than any one project) and 6 decimals of 万元 are 分.  So an amount has at most 18
 # digits and a sum of a million of them 24: within Decimal's 28 digits, every total stays exact.
 MONEY_INT_DIGITS, MONEY_FRAC_DIGITS = 12, 6
-MONEY_RE = re.compile(r"^-?\d+(\.\d+)?$")
-MONEY_LIMIT_RE = re.compile(rf"^-?\d{{1,{MONEY_INT_DIGITS}}}(\.\d{{1,{MONEY_FRAC_DIGITS}}})?$")
+# ASCII digits only: Python's \d takes full-width "１２" too, which the build would print as "12"
+MONEY_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+MONEY_LIMIT_RE = re.compile(rf"^-?[0-9]{{1,{MONEY_INT_DIGITS}}}(\.[0-9]{{1,{MONEY_FRAC_DIGITS}}})?$")
 # Invisible control characters (pasted from other programs): XML 1.0, so a .docx, cannot hold most
 # of them, and no font draws them.  ``ptgen check`` reports each (X08); the build drops them.
-CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# The bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) as well: invisible,
+# they reorder what is shown, so a value could print other than it reads in review ("Trojan source").
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
 # The same in a model's JSON, where those below U+0020 are escaped (``\u000b``, ``\b``, ``\f``).
-_CONTROL_IN_JSON = re.compile(r"\\u00(0[0-8bcef]|1[0-9a-f])|\\[bf]|[\x7f-\x9f\ufffe\uffff]", re.I)
+_CONTROL_IN_JSON = re.compile(r"\\u00(0[0-8bcef]|1[0-9a-f])|\\[bf]|[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]",
+                              re.I)
 
 
 def has_control(model: BaseModel) -> bool:
@@ -43,7 +47,8 @@ def _parse_money(raw: object) -> Decimal | None:
     if text == "":
         return None
     if not MONEY_RE.match(text):
-        raise ValueError(f"金额“{raw}”格式不对：只写数字和小数点，不带单位、逗号或空格，例如 154.00")
+        wide = "（其中有全角或其他文字的数字，请改用半角数字 0–9）" if re.search(r"(?![0-9])\d", text) else ""
+        raise ValueError(f"金额“{raw}”格式不对：只写数字和小数点，不带单位、逗号或空格，例如 154.00{wide}")
     if not MONEY_LIMIT_RE.match(text):
         shown = text if len(text) <= 40 else text[:40] + "……"
         raise ValueError(f"金额“{shown}”位数太多：整数部分最多 {MONEY_INT_DIGITS} 位，小数最多 {MONEY_FRAC_DIGITS} 位。")

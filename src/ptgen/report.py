@@ -97,8 +97,16 @@ def excerpt(text: str, width: int = 40, at: int | None = None) -> str:
         start = max(0, min(at - width // 2, len(text) - width))
         end = start + width
         text = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
-    text = text.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
-    return _CONTROL_RE.sub(lambda m: chr(0x2400 + ord(m.group(0))), text)  # a tab or control character, visible
+    text = _LINE_BREAK_RE.sub("⏎", text)
+    return _CONTROL_RE.sub(lambda m: _visible(m.group(0)), text)  # a tab or control character, visible
 
 
-_CONTROL_RE = re.compile("[\x00-\x1f]")
+def _visible(char: str) -> str:
+    """A control character as something a terminal shows: its symbol (␉ ␇ ␡), or for the C1
+    controls, which have none (and which a terminal may act on: NEL breaks the line), its code."""
+    n = ord(char)
+    return chr(0x2400 + n) if n < 0x20 else "\u2421" if n == 0x7F else f"[U+{n:04X}]"
+
+
+_LINE_BREAK_RE = re.compile("\r\n|[\n\r\u2028\u2029]")
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # and the bidi controls (X08)

@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .. import bookmarks, content, layouts, output, yamlio
-from ..errors import UserError
+from ..errors import UsageError, UserError
 from ..fmt import with_list
 from ..load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, _zh_error, load
 from ..model import BookmarkScheme, Department, Settings, Unit
@@ -34,7 +34,7 @@ class ImportResult:
 def read_source(path: Path) -> ImportedSource:
     """Read one source by its kind (.docx, or extracted text)."""
     if not path.is_file():
-        raise UserError(f"找不到要导入的文件：{path}")
+        raise UsageError(f"找不到要导入的文件：{path}")  # a missing path is a usage mistake (exit 2)
     try:
         if path.suffix.lower() == ".docx":
             from .docx import read_docx

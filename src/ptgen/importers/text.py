@@ -8,12 +8,16 @@ shapes (2, 2, 7, 2, 2 cells, then rows of 5).
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 from ..layouts import Layout
 from . import ImportedSource, ImportProblem, form_labels, known_layouts, squash
 from .tab_cells import HEADER_CELLS, Cell, Table, collect
+
+# A source is a few KB (a 1,000-table book a few MB); parsing takes ~8 times its size in memory.
+MAX_TEXT_BYTES = 16 * 1024 * 1024
 
 BOOKMARK_RE = re.compile(r"\[bookmark: ([^\]]+)\]")
 HEADING_RE = re.compile(r"^\s*(?:\[bookmark: [^\]]+\])*\s*\d+\..*绩效目标表\s*$")
@@ -96,8 +100,14 @@ TEXT_READERS = {"tab-cells": read_tab_cells, "pdf-lines": _read_pdf_lines}
 def read_text(path: Path) -> ImportedSource:
     """Read one extracted-text source of any layout that can be read from text."""
     source = str(path)
+    with open(path, "rb") as f:  # the size is checked before anything is read
+        size = os.fstat(f.fileno()).st_size
+        data = f.read(MAX_TEXT_BYTES + 1) if size <= MAX_TEXT_BYTES else b""
+    if size > MAX_TEXT_BYTES or len(data) > MAX_TEXT_BYTES:
+        raise ImportProblem(source, None, f"文件太大（{max(size, len(data)) / 1048576:.1f} MB），上限是 "
+                                          f"{MAX_TEXT_BYTES >> 20} MB：已发布的表格导出的文字只有几 KB 到几 MB，请确认选对了文件。")
     try:
-        text = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+        text = data.decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError:
         raise ImportProblem(source, None, "文件不是 UTF-8 编码的文本。") from None
     layout = detect(text)

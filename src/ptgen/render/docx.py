@@ -256,8 +256,12 @@ def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: 
     body = body_xml(comp, text_width, warn, cache)
     toc = toc_xml(comp, page_numbers, warn)
     ctx = dict(context, toc=_Xml(toc), body=_Xml(SENTINEL_XML))
-    try:
-        tpl.render(ctx, autoescape=True)
+    from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+    try:  # sandboxed: a publication's own template may come from a pull request (see html.environment)
+        tpl.render(ctx, jinja_env=ImmutableSandboxedEnvironment(autoescape=True), autoescape=True)
+    except SecurityError as exc:
+        from .html import sandbox_refusal
+        raise sandbox_refusal(f"Word 模板 {template} 里的模板标签", exc) from exc
     except Exception as exc:  # a Jinja error in a user's template
         raise UserError(f"Word 模板 {template} 里的模板标签有错误：{exc}") from exc
     doc = tpl.docx

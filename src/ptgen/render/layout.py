@@ -267,7 +267,8 @@ def title_text(number: int, project: Project, settings: Settings) -> str:
 
 def _anchor(*parts: str) -> str:
     # Hidden Word bookmarks start with "_"; a code is short, so the name stays well under 40 characters.
-    return "_ptgen_" + "_".join(parts)
+    from ..bookmarks import RESERVED_PREFIX
+    return RESERVED_PREFIX + "_".join(parts)
 
 
 def numbers(pub: Publication) -> dict[int, int]:

@@ -98,8 +98,12 @@ def _document(html: str, base_url: str):
         root = ET.fromstring(body)
     except ET.ParseError:
         root = None
+    # Fetch nothing but data: URLs.  A publication's own template (a pull request, in CI) could
+    # otherwise attach any file of the machine to the PDF (<link rel=attachment href=file:///…>)
+    # or make it fetch URLs; the shipped templates inline everything they use.
+    fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"data"})
     if root is None or root.tag != "html" or next(root.iter("base"), None) is not None:
-        return weasyprint.HTML(string=html, base_url=base_url)
+        return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     # Where an HTML parser puts white space that XML keeps elsewhere (or drops): it drops what
     # is before <head> and moves what follows </body>, and </html>, into the body.
     root.text = None
@@ -113,7 +117,7 @@ def _document(html: str, base_url: str):
         body.tail = None
     doc = weasyprint.HTML.__new__(weasyprint.HTML)
     doc.base_url = weasyprint.urls.ensure_url(base_url)  # as HTML(string=..., base_url=...) does
-    doc.url_fetcher = weasyprint.urls.URLFetcher()
+    doc.url_fetcher = fetcher
     doc.media_type = "print"
     doc.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
     doc.etree_element = doc.wrapper_element.etree_element
