@@ -143,7 +143,7 @@ def test_a_huge_text_source_is_refused_before_it_is_read(tmp_path):
 def test_a_zip_bomb_as_the_publications_word_template_is_refused_before_inflating(tmp_path):
     """The Word template may come with the content (a pull request): the same limits as import."""
     from helpers import make_publication
-    settings = 'title: 测试出版物\nyear: "2025"\nregion: 天津市\ndepartments:\n  - "353"\ntemplates: tpl\n'
+    settings = 'title: 测试出版物\nyear: "2025"\nregion: 天津市\ndepartments:\n  - "353"\ntemplates: tpl\nlayout: tianjin\n'
     root = make_publication(tmp_path / "pub", settings=settings)
     template = root / "tpl" / "docx" / "tianjin.docx"
     template.parent.mkdir(parents=True)

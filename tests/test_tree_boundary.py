@@ -104,7 +104,7 @@ def test_a_link_inside_the_publication_stays_allowed(tmp_path):
 
 @pytest.mark.parametrize("templates", ["../outside", "/tmp", "linked_folder", "linked_file"])
 def test_templates_outside_the_publication_are_refused_and_never_rendered(tmp_path, templates):
-    settings = 'title: 测试出版物\nyear: "2025"\nregion: 天津市\ndepartments:\n  - "353"\ntemplates: {}\n'
+    settings = 'title: 测试出版物\nyear: "2025"\nregion: 天津市\ndepartments:\n  - "353"\ntemplates: {}\nlayout: tianjin\n'
     root = make_publication(tmp_path / "pub", settings=settings.format(
         "tpl" if templates.startswith("linked") else templates))
     secret = outside_secret(tmp_path)
@@ -152,7 +152,7 @@ def _docx_template_with(path: Path, tag: str) -> None:
 def test_a_template_in_the_publication_cannot_run_code(tmp_path, fmt):
     """A pull request may add templates to the publication, and CI builds it: Jinja in them runs in a
     sandbox, so reaching Python's internals (here: to run a command) is a clear error, never done."""
-    settings = 'title: 测试出版物\nyear: "2025"\nregion: 天津市\ndepartments:\n  - "353"\ntemplates: tpl\n'
+    settings = 'title: 测试出版物\nyear: "2025"\nregion: 天津市\ndepartments:\n  - "353"\ntemplates: tpl\nlayout: tianjin\n'
     root = make_publication(tmp_path / "pub", settings=settings)
     pwned = tmp_path / "pwned"
     if fmt == "html":
@@ -174,7 +174,7 @@ def test_a_template_in_the_publication_cannot_fetch_files_or_urls_into_the_pdf(t
     """WeasyPrint fetches what a page links to: a template could attach any file of the CI machine
     to the PDF (``<link rel=attachment href=file:///…>``) or make it fetch a URL.  It fetches nothing
     but ``data:`` URLs."""
-    settings = 'title: 测试出版物\nyear: "2025"\nregion: 天津市\ndepartments:\n  - "353"\ntemplates: tpl\n'
+    settings = 'title: 测试出版物\nyear: "2025"\nregion: 天津市\ndepartments:\n  - "353"\ntemplates: tpl\nlayout: tianjin\n'
     root = make_publication(tmp_path / "pub", settings=settings)
     secret = outside_secret(tmp_path)
     from ptgen.build import BUILTIN_TEMPLATES
@@ -213,7 +213,7 @@ def test_unit_and_project_entries_must_be_plain_names(tmp_path, entry):
 
 def test_department_entry_escaping_the_publication_is_never_followed(tmp_path):
     root = make_publication(tmp_path / "pub", settings=(
-        'title: 测试出版物\nyear: "2025"\nregion: 天津市\ndepartments:\n  - "353"\n  - "../outside"\n'))
+        'title: 测试出版物\nyear: "2025"\nregion: 天津市\ndepartments:\n  - "353"\n  - "../outside"\nlayout: tianjin\n'))
     outside_secret(tmp_path)
     (tmp_path / "outside" / "department.yaml").write_text(f"name: {SECRET}\nunits: []\n", encoding="utf-8")
     r = run_check(root, "--format", "json")
