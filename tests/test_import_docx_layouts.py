@@ -48,6 +48,22 @@ def test_built_docx_imports_back_byte_for_byte(layout, tmp_path):
         assert again[rel].decode() == first[rel].decode(), rel
 
 
+def test_a_form_that_prints_only_the_total_imports_without_a_budget_error(tmp_path):
+    """湘潭's form prints 年度本级预算金额 (the total) and no 财政资金/其他资金: a publication imported
+    from it has those parts empty, and B01 (the parts add up to the total) has nothing to add up."""
+    name = _publication_of("xiangtan")
+    shutil.copytree(CONTENT / name, tmp_path / name)
+    [pub] = api.check(tmp_path / name).publications
+    build(pub, tmp_path / "out", ["docx"])
+    [dept] = pub.departments
+    import_sources([tmp_path / "out" / "docx" / name / f"{dept.folder}.docx"], tmp_path / "again",
+                   department_name=dept.department.name)
+    result = api.check(tmp_path / "again")
+    [again] = result.publications
+    assert [d.project.budget.fiscal for _, _, d in again.projects()] == [None]
+    assert [i.code for i in result.report.errors] == []
+
+
 def test_spacer_paragraphs_in_a_cell_are_not_content(tmp_path):
     """A one-space spacer paragraph (and the empty ones before it) swallowed by a cell is dropped; a
     cell holding only spaces is empty; real trailing spaces and inner empty paragraphs are kept."""
