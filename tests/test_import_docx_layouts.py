@@ -2,6 +2,7 @@
 labels match whatever their whitespace, and spacer paragraphs are not content."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -28,10 +29,22 @@ def _publication_of(layout: str) -> str:
     raise AssertionError(f"content/ 里没有 {layout} 版式的出版物")
 
 
+def _without_departments(settings: str) -> str:
+    """A ``ptgen.yaml``'s text with its ``departments:`` list emptied, everything else (comments,
+    ``rules:``) as it was."""
+    out = re.sub(r"^departments:\n(?:  - .*\n|  #.*\n)+", "departments: []\n", settings, flags=re.M)
+    assert out != settings
+    return out
+
+
 @pytest.mark.parametrize("layout", layouts.builtin_names())
 def test_built_docx_imports_back_byte_for_byte(layout, tmp_path):
-    """YAML → DOCX → YAML for every built-in layout: the department's .docx imported into an empty
-    folder with the same title gives every file back, byte for byte."""
+    """YAML → DOCX → YAML for every built-in layout: the department's .docx, imported with --force
+    into a folder that holds only the publication's own ``ptgen.yaml`` with its ``departments:``
+    list emptied, gives every file back byte for byte.  The ``ptgen.yaml`` is given because what a
+    human wrote into it (comments, ``rules:`` settings) is in no DOCX; import keeps it and puts the
+    department back into its list, and every project, unit and department file comes from the
+    DOCX alone."""
     name = _publication_of(layout)
     shutil.copytree(CONTENT / name, tmp_path / "src" / name)
     result = api.check(tmp_path / "src" / name)
@@ -40,9 +53,12 @@ def test_built_docx_imports_back_byte_for_byte(layout, tmp_path):
     first = {p.relative_to(pub.root): p.read_bytes() for p in pub.root.rglob("*.yaml")}
     [dept] = pub.departments
     docx = tmp_path / "out" / "docx" / name / f"{dept.folder}.docx"
-    import_sources([docx], tmp_path / "again" / name, department_name=dept.department.name, title=pub.settings.title)
-    again = {p.relative_to(tmp_path / "again" / name): p.read_bytes()
-             for p in (tmp_path / "again" / name).rglob("*.yaml")}
+    into = tmp_path / "again" / name
+    into.mkdir(parents=True)
+    settings = (pub.root / "ptgen.yaml").read_text(encoding="utf-8")
+    (into / "ptgen.yaml").write_text(_without_departments(settings), encoding="utf-8")
+    import_sources([docx], into, force=True, department_name=dept.department.name, title=pub.settings.title)
+    again = {p.relative_to(into): p.read_bytes() for p in into.rglob("*.yaml")}
     assert sorted(again) == sorted(first)
     for rel in first:
         assert again[rel].decode() == first[rel].decode(), rel
