@@ -24,8 +24,8 @@ from .. import layouts
 from ..layouts import Layout, TableDef
 from ..model import Settings
 from ..output import describe_os_error
-from . import (ImportedSource, ImportedUnit, ImportProblem, guess_region, guess_year, known_layouts, project_from_data,
-               squash)
+from . import (ImportedSource, ImportedUnit, ImportProblem, guess_region, guess_year, known_layouts, most_specific,
+               project_from_data, squash)
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}
@@ -330,6 +330,7 @@ def _fit(layout: Layout, group: _Group) -> tuple[dict, dict]:
 
 def _read_group(group: _Group, candidates: list[Layout], source: str) -> tuple[Layout, dict, dict]:
     best: tuple[int, Layout, str] | None = None  # the form the tables came closest to, for the message
+    fits: dict[str, tuple[Layout, dict, dict]] = {}
     for layout in candidates:
         try:
             data, found = _fit(layout, group)
@@ -337,7 +338,9 @@ def _read_group(group: _Group, candidates: list[Layout], source: str) -> tuple[L
             if best is None or exc.progress > best[0]:
                 best = (exc.progress, layout, exc.message)
             continue
-        return layout, data, found
+        fits[layout.name] = (layout, data, found)
+    if fits:  # never whichever definition was tried first: the most specific, or a message
+        return fits[most_specific([f[0] for f in fits.values()], source, group.line).name]
     assert best is not None
     _, layout, why = best
     raise ImportProblem(source, group.line, f"“{group.title}”下面的表格不是已知的版式"
