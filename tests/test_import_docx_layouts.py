@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -62,6 +63,23 @@ def test_built_docx_imports_back_byte_for_byte(layout, tmp_path):
     assert sorted(again) == sorted(first)
     for rel in first:
         assert again[rel].decode() == first[rel].decode(), rel
+
+
+def test_department_and_unit_headings_fill_what_the_form_does_not_show(tmp_path):
+    """ptgen's DOCX heads each department and unit with its code and name (``360教育部``,
+    ``360013教育部留学服务中心``): a form that prints no unit code (central) or no department
+    (奉节) gets them from those headings, so no --department-name is needed."""
+    for layout, want in (("central", ("360", "教育部", "360013")), ("fengjie", (None, "奉节县云雾土家族乡人民政府", None))):
+        name = _publication_of(layout)
+        shutil.copytree(CONTENT / name, tmp_path / name)
+        [pub] = api.check(tmp_path / name).publications
+        build(pub, tmp_path / "out", ["docx"])
+        [dept] = pub.departments
+        source = read_docx(tmp_path / "out" / "docx" / name / f"{dept.folder}.docx")
+        assert [(u.department_code, u.department_name, u.unit_code) for u in source.units] == [want]
+        import_sources([Path(source.path)], tmp_path / "again" / name)
+        assert sorted(p.relative_to(tmp_path / "again" / name) for p in (tmp_path / "again" / name).rglob("*.yaml")) \
+            == sorted(p.relative_to(pub.root) for p in pub.root.rglob("*.yaml"))
 
 
 def test_a_form_that_prints_only_the_total_imports_without_a_budget_error(tmp_path):
