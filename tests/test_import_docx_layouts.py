@@ -2,9 +2,11 @@
 labels match whatever their whitespace, and spacer paragraphs are not content."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -28,10 +30,22 @@ def _publication_of(layout: str) -> str:
     raise AssertionError(f"content/ 里没有 {layout} 版式的出版物")
 
 
+def _without_departments(settings: str) -> str:
+    """A ``ptgen.yaml``'s text with its ``departments:`` list emptied, everything else (comments,
+    ``rules:``) as it was."""
+    out = re.sub(r"^departments:\n(?:  - .*\n|  #.*\n)+", "departments: []\n", settings, flags=re.M)
+    assert out != settings
+    return out
+
+
 @pytest.mark.parametrize("layout", layouts.builtin_names())
 def test_built_docx_imports_back_byte_for_byte(layout, tmp_path):
-    """YAML → DOCX → YAML for every built-in layout: the department's .docx imported into an empty
-    folder with the same title gives every file back, byte for byte."""
+    """YAML → DOCX → YAML for every built-in layout: the department's .docx, imported with --force
+    into a folder that holds only the publication's own ``ptgen.yaml`` with its ``departments:``
+    list emptied, gives every file back byte for byte.  The ``ptgen.yaml`` is given because what a
+    human wrote into it (comments, ``rules:`` settings) is in no DOCX; import keeps it and puts the
+    department back into its list, and every project, unit and department file comes from the
+    DOCX alone."""
     name = _publication_of(layout)
     shutil.copytree(CONTENT / name, tmp_path / "src" / name)
     result = api.check(tmp_path / "src" / name)
@@ -40,12 +54,48 @@ def test_built_docx_imports_back_byte_for_byte(layout, tmp_path):
     first = {p.relative_to(pub.root): p.read_bytes() for p in pub.root.rglob("*.yaml")}
     [dept] = pub.departments
     docx = tmp_path / "out" / "docx" / name / f"{dept.folder}.docx"
-    import_sources([docx], tmp_path / "again" / name, department_name=dept.department.name, title=pub.settings.title)
-    again = {p.relative_to(tmp_path / "again" / name): p.read_bytes()
-             for p in (tmp_path / "again" / name).rglob("*.yaml")}
+    into = tmp_path / "again" / name
+    into.mkdir(parents=True)
+    settings = (pub.root / "ptgen.yaml").read_text(encoding="utf-8")
+    (into / "ptgen.yaml").write_text(_without_departments(settings), encoding="utf-8")
+    import_sources([docx], into, force=True, department_name=dept.department.name, title=pub.settings.title)
+    again = {p.relative_to(into): p.read_bytes() for p in into.rglob("*.yaml")}
     assert sorted(again) == sorted(first)
     for rel in first:
         assert again[rel].decode() == first[rel].decode(), rel
+
+
+def test_department_and_unit_headings_fill_what_the_form_does_not_show(tmp_path):
+    """ptgen's DOCX heads each department and unit with its code and name (``360教育部``,
+    ``360013教育部留学服务中心``): a form that prints no unit code (central) or no department
+    (奉节) gets them from those headings, so no --department-name is needed."""
+    for layout, want in (("central", ("360", "教育部", "360013")), ("fengjie", (None, "奉节县云雾土家族乡人民政府", None))):
+        name = _publication_of(layout)
+        shutil.copytree(CONTENT / name, tmp_path / name)
+        [pub] = api.check(tmp_path / name).publications
+        build(pub, tmp_path / "out", ["docx"])
+        [dept] = pub.departments
+        source = read_docx(tmp_path / "out" / "docx" / name / f"{dept.folder}.docx")
+        assert [(u.department_code, u.department_name, u.unit_code) for u in source.units] == [want]
+        import_sources([Path(source.path)], tmp_path / "again" / name)
+        assert sorted(p.relative_to(tmp_path / "again" / name) for p in (tmp_path / "again" / name).rglob("*.yaml")) \
+            == sorted(p.relative_to(pub.root) for p in pub.root.rglob("*.yaml"))
+
+
+def test_a_form_that_prints_only_the_total_imports_without_a_budget_error(tmp_path):
+    """湘潭's form prints 年度本级预算金额 (the total) and no 财政资金/其他资金: a publication imported
+    from it has those parts empty, and B01 (the parts add up to the total) has nothing to add up."""
+    name = _publication_of("xiangtan")
+    shutil.copytree(CONTENT / name, tmp_path / name)
+    [pub] = api.check(tmp_path / name).publications
+    build(pub, tmp_path / "out", ["docx"])
+    [dept] = pub.departments
+    import_sources([tmp_path / "out" / "docx" / name / f"{dept.folder}.docx"], tmp_path / "again",
+                   department_name=dept.department.name)
+    result = api.check(tmp_path / "again")
+    [again] = result.publications
+    assert [d.project.budget.fiscal for _, _, d in again.projects()] == [None]
+    assert [i.code for i in result.report.errors] == []
 
 
 def test_spacer_paragraphs_in_a_cell_are_not_content(tmp_path):
@@ -134,17 +184,80 @@ def test_a_form_row_left_out_is_tolerated(tmp_path):
     assert [p.model_copy(update={"budget": e.budget}) for p, e in zip(unit.projects, expected)] == expected
 
 
-def test_text_sources_are_recognised_by_the_definitions_labels():
-    """Extracted text is the form whose labels all appear in it (whitespace ignored), and is read
-    the way that definition's recognise.text_reader says."""
+def _labels_text(layout) -> str:
+    """A text holding every label of ``layout``'s form, with spaces inside, as PDFs give them."""
     from ptgen.importers import form_labels
+    return "\n".join("\t" + " ".join(label) for label in form_labels(layout))
+
+
+def test_text_sources_are_recognised_by_the_definitions_labels():
+    """Extracted text is the form whose labels all appear in it (whitespace ignored): every built-in
+    form is recognised as itself, and as no other."""
     from ptgen.importers.text import detect
     for name in layouts.builtin_names():
-        layout = layouts.builtin(name)
-        text = "\n".join("\t" + " ".join(label) for label in form_labels(layout))  # spaces inside, as PDFs give
-        assert detect(text).name == name
-        assert layout.recognise.text_reader is not None
+        assert detect(_labels_text(layouts.builtin(name))).name == name
     assert detect("\t项目名称\n\t会议纪要") is None
+
+
+def test_a_text_of_a_form_read_only_from_docx_is_refused_by_name(tmp_path):
+    """A form without ``recognise.text_reader`` imports from .docx only: its text is recognised
+    and refused with a message that names the form and says to import the .docx; a form with a
+    text reader is read."""
+    docx_only = [n for n in layouts.builtin_names() if layouts.builtin(n).recognise.text_reader is None]
+    assert docx_only
+    for name in docx_only:
+        layout = layouts.builtin(name)
+        src = tmp_path / f"{name}.txt"
+        src.write_text(_labels_text(layout), encoding="utf-8")
+        r = subprocess.run([sys.executable, "-m", "ptgen", "import", str(src), "--into", str(tmp_path / name)],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 1 and "Traceback" not in r.stderr and "内部错误" not in r.stderr, r.stderr
+        assert layout.title in r.stderr and ".docx" in r.stderr and "无法识别" not in r.stderr, r.stderr
+        assert not (tmp_path / name).exists()
+
+
+def test_the_most_specific_form_wins_and_a_tie_is_an_error():
+    """A form whose labels are a subset of another's is not detected in a text of the other: the
+    form with the most specific labels wins; two forms the text fits equally well are an error that
+    names both, never a silent pick."""
+    from ptgen.importers import ImportProblem
+    from ptgen.importers.text import detect
+    base = layouts.builtin(layouts.builtin_names()[0])
+    wider = base.model_copy(update={"name": "wider", "title": "更细的表", "recognise": base.recognise.model_copy(
+        update={"labels": [*base.recognise.labels, "财政部门审核意见"]})})
+    other = base.model_copy(update={"name": "other", "title": "另一种表", "recognise": base.recognise.model_copy(
+        update={"labels": [*base.recognise.labels, "单位负责人签字"]})})
+    assert detect(_labels_text(base), [base, wider]).name == base.name
+    assert detect(_labels_text(wider), [base, wider]).name == "wider"
+    assert detect(_labels_text(wider), [wider, base]).name == "wider"
+    both = _labels_text(wider) + "\n\t单位负责人签字"
+    with pytest.raises(ImportProblem, match="另一种表") as e:
+        detect(both, [base, wider, other])
+    assert "更细的表" in str(e.value)
+
+
+def test_a_built_docx_fits_its_own_form_only(tmp_path):
+    """No built-in form's tables are read by another built-in definition: DOCX detection is
+    never a matter of which definition is tried first."""
+    from ptgen.importers.docx import _Misfit, _body, _fit, _groups
+
+    def fits(group) -> list[str]:
+        out = []
+        for name in layouts.builtin_names():
+            try:
+                _fit(layouts.builtin(name), group)
+            except _Misfit:
+                continue
+            out.append(name)
+        return out
+
+    for layout in layouts.builtin_names():
+        name = _publication_of(layout)
+        shutil.copytree(CONTENT / name, tmp_path / name)
+        [pub] = api.check(tmp_path / name).publications
+        build(pub, tmp_path / "out", ["docx"])
+        for docx in sorted((tmp_path / "out" / "docx" / name).glob("*.docx")):
+            assert [fits(g) for g in _groups(_body(docx))] == [[layout]] * len(list(pub.projects())), docx
 
 
 def test_importers_know_no_form_by_name():

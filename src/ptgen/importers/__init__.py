@@ -88,6 +88,20 @@ def form_labels(layout: Layout) -> list[str]:
     return out
 
 
+def most_specific(fits: list[Layout], source: str, line: int | None) -> Layout:
+    """Of the layouts a source fits, the one whose labels (:func:`form_labels`) include every other
+    one's: a form whose labels are a subset of another's never wins over it.  Two forms the source
+    fits equally well (neither's labels include the other's) are an :class:`ImportProblem`."""
+    labels = {layout.name: set(form_labels(layout)) for layout in fits}
+    widest = [layout for layout in fits if all(labels[o.name] <= labels[layout.name] for o in fits)]
+    if len(widest) == 1:
+        return widest[0]
+    best = [layout for layout in fits if not any(labels[layout.name] < labels[o.name] for o in fits)]
+    shown = "、".join(f"{layout.title}（{layout.name}）" for layout in best)
+    raise ImportProblem(source, line, f"无法确定版式：表格同样符合 {shown}。请在版式定义的 recognise.labels 里"
+                                      "加上能区分它们的文字。")
+
+
 def guess_year(texts: list[str]) -> int | None:
     """The budget year: the year most often written in the tables' text."""
     years = Counter(int(y) for t in texts for y in re.findall(r"(20\d\d)年", t))

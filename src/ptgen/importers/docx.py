@@ -24,8 +24,8 @@ from .. import layouts
 from ..layouts import Layout, TableDef
 from ..model import Settings
 from ..output import describe_os_error
-from . import (ImportedSource, ImportedUnit, ImportProblem, guess_region, guess_year, known_layouts, project_from_data,
-               squash)
+from . import (ImportedSource, ImportedUnit, ImportProblem, guess_region, guess_year, known_layouts, most_specific,
+               project_from_data, squash)
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}
@@ -141,6 +141,7 @@ class _Group:
     bookmarks: list[str]
     line: int
     tables: list[list[list[_Cell]]] = field(default_factory=list)
+    headings: tuple[str, str] = ("", "")  # the department's and the unit's heading above it (ptgen writes both)
 
 
 def _rows(tbl) -> list[list[_Cell]]:
@@ -159,11 +160,26 @@ def _rows(tbl) -> list[list[_Cell]]:
 _NUMBERED = re.compile(r"^\s*(\d+)\.(.+?)\s*$", re.S)
 
 
+_HEADING_STYLE = re.compile(r"^heading\s*([12])$", re.I)
+
+
+def _heading_level(p) -> int | None:
+    """1 or 2 for a department or unit heading (style Heading1 / Heading2, or outline level 1 / 2)."""
+    style = p.find("w:pPr/w:pStyle", NS)
+    m = _HEADING_STYLE.match(style.get(f"{{{W}}}val", "")) if style is not None else None
+    if m:
+        return int(m[1])
+    outline = p.find("w:pPr/w:outlineLvl", NS)
+    level = outline.get(f"{{{W}}}val", "") if outline is not None else ""
+    return int(level) + 1 if level in ("0", "1") else None
+
+
 def _groups(body) -> list[_Group]:
     groups: list[_Group] = []
     pending: _Group | None = None   # a numbered paragraph, waiting for its first table
     current: _Group | None = None   # the group tables are being added to
     loose: list[str] = []           # bookmarks Word put between paragraphs: they mark the next one
+    headings = ["", ""]             # the last department and unit heading
     for index, el in enumerate(body, 1):
         if el.tag == f"{{{W}}}bookmarkStart":
             loose.append(el.get(f"{{{W}}}name"))
@@ -174,8 +190,13 @@ def _groups(body) -> list[_Group]:
             current = None
             pending = None
             marks, loose = loose + [b.get(f"{{{W}}}name") for b in el.iter(f"{{{W}}}bookmarkStart")], []
-            if _NUMBERED.match(text) and not _is_toc_entry(el):
-                pending = _Group(text.strip(), [m for m in marks if m and m != "_GoBack"], index)
+            if _is_toc_entry(el):
+                continue
+            if _NUMBERED.match(text):
+                pending = _Group(text.strip(), [m for m in marks if m and m != "_GoBack"], index,
+                                 headings=(headings[0], headings[1]))
+            elif (level := _heading_level(el)) is not None:
+                headings[level - 1:] = [text.strip()] + [""] * (2 - level)
         elif el.tag == f"{{{W}}}tbl":
             loose = []
             if pending is not None:
@@ -330,6 +351,7 @@ def _fit(layout: Layout, group: _Group) -> tuple[dict, dict]:
 
 def _read_group(group: _Group, candidates: list[Layout], source: str) -> tuple[Layout, dict, dict]:
     best: tuple[int, Layout, str] | None = None  # the form the tables came closest to, for the message
+    fits: dict[str, tuple[Layout, dict, dict]] = {}
     for layout in candidates:
         try:
             data, found = _fit(layout, group)
@@ -337,11 +359,27 @@ def _read_group(group: _Group, candidates: list[Layout], source: str) -> tuple[L
             if best is None or exc.progress > best[0]:
                 best = (exc.progress, layout, exc.message)
             continue
-        return layout, data, found
+        fits[layout.name] = (layout, data, found)
+    if fits:  # never whichever definition was tried first: the most specific, or a message
+        return fits[most_specific([f[0] for f in fits.values()], source, group.line).name]
     assert best is not None
     _, layout, why = best
     raise ImportProblem(source, group.line, f"“{group.title}”下面的表格不是已知的版式"
                         f"（按{layout.title}：{why}）。")
+
+
+def _code_before(heading: str, name: str) -> str | None:
+    """The code a heading writes before ``name`` (``360013教育部留学服务中心``), or None."""
+    code = heading.removesuffix(name).strip() if heading.endswith(name) else ""
+    return code if code.isdigit() else None
+
+
+def _code_and_name(heading: str, code: str | None) -> tuple[str | None, str]:
+    """A department heading's code and name: ``360教育部`` → (360, 教育部); ``code`` if known."""
+    if code and heading.startswith(code):
+        return code, heading[len(code):].strip()
+    m = re.match(r"^(\d*)\s*(.+)$", heading, re.S)
+    return (code or m[1] or None), m[2]
 
 
 def read_docx(path: Path) -> ImportedSource:
@@ -366,12 +404,15 @@ def read_docx(path: Path) -> ImportedSource:
         data["bookmark"] = group.bookmarks[0] if group.bookmarks else ""
         data = {k: v for k, v in data.items() if v is not None}
         project = project_from_data(data, source, group.line, f"表格“{rest}”", layout)
-        code = found.get("unit.code") or None
         unit_name = found.get("unit.name", "")
         if not unit_name:
             raise ImportProblem(source, group.line, f"表格“{rest}”里没有单位名称。")
-        dept_code = found.get("department.code") or (code[:3] if code and len(code) > 3 else None)
-        unit = units.setdefault(code or unit_name, ImportedUnit(code, unit_name, dept_code, found.get("department.name")))
+        code = found.get("unit.code") or _code_before(group.headings[1], unit_name)
+        dept_code, dept_name = found.get("department.code"), found.get("department.name")
+        if not dept_name and group.headings[0]:  # a form that prints no department: its heading
+            dept_code, dept_name = _code_and_name(group.headings[0], dept_code)
+        dept_code = dept_code or (code[:3] if code and len(code) > 3 else None)
+        unit = units.setdefault(code or unit_name, ImportedUnit(code, unit_name, dept_code, dept_name))
         if unit.unit_name != unit_name:
             raise ImportProblem(source, group.line, f"单位编码 {code} 对应了两个名称：“{unit.unit_name}”和“{unit_name}”。")
         unit.projects.append(project)

@@ -105,7 +105,9 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
     for s in sources:
         for iu in s.units:
             dcode = iu.department_code
-            dfolder = _folder(dcode, iu.department_name or "主管部门")
+            # A department without a code names its folder after the department, as it is named
+            # below: the name the import was told (--department-name), else the one the file gives.
+            dfolder = _folder(dcode, department_name or iu.department_name or "主管部门")
             dept = departments.get(dfolder)
             if dept is None:
                 name = department_name or iu.department_name or _guess_department_name(sources, dcode)

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from ..layouts import Layout
-from . import ImportedSource, ImportProblem, form_labels, known_layouts, squash
+from . import ImportedSource, ImportProblem, form_labels, known_layouts, most_specific, squash
 from .tab_cells import HEADER_CELLS, Cell, Table, collect
 
 # A source is a few KB (a 1,000-table book a few MB); parsing takes ~8 times its size in memory.
@@ -26,13 +26,15 @@ HEADING_RE = re.compile(r"^\s*(?:\[bookmark: [^\]]+\])*\s*\d+\..*绩效目标表
 _HEADER_ROW_ENDS = {1: 1, 3: 1, 10: 1, 12: 1, 14: 3}
 
 
-def detect(text: str) -> Layout | None:
-    """The layout an extracted text is in: of the layouts that can be read from text, the one whose
-    labels (:func:`form_labels`) all appear in it, the most specific if several do; or None."""
+def detect(text: str, candidates: list[Layout] | None = None, source: str = "") -> Layout | None:
+    """The layout an extracted text is in: of the known layouts (or ``candidates``), the one whose
+    labels (:func:`form_labels`) all appear in it, the most specific if several do (a tie is an
+    :class:`ImportProblem`); or None.  Forms read only from .docx are detected too, so that their
+    text is refused by name."""
     flat = squash(text)
-    fits = [(len(labels), layout) for layout in known_layouts() if layout.recognise.text_reader
-            and (labels := form_labels(layout)) and all(label in flat for label in labels)]
-    return max(fits, key=lambda f: f[0])[1] if fits else None
+    fits = [layout for layout in (known_layouts() if candidates is None else candidates)
+            if (labels := form_labels(layout)) and all(label in flat for label in labels)]
+    return most_specific(fits, source, None) if fits else None
 
 
 def _tables(text: str) -> list[tuple[Table, list[int], list[list[str]]]]:
@@ -110,8 +112,11 @@ def read_text(path: Path) -> ImportedSource:
         text = data.decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError:
         raise ImportProblem(source, None, "文件不是 UTF-8 编码的文本。") from None
-    layout = detect(text)
+    layout = detect(text, source=source)
+    readable = "、".join(f"{l.name}（{l.title}）" for l in known_layouts() if l.recognise.text_reader)
     if layout is None:
-        known = "、".join(f"{l.name}（{l.title}）" for l in known_layouts() if l.recognise.text_reader)
-        raise ImportProblem(source, None, f"无法识别的文件：不是已知版式的表格（可以从文本导入的版式：{known}）。")
+        raise ImportProblem(source, None, f"无法识别的文件：不是已知版式的表格（可以从文本导入的版式：{readable}）。")
+    if layout.recognise.text_reader is None:
+        raise ImportProblem(source, None, f"这是{layout.title}（{layout.name}）的表格，这个版式只能从 Word 文件（.docx）"
+                                          f"导入，不能从抽取的文字导入：请导入发布的 .docx 文件（可以从文本导入的版式：{readable}）。")
     return TEXT_READERS[layout.recognise.text_reader](text, source, layout)

@@ -465,6 +465,13 @@ def grid_fields(layout: Layout) -> list[str]:
     return [c.field for c in t.grid.columns] if t else []
 
 
+def shown_fields(layout: Layout) -> set[str]:
+    """The project fields the form's cells print (``value:`` and ``amount:`` paths, e.g.
+    ``budget.fiscal``): what a published table of it can carry."""
+    return {path for t in layout.tables for row in t.rows for c in row.cells
+            for path in (c.value, c.amount) if path is not None}
+
+
 def field_title(path: str, layout: Layout | None = None) -> str:
     """A project field's Chinese name, for messages: its title in the content model, or in the
     layout's declaration of it."""

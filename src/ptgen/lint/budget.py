@@ -39,7 +39,8 @@ class BudgetSum(Rule):
 
     def check_project(self, doc, unit, dept, settings):
         b = doc.project.budget
-        if b.total is None:
+        parts_shown = {f"budget.{k}" for k in ("fiscal", "carryover", "other")} & layouts.shown_fields(layouts.of(settings))
+        if b.total is None or not parts_shown:  # a form that prints only the total has no sum to check
             return
         parts = sum((x or Decimal(0)) for x in (b.fiscal, b.carryover, b.other))
         if parts != b.total:
