@@ -159,3 +159,45 @@ def test_markdown_names_only_text_fields_of_the_form(tmp_path):
     r = ptgen("check", make_publication(tmp_path / "pub", settings=settings), "--format", "json")
     [i] = [i for i in issues(r) if i["code"] == "Y005"]
     assert i["text"] == "long_term_goal" and i["line"] == 8
+
+
+def test_a_form_of_ones_own_imports_back_too(tmp_path):
+    """Adding a form needs no Python: the same definition that builds it reads it back, byte for
+    byte, when the import goes into a publication whose layouts/ folder holds it."""
+    import shutil
+    root = mini_publication(tmp_path / "pub")
+    unit = root / "353" / "353101"
+    (unit / "p.yaml").rename(unit / "信息系统运维费.yaml")  # the file name import gives a project
+    (unit / "unit.yaml").write_text((unit / "unit.yaml").read_text(encoding="utf-8").replace("p.yaml", "信息系统运维费.yaml"),
+                                    encoding="utf-8")
+    from ptgen import api, content
+    [pub] = api.check(root).publications  # every file in the canonical shape import writes
+    [dept] = pub.departments
+    (root / "353" / "department.yaml").write_text(content.department_yaml(dept.department), encoding="utf-8")
+    (unit / "unit.yaml").write_text(content.unit_yaml(dept.units[0].unit), encoding="utf-8")
+    project = dept.units[0].projects[0].project  # every row has the form's columns ("" where empty)
+    rows = [i.model_copy(update={"description": None,  # the form has no 描述 column
+                                 "extras": {k: i.extras.get(k, "") for k in ("unit_of_measure", "weight")}})
+            for i in project.indicators]
+    shown = project.model_copy(update={"indicators": rows, "purpose": None,  # what the form prints, no more
+                                       "budget": project.budget.model_copy(update={"fiscal": None})})
+    (unit / "信息系统运维费.yaml").write_text(content.project_yaml(shown), encoding="utf-8")
+    r = ptgen("build", root, "--out", tmp_path / "out", "--format", "docx")
+    assert r.returncode == 0, r.stderr
+    again = tmp_path / "again" / "pub"
+    (again / "layouts").mkdir(parents=True)
+    shutil.copy(root / "layouts" / "mini.yaml", again / "layouts" / "mini.yaml")
+    settings = (root / "ptgen.yaml").read_text(encoding="utf-8")
+    (again / "ptgen.yaml").write_text(settings.replace('departments:\n  - "353"\n', "departments: []\n"),
+                                      encoding="utf-8")
+    r = ptgen("import", tmp_path / "out" / "docx" / "pub" / "353.docx", "--into", again, "--force",
+              "--department-name", "天津市人力资源和社会保障局")
+    assert r.returncode == 0, r.stdout + r.stderr
+    first = {p.relative_to(root): p.read_text(encoding="utf-8") for p in root.rglob("*.yaml")}
+    back = {p.relative_to(again): p.read_text(encoding="utf-8") for p in again.rglob("*.yaml")}
+    assert sorted(back) == sorted(first)
+    for rel in first:
+        assert back[rel] == first[rel], rel
+    # without the definition, the same file is no known form
+    r = ptgen("import", tmp_path / "out" / "docx" / "pub" / "353.docx", "--into", tmp_path / "elsewhere")
+    assert r.returncode == 1 and "版式" in r.stderr and not (tmp_path / "elsewhere").exists()

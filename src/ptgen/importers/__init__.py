@@ -66,9 +66,11 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def known_layouts() -> list[Layout]:
-    """Every layout definition an import can recognise."""
-    return [layouts.get(name) for name in layouts.builtin_names()]
+def known_layouts(own: list[Layout] = ()) -> list[Layout]:
+    """Every layout definition an import can recognise: the publication's ``own`` (its
+    ``layouts/`` folder, which may replace a built-in of the same name), then the built-in ones."""
+    mine = {layout.name for layout in own}
+    return list(own) + [layouts.get(name) for name in layouts.builtin_names() if name not in mine]
 
 
 def form_labels(layout: Layout) -> list[str]:

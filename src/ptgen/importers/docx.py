@@ -382,13 +382,13 @@ def _code_and_name(heading: str, code: str | None) -> tuple[str | None, str]:
     return (code or m[1] or None), m[2]
 
 
-def read_docx(path: Path) -> ImportedSource:
+def read_docx(path: Path, own: list[Layout] = ()) -> ImportedSource:
     source = str(path)
     body = _body(path)
     groups = _groups(body)
     if not groups:
         raise ImportProblem(source, None, "没有找到表格标题：每张表格上面应有“N.项目名称”形式的标题段落。")
-    candidates = known_layouts()
+    candidates = known_layouts(own)
     chosen: Layout | None = None
     units: dict[str, ImportedUnit] = {}
     numbers: list[int] = []
@@ -405,9 +405,12 @@ def read_docx(path: Path) -> ImportedSource:
         data = {k: v for k, v in data.items() if v is not None}
         project = project_from_data(data, source, group.line, f"表格“{rest}”", layout)
         unit_name = found.get("unit.name", "")
+        code = found.get("unit.code")
+        if not unit_name and group.headings[1]:  # a form that prints no unit: its heading (ptgen writes one)
+            code, unit_name = _code_and_name(group.headings[1], code)
         if not unit_name:
-            raise ImportProblem(source, group.line, f"表格“{rest}”里没有单位名称。")
-        code = found.get("unit.code") or _code_before(group.headings[1], unit_name)
+            raise ImportProblem(source, group.line, f"表格“{rest}”里没有单位名称，上面也没有单位标题。")
+        code = code or _code_before(group.headings[1], unit_name)
         dept_code, dept_name = found.get("department.code"), found.get("department.name")
         if not dept_name and group.headings[0]:  # a form that prints no department: its heading
             dept_code, dept_name = _code_and_name(group.headings[0], dept_code)

@@ -17,7 +17,7 @@ from ..fmt import with_list
 from ..load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, _zh_error, load
 from ..model import BookmarkScheme, Department, Settings, Unit
 from ..output import describe_os_error
-from . import ImportedSource, ImportProblem
+from . import ImportedSource, ImportProblem, known_layouts
 
 _TREE_SUFFIX = ".ptgen-import"
 _TREE_RE = re.compile(r"^\..+\.[0-9a-f]{12}\.ptgen-import$")
@@ -31,16 +31,17 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
 
 
-def read_source(path: Path) -> ImportedSource:
-    """Read one source by its kind (.docx, or extracted text)."""
+def read_source(path: Path, own: list = ()) -> ImportedSource:
+    """Read one source by its kind (.docx, or extracted text), in a built-in form or one of ``own``
+    (the definitions in the publication's ``layouts/`` folder)."""
     if not path.is_file():
         raise UsageError(f"找不到要导入的文件：{path}")  # a missing path is a usage mistake (exit 2)
     try:
         if path.suffix.lower() == ".docx":
             from .docx import read_docx
-            return read_docx(path)
+            return read_docx(path, own)
         from .text import read_text
-        return read_text(path)
+        return read_text(path, own)
     except ImportProblem as exc:
         raise UserError(f"无法导入 {exc}") from None
 
@@ -52,12 +53,17 @@ def _folder(code: str | None, name: str) -> str:
 def import_sources(paths: list[Path], into: Path, *, force: bool = False, department_name: str | None = None,
                    title: str | None = None) -> ImportResult:
     """Import ``paths`` into the publication at ``into``; nothing is written if anything conflicts."""
-    sources = [read_source(Path(p)) for p in paths]
-    result = ImportResult()
     into = Path(into)
+    try:  # a publication's own forms can be imported into it, as they can be built
+        own = layouts.own(into) if into.is_dir() else []
+    except layouts.LayoutError as e:
+        raise UserError(f"无法导入：{e.file}:{e.line}:{e.column} {e.message}") from None
+    forms = {layout.name: layout for layout in known_layouts(own)}
+    sources = [read_source(Path(p), own) for p in paths]
+    result = ImportResult()
     names = sorted({s.layout for s in sources})
     if len(names) > 1:
-        shown = "、".join(f"{layouts.get(n).title}（{n}）" for n in names)
+        shown = "、".join(f"{forms[n].title}（{n}）" for n in names)
         raise UserError(f"这些文件的版式不同（{shown}），不能导入同一个出版物；请分别导入到不同的文件夹。")
     first = sources[0]
     for s in sources[1:]:
@@ -95,7 +101,7 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
     if existing_settings is not None:
         scheme = existing_settings.bookmarks
     else:
-        default = layouts.get(first.layout).defaults.bookmarks  # what a new publication of the form starts with
+        default = forms[first.layout].defaults.bookmarks  # what a new publication of the form starts with
         scheme = bookmarks.guess_scheme(all_names) or BookmarkScheme(prefix=default.prefix, digits=default.digits)
 
     planned: dict[Path, str] = {}
@@ -155,7 +161,7 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
         planned[into / dfolder / DEPARTMENT_FILE] = content.department_yaml(dept)
     for (dfolder, ufolder), unit in units.items():
         planned[into / dfolder / ufolder / UNIT_FILE] = content.unit_yaml(unit)
-    settings = existing_settings or _new_settings(sources, scheme, title)
+    settings = existing_settings or _new_settings(sources, scheme, title, forms[first.layout])
     settings = settings.model_copy(update={"departments": dept_order})
     planned[into / SETTINGS_FILE] = content.settings_yaml(settings)
 
@@ -247,7 +253,7 @@ def _guess_department_name(sources: list[ImportedSource], dcode: str | None) -> 
     return f"主管部门{dcode}" if dcode else "主管部门"
 
 
-def _new_settings(sources: list[ImportedSource], scheme: BookmarkScheme, title: str | None) -> Settings:
+def _new_settings(sources: list[ImportedSource], scheme: BookmarkScheme, title: str | None, layout) -> Settings:
     first = sources[0]
     year = first.year or 2025
     region = next((s.region for s in sources if s.region), "") or ""
@@ -255,7 +261,6 @@ def _new_settings(sources: list[ImportedSource], scheme: BookmarkScheme, title: 
     restarts = sum(s.numbers.count(1) for s in sources)
     n_units = sum(len(s.units) for s in sources)
     continuous = any(s.numbers for s in sources) and restarts < n_units
-    layout = layouts.get(first.layout)
     defaults = layout.defaults
     numbering = ("continuous" if continuous else "per_unit") if any(s.numbers for s in sources) else \
         defaults.numbering or "per_unit"

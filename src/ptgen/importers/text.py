@@ -99,7 +99,7 @@ def _read_pdf_lines(text: str, source: str, layout: Layout) -> ImportedSource:
 TEXT_READERS = {"tab-cells": read_tab_cells, "pdf-lines": _read_pdf_lines}
 
 
-def read_text(path: Path) -> ImportedSource:
+def read_text(path: Path, own: list[Layout] = ()) -> ImportedSource:
     """Read one extracted-text source of any layout that can be read from text."""
     source = str(path)
     with open(path, "rb") as f:  # the size is checked before anything is read
@@ -112,8 +112,8 @@ def read_text(path: Path) -> ImportedSource:
         text = data.decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError:
         raise ImportProblem(source, None, "文件不是 UTF-8 编码的文本。") from None
-    layout = detect(text, source=source)
-    readable = "、".join(f"{l.name}（{l.title}）" for l in known_layouts() if l.recognise.text_reader)
+    layout = detect(text, known_layouts(own), source=source)
+    readable = "、".join(f"{l.name}（{l.title}）" for l in known_layouts(own) if l.recognise.text_reader)
     if layout is None:
         raise ImportProblem(source, None, f"无法识别的文件：不是已知版式的表格（可以从文本导入的版式：{readable}）。")
     if layout.recognise.text_reader is None:

@@ -439,6 +439,23 @@ def names(root=None) -> list[str]:
     return own + [n for n in builtin_names() if n not in own]
 
 
+def own(root) -> list[Layout]:
+    """A publication's own definitions (``root/layouts/*.yaml``), read with the content files' limits;
+    :class:`LayoutError` for one that is malformed or a link out of the publication."""
+    from pathlib import Path
+    folder = Path(root) / PUBLICATION_FOLDER
+    out = []
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        rel = f"{PUBLICATION_FOLDER}/{path.name}"
+        if not path.resolve().is_relative_to(Path(root).resolve()):
+            raise LayoutError(rel, 1, 1, "版式定义是指向出版物文件夹以外的链接（符号链接）：ptgen 不会读取它。")
+        try:
+            out.append(parse(yamlio.decode(yamlio.read_bytes(path)), rel))
+        except yamlio.YamlProblem as p:
+            raise LayoutError(rel, p.line, p.column, p.message) from None
+    return out
+
+
 def field_value(obj, path: str):
     """``obj.a.b`` for a definition's field path, looking in ``obj.extras`` for a field the layout
     declared; None where any part is unset (it prints empty).  Private names are never read."""
