@@ -201,3 +201,26 @@ def test_a_form_of_ones_own_imports_back_too(tmp_path):
     # without the definition, the same file is no known form
     r = ptgen("import", tmp_path / "out" / "docx" / "pub" / "353.docx", "--into", tmp_path / "elsewhere")
     assert r.returncode == 1 and "版式" in r.stderr and not (tmp_path / "elsewhere").exists()
+
+
+def test_how_a_form_prints_an_empty_amount_is_data_and_reads_back_empty(tmp_path):
+    """money.empty: a form that prints "—" in an empty money cell; the import reads "—" as empty."""
+    import shutil
+    layout = MINI.replace("tables:\n", "money: {empty: —}\ntables:\n", 1).replace(
+        "          - {label: 预算数（万元）}\n          - {amount: budget.total, span: 5}\n",
+        "          - {label: 预算数（万元）}\n          - {amount: budget.total, span: 3}\n"
+        "          - {label: 其他资金}\n          - {amount: budget.other}\n")
+    root = mini_publication(tmp_path / "pub", layout=layout)
+    r = ptgen("build", root, "--out", tmp_path / "out", "--format", "docx,html", "--verify")
+    assert r.returncode == 0, r.stderr
+    xml = docx_xml(tmp_path / "out" / "docx" / "pub" / "353.docx")
+    rows = [["".join(t.text or "" for t in tc.iter(W_NS + "t")) for tc in tr.iter(W_NS + "tc")]
+            for tr in xml.iter(W_NS + "tr")]
+    assert ["预算数（万元）", "100.00", "其他资金", "—"] in rows
+    again = tmp_path / "again"
+    (again / "layouts").mkdir(parents=True)
+    shutil.copy(root / "layouts" / "mini.yaml", again / "layouts" / "mini.yaml")
+    r = ptgen("import", tmp_path / "out" / "docx" / "pub" / "353.docx", "--into", again)
+    assert r.returncode == 0, r.stdout + r.stderr
+    [project] = [p for p in again.rglob("*.yaml") if p.parent.name == "353101" and p.name != "unit.yaml"]
+    assert 'other: ""' in project.read_text(encoding="utf-8")

@@ -266,6 +266,8 @@ def _fit_row(rowdef, row: list[_Cell], layout: Layout, data: dict, found: dict) 
             values[c.value] = cell.text
         elif kind == "amount":
             text = cell.text.strip()
+            if layout.money.empty and text == layout.money.empty.strip():
+                text = ""  # how the form prints an empty amount ("—", "0" …): empty, as it was written
             values[c.amount] = text.replace(",", "") if layout.money.thousands else text
     for path, value in values.items():
         _set(data, path, value)

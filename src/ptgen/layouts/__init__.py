@@ -178,6 +178,7 @@ class HeadingDef(_Closed):
 
 class MoneyDef(_Closed):
     thousands: bool = Field(False, title="千分位", description="金额加千分位（1,234.00）；否则照写的样子印出（1234.00）")
+    empty: str = Field("", title="空白金额", description="金额为空时单元格印出的文字，例如 “—” 或 “0”；默认什么也不印（导入时把它读回为空）")
 
 
 # --- indicator frameworks: the 一级 and 二级 names a form's indicators use, in order ----------------

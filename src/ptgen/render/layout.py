@@ -106,9 +106,10 @@ def layout_of(settings: Settings) -> Layout:
 
 
 def money(amount: Decimal | None, settings: Settings) -> str:
-    """An amount as the form prints it: as written (154.00), or with thousands separators."""
+    """An amount as the form prints it: as written (154.00), or with thousands separators; an
+    empty one as the form writes it (nothing, "—", "0" …)."""
     if amount is None:
-        return ""
+        return layout_of(settings).money.empty
     if layout_of(settings).money.thousands:
         return format(amount, ",f")
     return str(amount)
