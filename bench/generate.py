@@ -67,7 +67,8 @@ def generate(out: Path, tables: int, departments: int | None = None, units_per_d
     for i in range(tables):
         per_unit[i % len(per_unit)] += 1
     dept_codes = [str(301 + d) for d in range(departments)]
-    settings = Settings(title="基准测试2025年部门预算 项目支出绩效目标表", year=2025, region="天津市", departments=dept_codes)
+    settings = Settings(title="基准测试2025年部门预算 项目支出绩效目标表", year=2025, region="天津市", layout="tianjin",
+                        framework="mof2015", departments=dept_codes)
     (out / "ptgen.yaml").write_text(settings_yaml(settings), encoding="utf-8")
     seq = 4
     for d, dcode in enumerate(dept_codes):
