@@ -39,7 +39,7 @@ OLD_FRAMEWORKS = {
 def test_frameworks_load_from_package_data_and_equal_the_old_lists():
     assert layouts.framework_names() == tuple(OLD_FRAMEWORKS)
     for name, tree in OLD_FRAMEWORKS.items():
-        assert (ROOT / "src" / "ptgen" / "layouts" / "frameworks" / f"{name}.yaml").is_file()
+        assert (ROOT / "layouts" / "frameworks" / f"{name}.yaml").is_file()
         fw = layouts.framework(name)
         assert fw.tree == tree and list(fw.tree) == list(tree)  # the order too (H03 reads it)
         assert list(map(list, fw.tree.values())) == list(map(list, tree.values()))
@@ -48,7 +48,7 @@ def test_frameworks_load_from_package_data_and_equal_the_old_lists():
 def test_the_frameworks_are_shipped_in_the_wheel():
     import tomllib
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert "frameworks/*.yaml" in data["tool"]["setuptools"]["package-data"]["ptgen.layouts"]
+    assert "frameworks/*.yaml" in data["tool"]["setuptools"]["package-data"]["ptgen.forms"]
 
 
 def test_nothing_imports_the_old_frameworks_dict():

@@ -23,7 +23,7 @@ def test_wheel_installed_elsewhere_builds_the_example(tmp_path):
     for name in ("pyproject.toml", "README.md"):
         (src / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, src / name)
-    for name in ("src", "templates"):
+    for name in ("src", "templates", "layouts"):
         shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
         "-w", tmp_path / "dist", src)
@@ -34,6 +34,8 @@ def test_wheel_installed_elsewhere_builds_the_example(tmp_path):
     templates = {"ptgen/templates/" + p.relative_to(ROOT / "templates").as_posix()
                  for p in (ROOT / "templates").rglob("*") if p.is_file()}
     assert templates and templates <= names, sorted(templates - names)
+    forms = {"ptgen/forms/" + p.relative_to(ROOT / "layouts").as_posix() for p in (ROOT / "layouts").rglob("*.yaml")}
+    assert forms and forms <= names, sorted(forms - names)  # the layout definitions and frameworks
 
     # A fresh environment that sees the test environment's libraries (after its own), not ptgen's sources.
     venv = tmp_path / "venv"

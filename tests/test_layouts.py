@@ -52,7 +52,7 @@ def test_the_schema_accepts_every_builtin_definition():
     from ptgen.yamlio import parse
     validator = jsonschema.Draft202012Validator(schema("layout"))
     for name in layouts.builtin_names():
-        text = (ROOT / "src" / "ptgen" / "layouts" / f"{name}.yaml").read_text(encoding="utf-8")
+        text = (ROOT / "layouts" / f"{name}.yaml").read_text(encoding="utf-8")
         data, _ = parse(text)
         assert not list(validator.iter_errors(json.loads(json.dumps(data)))), name
     committed = json.loads((ROOT / "schemas" / "layout.schema.json").read_text(encoding="utf-8"))
@@ -108,7 +108,7 @@ def test_a_definition_names_its_word_template():
     # A new form reuses a shipped Word template instead of needing a copy named after it.
     assert layouts.builtin("tianjin").word_template == "tianjin.docx"
     assert layouts.builtin("xiangtan").word_template == "shanghai.docx"
-    text = (ROOT / "src" / "ptgen" / "layouts" / "tianjin.yaml").read_text(encoding="utf-8")
+    text = (ROOT / "layouts" / "tianjin.yaml").read_text(encoding="utf-8")
     mine = text.replace("name: tianjin", "name: hebei").replace("word_template: tianjin.docx", "")
     assert layouts.parse(mine, "hebei.yaml").word_template == "standard.docx"  # a form of one's own
     with pytest.raises(layouts.LayoutError) as e:

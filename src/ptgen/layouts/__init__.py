@@ -6,7 +6,8 @@ vertical merges, the indicator grid's columns and which of them merge, how amoun
 and how a table's heading is made.  ``render/layout.py`` turns a definition and a project into
 the cells every renderer draws; no code branches on a form's name.
 
-The built-in definitions ship inside the package (``ptgen/layouts/*.yaml``).
+The built-in definitions are data files, the top-level ``layouts/*.yaml`` of the source tree,
+shipped inside the package as ``ptgen/forms/``.
 """
 from __future__ import annotations
 
@@ -231,15 +232,26 @@ class Framework(_Closed):
         return self
 
 
+@functools.cache
+def _shipped():
+    """Where ptgen's own definitions are: ``ptgen/forms`` in an installed wheel (package data), else
+    the top-level ``layouts/`` folder of the source tree (an editable install, or run from the source).
+    They are data beside the templates, not code: no module names a form."""
+    shipped = importlib.resources.files("ptgen") / "forms"
+    if shipped.is_dir():
+        return shipped
+    from pathlib import Path
+    return Path(__file__).resolve().parents[3] / "layouts"
+
+
 def _framework_file(name: str):
-    return importlib.resources.files(__name__) / "frameworks" / f"{name}.yaml"
+    return _shipped() / "frameworks" / f"{name}.yaml"
 
 
 @functools.cache
 def framework_names() -> tuple[str, ...]:
-    """The built-in indicator frameworks (``ptgen/layouts/frameworks/*.yaml``)."""
-    return tuple(sorted(p.name[:-5] for p in (importlib.resources.files(__name__) / "frameworks").iterdir()
-                        if p.name.endswith(".yaml")))
+    """The built-in indicator frameworks (``layouts/frameworks/*.yaml``)."""
+    return tuple(sorted(p.name[:-5] for p in (_shipped() / "frameworks").iterdir() if p.name.endswith(".yaml")))
 
 
 @functools.cache
@@ -247,7 +259,7 @@ def framework(name: str) -> Framework:
     """A built-in framework by name; ``KeyError`` when there is none."""
     if name not in framework_names():
         raise KeyError(name)
-    file = f"ptgen/layouts/frameworks/{name}.yaml"
+    file = f"layouts/frameworks/{name}.yaml"
     text = _framework_file(name).read_text(encoding="utf-8")
     from pydantic import ValidationError
     try:
@@ -407,14 +419,13 @@ def builtin(name: str) -> Layout:
     """A built-in definition by name; ``KeyError`` when there is none."""
     if name not in builtin_names():
         raise KeyError(name)
-    res = importlib.resources.files(__name__) / f"{name}.yaml"
-    return parse(res.read_text(encoding="utf-8"), f"ptgen/layouts/{name}.yaml")
+    res = _shipped() / f"{name}.yaml"
+    return parse(res.read_text(encoding="utf-8"), f"layouts/{name}.yaml")
 
 
 @functools.cache
 def builtin_names() -> tuple[str, ...]:
-    return tuple(sorted(p.name[:-5] for p in importlib.resources.files(__name__).iterdir()
-                        if p.name.endswith(".yaml")))
+    return tuple(sorted(p.name[:-5] for p in _shipped().iterdir() if p.name.endswith(".yaml")))
 
 
 def get(name: str) -> Layout:
