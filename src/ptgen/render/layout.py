@@ -7,13 +7,15 @@ across a whole loop, so it is not used).  The renderers only draw what they are 
 """
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
 from .. import layouts
 from ..layouts import CellDef, GridDef, Layout, field_value
-from ..model import CONTROL_RE, DepartmentDoc, Project, ProjectDoc, Publication, Settings, UnitDoc, has_control
+from ..model import CONTROL_RE, DepartmentDoc, Indicator, Project, ProjectDoc, Publication, Settings, UnitDoc, has_control
 from .richtext import Paragraph, markdown, plain
 
 Role = Literal["label", "value", "head", "amount", "agency", "unit", "form-title", "form-year", "level"]
@@ -175,16 +177,28 @@ def _grid_rows(grid: GridDef, project: Project, settings: Settings) -> list[Row]
     columns = []
     for col in grid.columns:
         role = "level" if col.field in ("level1", "level2") else "value"
-        cells = [_c(field_value(i, col.field), role, col.span) for i in inds]
+        get = _indicator_getter(col.field)
+        cells = [Cell(plain(get(i)), role, col.span) for i in inds]
         columns.append(_merge_column(cells, keys[col.merge]) if col.merge else cells)
     head = tuple(_c(col.head, "head", col.span) for col in grid.columns)
     if grid.side_label is not None:
         head = (Cell(plain(grid.side_label), "label", rows=len(inds) + 1),) + head
     rows = [Row(head, header=grid.header_repeats)]
-    side = (_cont(),) if grid.side_label is not None else ()
-    for r in range(len(inds)):
-        rows.append(Row(side + tuple(column[r] for column in columns)))
+    if grid.side_label is not None:
+        side = _cont()
+        rows += [Row((side, *cells)) for cells in zip(*columns)]
+    else:
+        rows += [Row(cells) for cells in zip(*columns)]
     return rows
+
+
+@functools.cache
+def _indicator_getter(field: str):
+    """How a grid column reads its field from an indicator row: a common field directly, a field
+    the form declares from ``extras`` (the grid has a cell per indicator per column: this is hot)."""
+    if field in Indicator.model_fields and field != "extras":
+        return operator.attrgetter(field)
+    return lambda ind: ind.extras.get(field)
 
 
 def form_tables(dept: DepartmentDoc, unit: UnitDoc, project: Project, settings: Settings,
