@@ -58,6 +58,13 @@ def ptgen(*args, cwd=None):
                           timeout=180, cwd=cwd)
 
 
+def docx_rows(path):
+    """Each table row of a built DOCX as its cells' texts."""
+    xml = docx_xml(path)
+    return [["".join(t.text or "" for t in tc.iter(W_NS + "t")) for tc in tr.iter(W_NS + "tc")]
+            for tr in xml.iter(W_NS + "tr")]
+
+
 def mini_publication(root, project=PROJECT, layout=MINI):
     return make_publication(root, project, SETTINGS.replace("layout: tianjin", "layout: mini"),
                             extra={"layouts/mini.yaml": layout})
@@ -74,9 +81,7 @@ def test_a_publication_defines_its_own_form_and_builds_it(tmp_path):
     assert not [i for i in issues(r) if i["code"].startswith(("Y", "F", "E"))]
     r = ptgen("build", root, "--out", tmp_path / "out", "--format", "docx,html", "--verify")
     assert r.returncode == 0, r.stderr
-    xml = docx_xml(tmp_path / "out" / "docx" / "pub" / "353.docx")
-    rows = [["".join(t.text or "" for t in tc.iter(W_NS + "t")) for tc in tr.iter(W_NS + "tc")]
-            for tr in xml.iter(W_NS + "tr")]
+    rows = docx_rows(tmp_path / "out" / "docx" / "pub" / "353.docx")
     assert ["项目名称", "信息系统运维费", "项目负责人", "张三"] in rows
     assert ["一级指标", "二级指标", "三级指标", "指标值", "度量单位", "权重"] in rows
     assert ["产出指标", "数量指标", "运维系统数量", "≥10个", "个", "20"] in rows
@@ -213,9 +218,7 @@ def test_how_a_form_prints_an_empty_amount_is_data_and_reads_back_empty(tmp_path
     root = mini_publication(tmp_path / "pub", layout=layout)
     r = ptgen("build", root, "--out", tmp_path / "out", "--format", "docx,html", "--verify")
     assert r.returncode == 0, r.stderr
-    xml = docx_xml(tmp_path / "out" / "docx" / "pub" / "353.docx")
-    rows = [["".join(t.text or "" for t in tc.iter(W_NS + "t")) for tc in tr.iter(W_NS + "tc")]
-            for tr in xml.iter(W_NS + "tr")]
+    rows = docx_rows(tmp_path / "out" / "docx" / "pub" / "353.docx")
     assert ["预算数（万元）", "100.00", "其他资金", "—"] in rows
     again = tmp_path / "again"
     (again / "layouts").mkdir(parents=True)

@@ -36,14 +36,14 @@ class Cell(NamedTuple):  # NamedTuple: ~100 per table, created fast
 class Row(NamedTuple):
     cells: tuple[Cell, ...]
     header: bool = False      # repeats on every page the table runs over
-    borderless: bool = False  # the agency line above the Tianjin header block
+    borderless: bool = False  # a line without borders (the agency line above a header block)
     can_split: bool = False   # only free-text rows (goals) may break across pages: they can outgrow one
     change: str | None = None  # "ins" / "del": a row inserted or deleted (ptgen diff --format docx)
 
 
 @dataclass(frozen=True)
 class Table:
-    kind: str                    # "tianjin-head", "tianjin-grid", "shanghai-form": the renderers' style hook
+    kind: str                    # the definition's table kind: the renderers' style hook
     widths: tuple[int, ...]      # relative column widths (they are scaled to the text width)
     rows: tuple[Row, ...]
     caption: str = ""            # what the table is, for HTML captions and screen readers
@@ -59,7 +59,7 @@ class Heading:
 
 @dataclass(frozen=True)
 class Spacer:
-    """The empty paragraph between the Tianjin header block and the indicator grid."""
+    """An empty paragraph between two tables of a form (a definition's ``spacer: true``)."""
 
 
 Block = Heading | Table | Spacer
@@ -136,7 +136,7 @@ def _merge_column(cells: list[Cell], keys: list[str | None]) -> list[Cell]:
 
 
 def level1_keys(project: Project, settings: Settings) -> list[str | None]:
-    """Which first-level cells merge: runs of a group named in ``merge_level1`` (Tianjin: 产出指标 only)."""
+    """Which first-level cells merge: runs of a group named in ``merge_level1`` (e.g. 产出指标 only)."""
     merge = set(settings.merge_level1)
     return [i.level1 if i.level1 in merge else None for i in project.indicators]
 
