@@ -227,3 +227,27 @@ def test_how_a_form_prints_an_empty_amount_is_data_and_reads_back_empty(tmp_path
     assert r.returncode == 0, r.stdout + r.stderr
     [project] = [p for p in again.rglob("*.yaml") if p.parent.name == "353101" and p.name != "unit.yaml"]
     assert 'other: ""' in project.read_text(encoding="utf-8")
+
+
+def test_reimporting_into_dot_from_inside_the_publication(tmp_path):
+    """``ptgen import X.docx --into .`` from inside the publication: its own bookmarks are its own
+    (the folder's real name, not "" for ".")."""
+    import shutil
+    from helpers import CONTENT
+    root = tmp_path / "central-2025"
+    shutil.copytree(CONTENT / "central-2025", root)
+    r = ptgen("build", root, "--out", tmp_path / "out", "--format", "docx")
+    assert r.returncode == 0, r.stderr
+    r = ptgen("import", tmp_path / "out" / "docx" / "central-2025" / "central-2025.docx", "--into", ".", "--force",
+              cwd=root)
+    assert r.returncode == 0 and "已被" not in r.stderr, r.stdout + r.stderr
+
+
+def test_a_folder_named_like_a_definition_is_a_clear_error(tmp_path):
+    """``layouts/x.yaml`` that is a folder: a message naming it, not a traceback."""
+    root = mini_publication(tmp_path / "pub")
+    r = ptgen("build", root, "--out", tmp_path / "out", "--format", "docx")
+    (root / "layouts" / "x.yaml").mkdir()
+    r = ptgen("import", tmp_path / "out" / "docx" / "pub" / "353.docx", "--into", root)
+    assert r.returncode == 1 and "layouts/x.yaml" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and "内部错误" not in r.stderr

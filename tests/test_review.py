@@ -308,3 +308,18 @@ def test_shipped_ci_files_run_real_commands():
     steps = " ".join(step.get("run", "") for step in flow["jobs"]["publication"]["steps"])
     for command in ("ptgen check content --format github", "ptgen build content", "--format markdown", "fetch-depth"):
         assert command in steps or command in (ROOT / "examples" / "github-workflow.yml").read_text(encoding="utf-8")
+
+
+def test_a_redline_of_a_path_without_publications_is_a_clear_error(tmp_path):
+    """``diff --format docx`` where neither revision has a publication: a message, not an IndexError."""
+    import subprocess
+    import sys
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("x", encoding="utf-8")
+    subprocess.run(["git", "-C", str(tmp_path), "add", "."], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"],
+                   check=True)
+    r = subprocess.run([sys.executable, "-m", "ptgen", "diff", "HEAD", "HEAD", "--path", "notes", "--format", "docx",
+                        "--output", str(tmp_path / "x.docx")], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert r.returncode == 1 and "没有出版物" in r.stderr and "内部错误" not in r.stderr, r.stderr

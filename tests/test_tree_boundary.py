@@ -562,3 +562,48 @@ def test_yaml_problems_reach_check_in_chinese(tmp_path):
     root = make_publication(tmp_path / "pub", project=GOOD_PROJECT.replace("purpose: ", "purpose："))
     issue = only(issues_of(run_check(root, "--format", "json")), "Y001")
     assert (issue["line"], issue["column"]) == (7, 8) and "中文冒号" in issue["message"]
+
+
+@pytest.mark.parametrize("expression", [
+    "departments[0].units[0].entries[0].department.source.path.parent.joinpath('{secret}').read_text()",
+    "departments[0].units[0].entries[0].department.source.path.parent.joinpath('{pwned}').write_text('x')",
+])
+def test_a_template_in_the_publication_cannot_reach_files_through_the_pages_paths(tmp_path, expression):
+    """Jinja's sandbox still allows public methods: the pages' objects carry their files' paths, and
+    a ``Path`` reads and writes files.  A publication's own template gets nothing of a path."""
+    settings = 'title: 测试出版物\nyear: "2025"\nregion: 天津市\ndepartments:\n  - "353"\ntemplates: tpl\nlayout: tianjin\n'
+    root = make_publication(tmp_path / "pub", settings=settings)
+    secret, pwned = outside_secret(tmp_path), tmp_path / "pwned"
+    (root / "tpl" / "html").mkdir(parents=True)
+    (root / "tpl" / "html" / "index.html").write_text(
+        "{{ " + expression.format(secret=secret, pwned=pwned) + " }}", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "ptgen", "build", str(root), "--out", str(tmp_path / "out"),
+                        "--format", "html"], capture_output=True, text=True, timeout=300)
+    assert not pwned.exists(), "a template wrote a file"
+    assert SECRET not in r.stdout + r.stderr
+    assert not [p for p in (tmp_path / "out").rglob("*.html") if SECRET in p.read_text(encoding="utf-8")]
+    assert r.returncode == 1 and "模板" in r.stderr and "内部错误" not in r.stderr, r.stdout + r.stderr
+
+
+def test_a_journal_cannot_reach_out_through_a_linked_folder(tmp_path):
+    """A ``.ptgen-commit.json`` that comes with the content names a file through a link to a folder
+    outside: the removal (or rename) is never done."""
+    import json
+
+    from ptgen import output
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim.txt").write_text("important", encoding="utf-8")
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "esc").symlink_to(outside)
+    planted = output.temp_name(root / "x")
+    planted.write_text("attacker", encoding="utf-8")
+    (root / output.JOURNAL).write_text(json.dumps(
+        {"renames": [[planted.name, "esc/victim2.txt"]], "remove": ["esc/victim.txt"]}), encoding="utf-8")
+    output.recover(root)
+    assert (outside / "victim.txt").read_text(encoding="utf-8") == "important"
+    assert not (outside / "victim2.txt").exists()
+    with pytest.raises(ValueError):
+        output.commit(root, {root / "esc" / "new.txt": b"x"})
+    assert not (outside / "new.txt").exists()

@@ -165,6 +165,8 @@ def redline(path: Path, base: str | None = None, head: str | None = None,
     from .redline import redline as draw
     from .render.templates import find_template
     with _revisions(path, base, head) as (result, base_pubs, head_pubs):
+        if not (head_pubs or base_pubs):
+            raise UserError(f"{path} 在两个版本里都没有出版物（找不到 ptgen.yaml），没有可以对照的表格。")
         pub = (head_pubs or base_pubs)[0]
         data = draw(result, base_pubs, head_pubs, find_template(pub, "docx", layouts.of(pub.settings).word_template))
     if allow_removed:

@@ -98,8 +98,12 @@ def _signals_held() -> Iterator[None]:
 def _inside(root: Path, path: Path) -> str:
     """``path`` relative to ``root``; a path outside ``root`` is a bug in the caller."""
     rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
-    if rel == os.curdir or rel.startswith(os.pardir + os.sep) or rel == os.pardir or os.path.isabs(rel):
-        raise ValueError(f"{path} is not inside {root}")
+    # Links followed too: a folder inside ``root`` that is a link out of it must not carry a write
+    # or a removal out (a journal can come with the content, from somebody else).
+    real = os.path.relpath(os.path.realpath(path), os.path.realpath(root))
+    for r in (rel, real):
+        if r == os.curdir or r.startswith(os.pardir + os.sep) or r == os.pardir or os.path.isabs(r):
+            raise ValueError(f"{path} is not inside {root}")
     return rel
 
 
@@ -192,9 +196,11 @@ def describe_os_error(exc: OSError) -> str:
     import errno
 
     path = exc.filename2 or exc.filename
-    if path is not None and exc.filename2 is None and is_temp_name(Path(path).name):
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        path = None  # os.fdopen gives the descriptor's number, not a name
+    if path is not None and exc.filename2 is None and is_temp_name(Path(os.fsdecode(path)).name):
         # name the file being written, not ptgen's temporary copy of it (.<name>.<random>.ptgen.tmp)
-        path = Path(path).with_name(Path(path).name[1:].rsplit(".", 3)[0])
+        path = Path(os.fsdecode(path)).with_name(Path(os.fsdecode(path)).name[1:].rsplit(".", 3)[0])
     p = str(path) if path is not None else "目标位置"
     messages = {
         errno.EACCES: f"没有权限访问 {p}：请检查文件或文件夹的权限，或换一个位置。",

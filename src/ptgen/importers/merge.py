@@ -95,7 +95,8 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
             for u in d.units:
                 units[(d.folder, u.folder)] = u.unit
                 for p in u.projects:
-                    used_bookmarks[p.project.bookmark] = p.source.rel
+                    # named from the publication folder on both sides (``--into .`` too)
+                    used_bookmarks[p.project.bookmark] = Path(os.path.relpath(p.source.path, into)).as_posix()
                     bookmark_names[p.project.bookmark] = p.project.name
     all_names = [p.bookmark for s in sources for u in s.units for p in u.projects if p.bookmark]
     if existing_settings is not None:
@@ -142,7 +143,7 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
                     project_files.append(fname)
                 taken_files.add(fname)
                 path = into / dfolder / ufolder / fname
-                rel = f"{into.name}/{dfolder}/{ufolder}/{fname}"
+                rel = f"{dfolder}/{ufolder}/{fname}"
                 owner = used_bookmarks.get(project.bookmark)
                 if owner is not None and owner != rel:
                     conflicts.append(f"书签 {project.bookmark} 已被 {owner} 使用，不能再给“{project.name}”。")

@@ -465,6 +465,8 @@ def own(root) -> list[Layout]:
             out.append(parse(yamlio.decode(yamlio.read_bytes(path)), rel))
         except yamlio.YamlProblem as p:
             raise LayoutError(rel, p.line, p.column, p.message) from None
+        except OSError as exc:  # a folder or a special file named *.yaml
+            raise LayoutError(rel, 1, 1, f"无法读取版式定义：{exc.strerror or exc}。") from None
     return out
 
 

@@ -9,6 +9,8 @@ A publication may override any template file (``templates: <folder>`` in ptgen.y
 """
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -82,6 +84,23 @@ def section_label(heading: Heading, index: int) -> str:
     return heading.code or str(index + 1)
 
 
+class _ContentSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
+    """The sandbox for a publication's own templates.  Jinja's sandbox still lets a template call
+    the public methods of what it is given, and the pages' objects carry their files' paths: a
+    ``Path`` (or anything ``os.PathLike``) offers ``read_text``/``write_text``.  So nothing of a
+    path is reachable — a template prints a path as text, never opens it."""
+
+    def is_safe_attribute(self, obj, attr, value):
+        if isinstance(obj, os.PathLike):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+    def is_safe_callable(self, obj):
+        if isinstance(getattr(obj, "__self__", None), os.PathLike):
+            return False
+        return super().is_safe_callable(obj)
+
+
 def environment(pub: Publication) -> jinja2.Environment:
     from .templates import BUILTIN_TEMPLATES
     paths = []
@@ -93,7 +112,7 @@ def environment(pub: Publication) -> jinja2.Environment:
     # A publication's own templates come with its content (a pull request, in CI), and plain Jinja
     # lets a template reach Python's internals and run commands: then the sandbox.  The shipped
     # templates alone run unsandboxed (the sandbox's checks cost ~1 s per 300 tables).
-    kind = jinja2.sandbox.ImmutableSandboxedEnvironment if len(paths) > 1 else jinja2.Environment
+    kind = _ContentSandbox if len(paths) > 1 else jinja2.Environment
     return kind(loader=jinja2.FileSystemLoader(paths), autoescape=True, undefined=jinja2.StrictUndefined,
                 trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
