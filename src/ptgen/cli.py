@@ -475,6 +475,44 @@ def diff_cmd(
     raise typer.Exit(EXIT_INVALID if result.anchors else 0)
 
 
+class BookmarkMode(str, Enum):
+    keep = "keep"
+    new = "new"
+
+
+@app.command("rollover")
+def rollover_cmd(
+    source: Annotated[Path, typer.Argument(help="今年的出版物文件夹（含 ptgen.yaml）。")],
+    dest: Annotated[Path, typer.Argument(help="新出版物的文件夹（不能已存在，除非加 --force）。")],
+    year: Annotated[Optional[int], typer.Option("--year", help="新的预算年度，例如 2026；默认下一年。")] = None,
+    empty_amounts: Annotated[bool, typer.Option("--empty-amounts", help="清空所有金额（预算数等），留待填写；默认照旧保留。")] = False,
+    bookmarks: Annotated[BookmarkMode, typer.Option("--bookmarks", help="keep（默认）：书签名照旧；new：按 ptgen.yaml 的书签命名规则从 1 起重新编号。")] = BookmarkMode.keep,
+    report: Annotated[Optional[Path], typer.Option("--report", help="把改动清单另存为 Markdown 文件（可贴到合并请求里）。")] = None,
+    force: Annotated[bool, typer.Option("--force", help="允许写入已存在的文件夹（覆盖其中同名的文件），以及覆盖已有的 --report 文件。")] = False,
+) -> None:
+    """转入下一年度：由今年的出版物生成明年的，改动预算年度，逐处列出改动和需要人工核对的年份。"""
+    from .output import write_bytes
+    from .rollover import markdown, rollover, terminal_lines
+    try:
+        if report is not None and report.is_dir():
+            raise UsageError(f"--report {report} 是一个文件夹；请给出文件名，例如 {report / 'rollover.md'}。")
+        if report is not None and report.exists() and not force:
+            raise UsageError(f"{report} 已经存在；加 --force 覆盖。")
+        if not source.exists():
+            raise UsageError(f"找不到 {source}。")
+        result = rollover(source, dest, year, empty_amounts=empty_amounts, new_bookmarks=bookmarks is BookmarkMode.new,
+                          force=force)
+        if report is not None:
+            write_bytes(report, markdown(result).encode("utf-8"))
+    except PtgenError as exc:
+        _fail(exc)
+    for line in terminal_lines(result):
+        out.print(escape(line))
+    if report is not None:
+        out.print(f"写入 {escape(str(report))}")
+    out.print(f"接着人工核对上面列出的年份，然后运行 ptgen check {escape(str(dest))}。")
+
+
 class ListFormat(str, Enum):
     human = "human"
     json = "json"

@@ -1,0 +1,185 @@
+"""``ptgen rollover``: next year's publication from this year's, with a report of every change."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import CONTENT, ROOT
+from ptgen import api
+from ptgen.load import load
+from ptgen.rollover import LEAVE, SHIFT, classify
+
+GOLDEN = ROOT / "tests" / "golden" / "rollover-tianjin-2026.md"
+
+
+def ptgen(cwd: Path, *args):
+    return subprocess.run([sys.executable, "-m", "ptgen", *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture
+def tianjin(tmp_path) -> Path:
+    shutil.copytree(CONTENT / "tianjin-2025", tmp_path / "tianjin-2025")
+    return tmp_path
+
+
+def _rows(markdown: str, heading: str) -> list[list[str]]:
+    """The table rows under ``heading`` in the report, cells unescaped."""
+    part = markdown.split(heading, 1)[1].split("\n#### ", 1)[0]
+    rows = [line for line in part.splitlines() if line.startswith("| `")]
+    return [[c.strip().strip("`").replace("\\", "") for c in re.split(r"(?<!\\)\|", r)[1:-1]] for r in rows]
+
+
+def test_tianjin_2025_rolls_over_to_2026_and_the_report_is_checked_line_by_line(tianjin):
+    r = ptgen(tianjin, "rollover", "tianjin-2025", "tianjin-2026", "--year", "2026", "--report", "r.md")
+    assert r.returncode == 0, r.stderr
+    report = (tianjin / "r.md").read_text(encoding="utf-8")
+    golden = GOLDEN.read_text(encoding="utf-8").splitlines()
+    for n, (got, want) in enumerate(zip(report.splitlines(), golden), 1):
+        assert got == want, f"line {n}"
+    assert len(report.splitlines()) == len(golden)
+    # The golden report is true of the files: every line that changed is listed, with its old and
+    # new text, and no other line of any file changed.
+    old_root, new_root = tianjin / "tianjin-2025", tianjin / "tianjin-2026"
+    changes = _rows(report, "#### 改动")
+    assert len(changes) == 69
+    listed: dict[str, set[int]] = {}
+    for where, _field, old, new in changes:
+        rel, line = where.rsplit(":", 1)
+        rel = rel.split("/", 1)[1]
+        listed.setdefault(rel, set()).add(int(line))
+        new_line = (new_root / rel).read_text(encoding="utf-8").splitlines()[int(line) - 1]
+        old_line = (old_root / rel).read_text(encoding="utf-8").splitlines()[int(line) - 1]
+        assert new.strip("…") in new_line and old.strip("…") in old_line, where
+    files = sorted(p.relative_to(old_root).as_posix() for p in old_root.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(new_root).as_posix() for p in new_root.rglob("*") if p.is_file())
+    for rel in files:
+        old, new = ((root / rel).read_text(encoding="utf-8").splitlines() for root in (old_root, new_root))
+        assert len(old) == len(new)  # same shape: comments, quoting and layout untouched
+        assert {i + 1 for i, (a, b) in enumerate(zip(old, new)) if a != b} == listed.get(rel, set()), rel
+    # what is left for a person: years in names, a document number, the phases
+    left = _rows(report, "#### 请人工核对")
+    reasons = {(w.rsplit("/", 1)[-1], f, t): why for w, f, t, why in left}
+    assert reasons[("就业创业服务补助-01中央直达资金-就业补助资金.yaml:12", "绩效目标", "…见》（津政办规[2020]7号），鼓励就业服务机…")] \
+        == "文件编号里的年份"
+    assert reasons[("2025年一般债券利息.yaml:2", "项目名称", "2025年一般债券利息")].startswith("名称里的年份")
+    assert reasons[("鉴定中心12333云平台（五期）服务项目.yaml:2", "项目名称", "…12333云平台（五期）服务项目")] \
+        == "项目期次：下一年度可能是下一期"
+    assert len(left) == 15
+    # the terminal shows the same rows
+    for where, field, old, new in changes:
+        assert f"{where}  {field}：{old} → {new}" in r.stdout
+    # the new publication: the same projects, identities, order and amounts, in 2026
+    new_pub, _ = load(new_root)
+    old_pub, _ = load(old_root)
+    assert new_pub.settings.year == 2026 and "2026年部门预算" in new_pub.settings.title
+    pairs = list(zip(old_pub.projects(), new_pub.projects()))
+    assert len(pairs) == 29
+    for (_, _, a), (_, _, b) in pairs:
+        assert (a.project.id, a.project.bookmark, a.project.name, a.project.budget) == \
+            (b.project.id, b.project.bookmark, b.project.name, b.project.budget)
+    # and check finds no year of 2025 left where one means the budget year
+    before = api.check(old_root).report
+    after = api.check(new_root).report
+    assert sorted(i.code for i in after.issues) == sorted(i.code for i in before.issues)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2025年12月31日前", [(SHIFT, "2026")]),
+    ("完成2025年度任务", [(SHIFT, "2026")]),
+    ("服务周期2025.07-2026.01", [(SHIFT, "2026"), (SHIFT, "2027")]),
+    ("2025-12-31", [(SHIFT, "2026")]),
+    ("依据津人社规〔2019〕3号", [(LEAVE, "文件编号里的年份")]),
+    ("依据津人社规〔2025〕3号", [(LEAVE, "文件编号里的年份")]),
+    ("2024年底已完成一期", [(LEAVE, "不是预算年度的年份（可能是历史、政策或规划年份）")]),
+    ("承办2025世界技能大赛", [(LEAVE, "年份后面不是“年”或日期（可能是活动、届次或名称的一部分）")]),
+    ("2019-2021", [(LEAVE, "跨年度的期间（多年项目的起止年份）")]),
+    ("≥2000.00(人次)", []),
+    ("《关于下达2025年度资金的通知》", [(LEAVE, "文件名称（《》）里的年份")]),
+    ("2026年完成验收", [(LEAVE, "预算年度的下一年（不在从本年度开始的期间里）")]),
+])
+def test_which_years_are_the_budget_year(text, expected):
+    assert [(what, x) for _, _, what, x in classify(text, 2025, 1)] == expected
+
+
+def test_comments_are_kept_amounts_emptied_bookmarks_renamed_with_flags(tianjin):
+    src = tianjin / "tianjin-2025" / "353" / "353216" / "鉴定中心12333云平台（五期）服务项目.yaml"
+    src.write_text(src.read_text(encoding="utf-8").replace("budget:", "budget:  # 去年的预算，按批复填写", 1),
+                   encoding="utf-8")
+    r = ptgen(tianjin, "rollover", "tianjin-2025", "tianjin-2026", "--empty-amounts", "--bookmarks", "new")
+    assert r.returncode == 0, r.stderr
+    new = tianjin / "tianjin-2026" / "353" / "353216" / src.name
+    text = new.read_text(encoding="utf-8")
+    assert "budget:  # 去年的预算，按批复填写\n  total: \"\"\n  fiscal: \"\"\n  other: \"\"\n" in text
+    assert f"tianjin-2026/353/353216/{src.name}:6  预算数：154.00 → （空）" in r.stdout
+    pub, _ = load(tianjin / "tianjin-2026")
+    names = [d.project.bookmark for _, _, d in pub.projects()]
+    assert names == [f"_Toc_4_4_{n:010d}" for n in range(1, 30)]  # the publication's scheme, in order
+    renamed = next(d.project.bookmark for _, _, d in pub.projects() if d.source.path.name == src.name)
+    assert f"tianjin-2026/353/353216/{src.name}:3  书签名：_Toc_4_4_0000000105 → {renamed}" in r.stdout
+    assert all(d.project.budget.total is None for _, _, d in pub.projects())
+
+
+def test_nothing_is_written_over_without_force(tianjin):
+    (tianjin / "tianjin-2026").mkdir()
+    (tianjin / "tianjin-2026" / "notes.txt").write_text("mine", encoding="utf-8")
+    r = ptgen(tianjin, "rollover", "tianjin-2025", "tianjin-2026")
+    assert r.returncode == 1 and "已经存在" in r.stderr and "Traceback" not in r.stderr
+    assert [p.name for p in (tianjin / "tianjin-2026").iterdir()] == ["notes.txt"]
+    (tianjin / "r.md").write_text("old", encoding="utf-8")
+    r = ptgen(tianjin, "rollover", "tianjin-2025", "elsewhere", "--report", "r.md")
+    assert r.returncode == 2 and not (tianjin / "elsewhere").exists()
+    assert (tianjin / "r.md").read_text(encoding="utf-8") == "old"
+    r = ptgen(tianjin, "rollover", "tianjin-2025", "tianjin-2026", "--force")
+    assert r.returncode == 0, r.stderr
+    assert (tianjin / "tianjin-2026" / "ptgen.yaml").is_file()
+    assert (tianjin / "tianjin-2026" / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert "notes.txt 是" in r.stdout
+    r = ptgen(tianjin, "rollover", "tianjin-2025", "tianjin-2025/x")
+    assert r.returncode == 2
+
+
+def test_check_flags_a_year_a_person_missed(tianjin):
+    assert ptgen(tianjin, "rollover", "tianjin-2025", "tianjin-2026").returncode == 0
+    f = tianjin / "tianjin-2026" / "353" / "353216" / "鉴定中心12333云平台（五期）服务项目.yaml"
+    text = f.read_text(encoding="utf-8")
+    f.write_text(text.replace("2.完成2026年度12333云平台", "2.完成2025年度12333云平台"), encoding="utf-8")
+    line = next(n for n, l in enumerate(f.read_text(encoding="utf-8").splitlines(), 1) if "2025年度" in l)
+    r = ptgen(tianjin, "check", "tianjin-2026", "--select", "N01", "--format", "json")
+    import json
+    found = json.loads(r.stdout)
+    assert [(i["code"], i["line"]) for i in found] == [("N01", line)]
+    assert "“…2025年度12333云…”是上一年度（2025 年）的写法，预算年度是 2026 年" in found[0]["message"]
+
+
+def test_a_project_without_identity_gets_one_and_duplicates_are_reported(tianjin):
+    src = tianjin / "tianjin-2025" / "353" / "353216" / "鉴定中心12333云平台（五期）服务项目.yaml"
+    text = src.read_text(encoding="utf-8")
+    src.write_text(re.sub(r"\nid: .*", "", text), encoding="utf-8")
+    r = ptgen(tianjin, "rollover", "tianjin-2025", "tianjin-2026")
+    assert r.returncode == 0, r.stderr
+    new = (tianjin / "tianjin-2026" / "353" / "353216" / src.name).read_text(encoding="utf-8")
+    ident = re.search(r"\nid: (\S+)\n", new)[1]
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", ident)
+    assert f"{src.name}:4  项目标识：（无） → {ident}" in r.stdout
+    # a copied file keeps the identity it was copied with: check says so (I01)
+    other = tianjin / "tianjin-2026" / "353" / "353216" / "技能人才评价培养服务管理经费.yaml"
+    other.write_text(re.sub(r"\nid: .*", f"\nid: {ident}", other.read_text(encoding="utf-8")), encoding="utf-8")
+    r = ptgen(tianjin, "check", "tianjin-2026", "--select", "I01")
+    assert r.returncode == 1 and "I01" in r.stdout and f"项目标识 {ident} 已被" in r.stdout
+
+
+def test_new_project_gets_an_identity_unique_in_its_publication(tmp_path):
+    from helpers import make_publication
+    root = make_publication(tmp_path / "pub")
+    r = ptgen(tmp_path, "new", "project", root / "353" / "353101", "--name", "新的项目")
+    assert r.returncode == 0, r.stderr
+    pub, _ = load(root)
+    made = [d.project.id for _, _, d in pub.projects() if d.project.name == "新的项目"]
+    assert made and re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", made[0])
+    assert not [i for i in api.check(root).report.issues if i.code == "I01"]
