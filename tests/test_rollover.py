@@ -183,3 +183,67 @@ def test_new_project_gets_an_identity_unique_in_its_publication(tmp_path):
     made = [d.project.id for _, _, d in pub.projects() if d.project.name == "新的项目"]
     assert made and re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", made[0])
     assert not [i for i in api.check(root).report.issues if i.code == "I01"]
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_diff_of_2025_and_2026_after_edits_and_a_rename(tianjin):
+    """Two publications, not two revisions: projects matched by identity (the bookmarks were renamed),
+    a renamed project and file is the same project, the year moved on is no change."""
+    import json
+    assert ptgen(tianjin, "rollover", "tianjin-2025", "tianjin-2026", "--bookmarks", "new").returncode == 0
+    unit = tianjin / "tianjin-2026" / "353" / "353216"
+    old_file, new_file = "鉴定中心12333云平台（五期）服务项目.yaml", "鉴定中心12333云平台（六期）服务项目.yaml"
+    (unit / old_file).rename(unit / new_file)
+    _edit(unit / "unit.yaml", old_file, new_file)
+    _edit(unit / new_file, "name: 鉴定中心12333云平台（五期）服务项目", "name: 鉴定中心12333云平台（六期）服务项目")
+    _edit(unit / new_file, 'total: "154.00"\n  fiscal: "154.00"', 'total: "180.50"\n  fiscal: "180.50"')
+    other = unit / "技能人才评价培养服务管理经费.yaml"
+    _edit(other, "value: ≥410场", "value: ≥450场")
+    _edit(other, "value: ≥7项数", "value: ≥8项")
+    unit101 = tianjin / "tianjin-2026" / "353" / "353101"
+    _edit(unit101 / "unit.yaml", "  - 2025年一般债券利息.yaml\n", "")
+    (unit101 / "2025年一般债券利息.yaml").unlink()
+    r = ptgen(tianjin, "new", "project", unit, "--name", "技能竞赛新项目")
+    assert r.returncode == 0, r.stderr
+
+    r = ptgen(tianjin, "diff", "tianjin-2025", "tianjin-2026", "--format", "json")
+    assert r.returncode == 0, r.stderr  # bookmarks of another publication are not anchors
+    d = json.loads(r.stdout)
+    assert d["summary"] == {"added": 1, "removed": 1, "changed": 2}
+    assert d["anchor_problems"] == []
+    [pub] = d["publications"]
+    assert pub["name"] == "tianjin-2025（2025）→ tianjin-2026（2026）"
+    by_name = {c["name"]: c for c in pub["projects"]}
+    renamed = by_name["鉴定中心12333云平台（六期）服务项目"]
+    assert renamed["status"] == "changed" and renamed["old_name"] == "鉴定中心12333云平台（五期）服务项目"
+    assert renamed["old_file"] == f"353/353216/{old_file}" and renamed["file"] == f"353/353216/{new_file}"
+    assert [(b["label"], b["old"], b["new"], b["delta"]) for b in renamed["budget"]] == \
+        [("预算数", "154.00", "180.50", "+26.50"), ("财政资金", "154.00", "180.50", "+26.50")]
+    assert renamed["indicators"] == [] and renamed["fields"] == []  # 2025年度 → 2026年度 in its goals is no change
+    changed = by_name["技能人才评价培养服务管理经费"]
+    assert [(i["status"], i["name"], [(c["old"], c["new"]) for c in i["changes"]]) for i in changed["indicators"]] == [
+        ("changed", "开展技能人才评价考核质量督导（现场督导和专项督导）场次", [("≥410场", "≥450场")]),
+        ("changed", "提供职业技能等级认定监管信息化服务项数", [("≥7项数", "≥8项")])]
+    assert by_name["2025年一般债券利息"]["status"] == "removed"
+    assert by_name["技能竞赛新项目"]["status"] == "added" and by_name["技能竞赛新项目"]["id"]
+    totals = {t["name"]: (t["old"]["total"], t["new"]["total"], t["delta"]["total"]) for t in pub["totals"]}
+    assert totals["天津市人力资源和社会保障局/天津市职业技能鉴定指导中心（天津市职业技能培训研究室）"] == \
+        ("204.00", "230.50", "+26.50")
+    assert totals["天津市人力资源和社会保障局"][2] == "+26.38"  # 26.50 more, 0.12 of bond interest gone
+    # terminal and Markdown say the same
+    r = ptgen(tianjin, "diff", "tianjin-2025", "tianjin-2026")
+    assert r.returncode == 0, r.stderr
+    assert "鉴定中心12333云平台（六期）服务项目（改名、文件改名）" in r.stdout
+    assert "预算数：154.00 → 180.50（+26.50）" in r.stdout and "- 指标" not in r.stdout
+    md = ptgen(tianjin, "diff", "tianjin-2025", "tianjin-2026", "--format", "markdown").stdout
+    assert "| 预算数 | 154.00 | 180.50 | +26.50 |" in md and "<b>删除</b>" in md and "<b>新增</b>" in md
+    # a folder and a revision do not mix; a redline is for revisions
+    r = ptgen(tianjin, "diff", "tianjin-2025", "HEAD")
+    assert r.returncode == 2 and "两个出版物文件夹" in r.stderr
+    r = ptgen(tianjin, "diff", "tianjin-2025", "tianjin-2026", "--format", "docx", "--output", "x.docx")
+    assert r.returncode == 2 and not (tianjin / "x.docx").exists()

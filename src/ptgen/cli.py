@@ -432,15 +432,15 @@ class DiffFormat(str, Enum):
 
 @app.command("diff")
 def diff_cmd(
-    base: Annotated[Optional[str], typer.Argument(help="比较的起点版本（默认：与默认分支的合并基点）。")] = None,
-    head: Annotated[Optional[str], typer.Argument(help="比较的终点版本（默认：工作区，包括未提交的修改）。")] = None,
+    base: Annotated[Optional[str], typer.Argument(help="比较的起点版本（默认：与默认分支的合并基点）；或去年的出版物文件夹。")] = None,
+    head: Annotated[Optional[str], typer.Argument(help="比较的终点版本（默认：工作区，包括未提交的修改）；或今年的出版物文件夹。")] = None,
     path: Annotated[Path, typer.Option("--path", help="内容文件夹。")] = Path("content"),
     format: Annotated[DiffFormat, typer.Option("--format", "-f", help="terminal（默认）、markdown（贴到合并请求）、json、docx（修订模式）。")] = DiffFormat.terminal,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="写入文件（docx 必须指定）。")] = None,
     force: Annotated[bool, typer.Option("--force", help="允许覆盖已有的输出文件。")] = False,
     allow_removed: Annotated[bool, typer.Option("--allow-removed", help="项目确实删除了：不把消失的书签当作错误。")] = False,
 ) -> None:
-    """比较两个版本的内容：哪些项目、金额、指标变了。书签消失或改指别的项目时退出码为 1。"""
+    """比较两个版本的内容，或两个出版物（例如去年和今年的）：哪些项目、金额、指标变了。书签消失或改指别的项目时退出码为 1。"""
     from .diffout import markdown, print_terminal
     from .output import write_bytes
     try:
@@ -453,9 +453,18 @@ def diff_cmd(
             raise UserError(f"--output {output} 是一个文件夹；请给出要写入的文件名，例如 {output / 'diff.md'}。")
         if output is not None and output.exists() and not force:
             raise UserError(f"{output} 已经存在；加 --force 覆盖。", exit_code=EXIT_USAGE)
-        if not path.exists():
+        publications = [r for r in (base, head) if r is not None and api.is_publication(Path(r))]
+        if not path.exists() and not publications:
             raise UserError(f"找不到内容文件夹 {path}。", exit_code=EXIT_USAGE)
-        if format is DiffFormat.docx:
+        folders = publications
+        if folders:  # two publications (last year's and this year's), not two revisions
+            if len(folders) != 2:
+                raise UsageError(f"{folders[0]} 是出版物文件夹：比较两个出版物时，要给出两个出版物文件夹（各含 ptgen.yaml）。",
+                                 hint="例如 ptgen diff content/tianjin-2025 content/tianjin-2026；比较 git 版本时写版本名，例如 ptgen diff HEAD~1。")
+            if format is DiffFormat.docx:
+                raise UsageError("--format docx（修订模式）只用于比较同一出版物的两个 git 版本；比较两个出版物请用 terminal、markdown 或 json。")
+            result = api.diff_publications(Path(base), Path(head))
+        elif format is DiffFormat.docx:
             result, data = api.redline(path, base, head, allow_removed=allow_removed)
             write_bytes(output, data)
             out.print(f"写入 {escape(str(output))}（修订模式，作者 ptgen）")

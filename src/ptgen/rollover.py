@@ -131,6 +131,14 @@ def classify(text: str, year: int, delta: int) -> list[tuple[int, int, str, str]
     return out
 
 
+def shift_text(text: str, year: int, delta: int) -> str:
+    """``text`` with the budget year (where it means it) moved by ``delta`` years, as rollover moves it."""
+    for a, b, what, new in classify(text, year, delta):
+        if what == SHIFT:
+            text = text[:a] + new + text[b:]  # four digits for four: the offsets stay
+    return text
+
+
 def _excerpt(text: str, start: int, end: int, before: int = 8, after: int = 12) -> str:
     """The part of ``text`` around ``start``–``end``, on its line, with … where it is cut."""
     line_start = text.rfind("\n", 0, start) + 1
