@@ -247,3 +247,24 @@ def test_diff_of_2025_and_2026_after_edits_and_a_rename(tianjin):
     assert r.returncode == 2 and "两个出版物文件夹" in r.stderr
     r = ptgen(tianjin, "diff", "tianjin-2025", "tianjin-2026", "--format", "docx", "--output", "x.docx")
     assert r.returncode == 2 and not (tianjin / "x.docx").exists()
+
+
+def test_rollover_killed_while_writing_leaves_no_publication(tianjin):
+    import signal
+
+    from test_import_safety import killed_ptgen
+    r = killed_ptgen("fsync", 5, "rollover", tianjin / "tianjin-2025", tianjin / "tianjin-2026")
+    assert r.returncode == -signal.SIGKILL, r.stderr
+    assert not (tianjin / "tianjin-2026").exists()
+    r = ptgen(tianjin, "rollover", "tianjin-2025", "tianjin-2026")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in tianjin.iterdir()) == ["tianjin-2025", "tianjin-2026"]  # the half-written copy is gone
+
+
+def test_rollover_of_content_that_cannot_be_read_writes_nothing(tianjin):
+    f = tianjin / "tianjin-2025" / "353" / "353216" / "技能人才评价培养服务管理经费.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("name: 技能人才评价培养服务管理经费", "name：技能人才评价培养服务管理经费"),
+                 encoding="utf-8")
+    r = ptgen(tianjin, "rollover", "tianjin-2025", "tianjin-2026")
+    assert r.returncode == 1 and "Y001" in r.stderr and "技能人才评价培养服务管理经费.yaml:2" in r.stderr
+    assert "Traceback" not in r.stderr and not (tianjin / "tianjin-2026").exists()

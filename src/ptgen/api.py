@@ -54,6 +54,13 @@ def import_sources(sources: list[Path], into: Path, force: bool = False, departm
     return _import(sources, into, force=force, department_name=department_name, title=title)
 
 
+def rollover(source: Path, dest: Path, year: int | None = None, *, empty_amounts: bool = False,
+             new_bookmarks: bool = False, force: bool = False):
+    """Next year's publication from ``source`` in ``dest`` (see :mod:`ptgen.rollover`)."""
+    from .rollover import rollover as roll
+    return roll(source, dest, year, empty_amounts=empty_amounts, new_bookmarks=new_bookmarks, force=force)
+
+
 @dataclass
 class BuiltPublication:
     publication: Publication

@@ -501,7 +501,7 @@ def rollover_cmd(
 ) -> None:
     """转入下一年度：由今年的出版物生成明年的，改动预算年度，逐处列出改动和需要人工核对的年份。"""
     from .output import write_bytes
-    from .rollover import markdown, rollover, terminal_lines
+    from .rollover import markdown, terminal_lines
     try:
         if report is not None and report.is_dir():
             raise UsageError(f"--report {report} 是一个文件夹；请给出文件名，例如 {report / 'rollover.md'}。")
@@ -509,7 +509,7 @@ def rollover_cmd(
             raise UsageError(f"{report} 已经存在；加 --force 覆盖。")
         if not source.exists():
             raise UsageError(f"找不到 {source}。")
-        result = rollover(source, dest, year, empty_amounts=empty_amounts, new_bookmarks=bookmarks is BookmarkMode.new,
+        result = api.rollover(source, dest, year, empty_amounts=empty_amounts, new_bookmarks=bookmarks is BookmarkMode.new,
                           force=force)
         if report is not None:
             write_bytes(report, markdown(result).encode("utf-8"))
