@@ -268,3 +268,10 @@ def test_rollover_of_content_that_cannot_be_read_writes_nothing(tianjin):
     r = ptgen(tianjin, "rollover", "tianjin-2025", "tianjin-2026")
     assert r.returncode == 1 and "Y001" in r.stderr and "技能人才评价培养服务管理经费.yaml:2" in r.stderr
     assert "Traceback" not in r.stderr and not (tianjin / "tianjin-2026").exists()
+
+
+def test_check_flags_last_years_title(tianjin):
+    assert ptgen(tianjin, "rollover", "tianjin-2025", "tianjin-2026").returncode == 0
+    _edit(tianjin / "tianjin-2026" / "ptgen.yaml", "2026年部门预算", "2025年部门预算")
+    r = ptgen(tianjin, "check", "tianjin-2026", "--select", "N01")
+    assert "2:8  N01 警告  出版物标题里的“…2025年部门预算 项目…”是上一年度（2025 年）的写法" in r.stdout, r.stdout

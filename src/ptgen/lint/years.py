@@ -25,6 +25,9 @@ class StaleYear(Rule):
     scope = "publication"  # for the finding's own line inside a block of text (Finding.at)
 
     def check_publication(self, pub):
+        for _, found in stale_years(pub.settings.title, pub.settings.year):
+            yield Finding(("title",), f"出版物标题里的“{found}”是上一年度（{pub.settings.year - 1} 年）的写法，"
+                                      f"预算年度是 {pub.settings.year} 年：转入新年度时漏改了吗？", pub.settings.title)
         for _, _, doc in pub.projects():
             yield from self._project(doc, pub.settings)
 
