@@ -264,8 +264,9 @@ class _Plan:
     def read(self, path: Path, rel: str, kind: str) -> tuple[_File, yaml.Node, Any]:
         raw = yamlio.read_bytes(path)
         text = yamlio.decode(raw)
-        data, _ = yamlio.parse(text)
-        node = yaml.compose(text, Loader=yaml.BaseLoader)  # the pure-Python parser: marks count characters
+        yamlio.check_depth(text)  # load read it already; the nodes are what yamlio.parse builds its data from
+        node = yaml.compose(text, Loader=yamlio._Loader)  # marks count characters (every edit is read back)
+        data = yamlio._build(node, (), {}, set())
         f = _File(rel, kind, text, raw.startswith(b"\xef\xbb\xbf"), expected=data)
         self.files.append(f)
         return f, node, data
@@ -297,7 +298,6 @@ class _Plan:
             value = n.value
             if n.style == "|" and value.endswith("\n"):
                 value = value[:-1]  # as yamlio reads a block (its closing break is not text)
-            label = _label("project", path, self.layout)
             if path == ("bookmark",):
                 if self.new_bookmarks:
                     self.bookmark_no += 1
@@ -305,7 +305,7 @@ class _Plan:
                     name = f"{s.prefix}{self.bookmark_no:0{s.digits}d}"
                     if name != value:
                         f.edits.append((n.start_mark.index, n.end_mark.index, _plain(name)))
-                        f.changes.append((n.start_mark.index, label, value, name))
+                        f.changes.append((n.start_mark.index, "书签名", value, name))
                         _set(f.expected, path, name)
                 continue
             if path == ("id",):
@@ -314,9 +314,12 @@ class _Plan:
             if money:
                 if self.empty_amounts and value != "":
                     f.edits.append((n.start_mark.index, n.end_mark.index, '""'))
-                    f.changes.append((n.start_mark.index, label, value, "（空）"))
+                    f.changes.append((n.start_mark.index, _label("project", path, self.layout), value, "（空）"))
                     _set(f.expected, path, "")
                 continue
+            if not (YEAR_TOKEN.search(value) or PHASE_RE.search(value)):
+                continue
+            label = _label("project", path, self.layout)
             new = _scan_value(f, path, n, value, self.year, self.delta, label, path in NAME_FIELDS)
             if new != value:
                 _set(f.expected, path, new)
@@ -336,6 +339,8 @@ class _Plan:
 
     def new_text(self, f: _File) -> str:
         text = f.text
+        if not f.edits and not f.insert:
+            return text
         edits = sorted(f.edits + ([(f.insert[0], f.insert[0], f.insert[1])] if f.insert else []), reverse=True)
         for a, b, new in edits:
             text = text[:a] + new + text[b:]
@@ -396,8 +401,9 @@ def plan(source: Path, year_to: int | None, *, empty_amounts: bool = False, new_
         files[f.rel] = (b"\xef\xbb\xbf" if f.bom else b"") + text.encode("utf-8")
         result.changes += [Change(prefix + f.rel, p.line(f, o), label, old, new) for o, label, old, new in f.changes]
         result.left += [Left(prefix + f.rel, p.line(f, o), label, text_, why) for o, label, text_, why in f.left]
-    result.changes.sort(key=lambda c: (_order(p.files, c.file, prefix), c.line))
-    result.left.sort(key=lambda c: (_order(p.files, c.file, prefix), c.line))
+    order = {prefix + f.rel: i for i, f in enumerate(p.files)}  # published order, then line
+    result.changes.sort(key=lambda c: (order[c.file], c.line))
+    result.left.sort(key=lambda c: (order[c.file], c.line))
     result.files = len(files)
     for rel, data, why in _other_files(source, set(files)):
         if data is None:
@@ -406,10 +412,6 @@ def plan(source: Path, year_to: int | None, *, empty_amounts: bool = False, new_
         files[rel] = data
         result.copied.append(rel)
     return result, files
-
-
-def _order(files: list[_File], rel: str, prefix: str) -> int:
-    return next((i for i, f in enumerate(files) if prefix + f.rel == rel), len(files))
 
 
 def _other_files(root: Path, content: set[str]):
