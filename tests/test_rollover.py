@@ -111,8 +111,11 @@ def test_comments_are_kept_amounts_emptied_bookmarks_renamed_with_flags(tianjin)
     src = tianjin / "tianjin-2025" / "353" / "353216" / "鉴定中心12333云平台（五期）服务项目.yaml"
     src.write_text(src.read_text(encoding="utf-8").replace("budget:", "budget:  # 去年的预算，按批复填写", 1),
                    encoding="utf-8")
+    (tianjin / "tianjin-2025" / "说明.txt").write_text("出版物的说明", encoding="utf-8")
     r = ptgen(tianjin, "rollover", "tianjin-2025", "tianjin-2026", "--empty-amounts", "--bookmarks", "new")
     assert r.returncode == 0, r.stderr
+    assert (tianjin / "tianjin-2026" / "说明.txt").read_text(encoding="utf-8") == "出版物的说明"  # carried over as it is
+    assert "34 个内容文件，另复制 1 个文件。" in r.stdout
     new = tianjin / "tianjin-2026" / "353" / "353216" / src.name
     text = new.read_text(encoding="utf-8")
     assert "budget:  # 去年的预算，按批复填写\n  total: \"\"\n  fiscal: \"\"\n  other: \"\"\n" in text
@@ -205,6 +208,7 @@ def test_diff_of_2025_and_2026_after_edits_and_a_rename(tianjin):
     other = unit / "技能人才评价培养服务管理经费.yaml"
     _edit(other, "value: ≥410场", "value: ≥450场")
     _edit(other, "value: ≥7项数", "value: ≥8项")
+    _edit(other, "    name: 印制技能竞赛证书数量\n", "    name: 印制职业技能等级证书数量\n")  # one row out, one in
     unit101 = tianjin / "tianjin-2026" / "353" / "353101"
     _edit(unit101 / "unit.yaml", "  - 2025年一般债券利息.yaml\n", "")
     (unit101 / "2025年一般债券利息.yaml").unlink()
@@ -228,7 +232,8 @@ def test_diff_of_2025_and_2026_after_edits_and_a_rename(tianjin):
     changed = by_name["技能人才评价培养服务管理经费"]
     assert [(i["status"], i["name"], [(c["old"], c["new"]) for c in i["changes"]]) for i in changed["indicators"]] == [
         ("changed", "开展技能人才评价考核质量督导（现场督导和专项督导）场次", [("≥410场", "≥450场")]),
-        ("changed", "提供职业技能等级认定监管信息化服务项数", [("≥7项数", "≥8项")])]
+        ("changed", "提供职业技能等级认定监管信息化服务项数", [("≥7项数", "≥8项")]),
+        ("added", "印制职业技能等级证书数量", []), ("removed", "印制技能竞赛证书数量", [])]
     assert by_name["2025年一般债券利息"]["status"] == "removed"
     assert by_name["技能竞赛新项目"]["status"] == "added" and by_name["技能竞赛新项目"]["id"]
     totals = {t["name"]: (t["old"]["total"], t["new"]["total"], t["delta"]["total"]) for t in pub["totals"]}
@@ -239,7 +244,8 @@ def test_diff_of_2025_and_2026_after_edits_and_a_rename(tianjin):
     r = ptgen(tianjin, "diff", "tianjin-2025", "tianjin-2026")
     assert r.returncode == 0, r.stderr
     assert "鉴定中心12333云平台（六期）服务项目（改名、文件改名）" in r.stdout
-    assert "预算数：154.00 → 180.50（+26.50）" in r.stdout and "- 指标" not in r.stdout
+    assert "预算数：154.00 → 180.50（+26.50）" in r.stdout and "指标 数量指标/开展技能人才评价考核质量督导" in r.stdout
+    assert "+ 指标 数量指标/印制职业技能等级证书数量" in r.stdout and "- 指标 数量指标/印制技能竞赛证书数量" in r.stdout
     md = ptgen(tianjin, "diff", "tianjin-2025", "tianjin-2026", "--format", "markdown").stdout
     assert "| 预算数 | 154.00 | 180.50 | +26.50 |" in md and "<b>删除</b>" in md and "<b>新增</b>" in md
     # a folder and a revision do not mix; a redline is for revisions
