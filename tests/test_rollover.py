@@ -281,3 +281,12 @@ def test_check_flags_last_years_title(tianjin):
     _edit(tianjin / "tianjin-2026" / "ptgen.yaml", "2026年部门预算", "2025年部门预算")
     r = ptgen(tianjin, "check", "tianjin-2026", "--select", "N01")
     assert "2:8  N01 警告  出版物标题里的“…2025年部门预算 项目…”是上一年度（2025 年）的写法" in r.stdout, r.stdout
+
+
+def test_a_year_written_with_an_escape_is_refused_not_miswritten(tianjin):
+    f = tianjin / "tianjin-2025" / "353" / "353101" / "2025年一般债券利息.yaml"
+    _edit(f, "value: 2025年12月31日前", 'value: "\\u0032025年12月31日前"')  # the same value, typed oddly
+    assert load(tianjin / "tianjin-2025")[0] is not None
+    r = ptgen(tianjin, "rollover", "tianjin-2025", "tianjin-2026")
+    assert r.returncode == 1 and "2025年一般债券利息.yaml:26" in r.stderr and "转义" in r.stderr, r.stderr
+    assert not (tianjin / "tianjin-2026").exists()

@@ -224,7 +224,7 @@ def _scan_value(f: _File, path: tuple, node: yaml.ScalarNode, value: str, year: 
     if shifted and len(in_source) != len(in_value):
         line = node.start_mark.line + 1
         raise UserError(f"{f.rel}:{line} 的文字写法特殊（引号里有转义字符），rollover 无法只改其中的年份而不动别的字符。",
-                        hint=f"先运行 ptgen fmt 整理这个文件，再转入下一年度；没有写入任何文件。")
+                        hint="把这段文字里以“\\”开头的转义写成字符本身，再转入下一年度；没有写入任何文件。")
     groups: list[list[tuple[int, int, str, str, int]]] = []
     for a, b, what, new_or_reason in tokens:
         where = in_source[in_value.index(a)] if len(in_source) == len(in_value) else node.start_mark.index
