@@ -290,3 +290,14 @@ def test_a_year_written_with_an_escape_is_refused_not_miswritten(tianjin):
     r = ptgen(tianjin, "rollover", "tianjin-2025", "tianjin-2026")
     assert r.returncode == 1 and "2025年一般债券利息.yaml:26" in r.stderr and "转义" in r.stderr, r.stderr
     assert not (tianjin / "tianjin-2026").exists()
+
+
+def test_a_file_with_windows_line_breaks_keeps_them(tianjin):
+    f = tianjin / "tianjin-2025" / "353" / "353101" / "2025年一般债券利息.yaml"
+    text = re.sub(r"\nid: .*", "", f.read_text(encoding="utf-8"))
+    f.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    r = ptgen(tianjin, "rollover", "tianjin-2025", "tianjin-2026")
+    assert r.returncode == 0, r.stderr
+    data = (tianjin / "tianjin-2026" / "353" / "353101" / f.name).read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n") == text.count("\n") + 1  # the identity's line too
+    assert b"\r\nid: " in data and "2026年12月31日前".encode() in data

@@ -333,7 +333,10 @@ class _Plan:
             key, value_node = kv
             end = f.text.find("\n", value_node.end_mark.index)
             end = len(f.text) if end < 0 else end
-            f.insert = (end, "\n" + " " * key.start_mark.column + f"id: {ident}")
+            newline = "\n"
+            if f.text[end - 1:end] == "\r":  # the file's own line breaks (Windows: CR LF)
+                end, newline = end - 1, "\r\n"
+            f.insert = (end, newline + " " * key.start_mark.column + f"id: {ident}")
             f.changes.append((end, "项目标识", "（无）", ident))
             f.expected["id"] = ident
 
