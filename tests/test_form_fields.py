@@ -184,8 +184,10 @@ def test_a_form_of_ones_own_imports_back_too(tmp_path):
     rows = [i.model_copy(update={"description": None,  # the form has no 描述 column
                                  "extras": {k: i.extras.get(k, "") for k in ("unit_of_measure", "weight")}})
             for i in project.indicators]
+    from ptgen import ids  # and the identity import gives a project it makes
     shown = project.model_copy(update={"indicators": rows, "purpose": None,  # what the form prints, no more
-                                       "budget": project.budget.model_copy(update={"fiscal": None})})
+                                       "budget": project.budget.model_copy(update={"fiscal": None}),
+                                       "id": ids.make(pub.settings.year, "353", "353101", project.bookmark)})
     (unit / "信息系统运维费.yaml").write_text(content.project_yaml(shown), encoding="utf-8")
     r = ptgen("build", root, "--out", tmp_path / "out", "--format", "docx")
     assert r.returncode == 0, r.stderr

@@ -181,7 +181,7 @@ def test_a_form_row_left_out_is_tolerated(tmp_path):
     expected = [d.project for _, _, d in pub.projects()]
     assert [p.budget.carryover for p in unit.projects] == [None, None]
     assert [p.budget.other for p in unit.projects] == [p.budget.other for p in expected]
-    assert [p.model_copy(update={"budget": e.budget}) for p, e in zip(unit.projects, expected)] == expected
+    assert [p.model_copy(update={"budget": e.budget, "id": e.id}) for p, e in zip(unit.projects, expected)] == expected
 
 
 def _labels_text(layout) -> str:

@@ -108,7 +108,7 @@ def test_committed_content_is_what_import_gives(tmp_path, pub_name):
 def test_yaml_round_trip_gives_the_same_projects():
     pub, report = load(CONTENT / "tianjin-2025")
     assert not [i for i in report.issues if i.code.startswith(("Y", "F"))]
-    loaded = [d.project for _, _, d in pub.projects()]
+    loaded = [d.project.model_copy(update={"id": None}) for _, _, d in pub.projects()]  # the identity is the import's
     imported = [p for seed in TIANJIN_SEEDS for u in read_text(seed).units for p in u.projects]
     key = lambda p: p.bookmark  # noqa: E731  (units are ordered by code in the publication)
     assert sorted(loaded, key=key) == sorted(imported, key=key)

@@ -54,6 +54,13 @@ def import_sources(sources: list[Path], into: Path, force: bool = False, departm
     return _import(sources, into, force=force, department_name=department_name, title=title)
 
 
+def rollover(source: Path, dest: Path, year: int | None = None, *, empty_amounts: bool = False,
+             new_bookmarks: bool = False, force: bool = False):
+    """Next year's publication from ``source`` in ``dest`` (see :mod:`ptgen.rollover`)."""
+    from .rollover import rollover as roll
+    return roll(source, dest, year, empty_amounts=empty_amounts, new_bookmarks=new_bookmarks, force=force)
+
+
 @dataclass
 class BuiltPublication:
     publication: Publication
@@ -156,6 +163,31 @@ def diff(path: Path, base: str | None = None, head: str | None = None, allow_rem
     if allow_removed:
         result.allow(AnchorKind.REMOVED)
     return result
+
+
+def is_publication(path: Path) -> bool:
+    """Whether ``path`` is a publication folder (it holds ``ptgen.yaml``)."""
+    from .load import SETTINGS_FILE
+    return (Path(path) / SETTINGS_FILE).is_file()
+
+
+def diff_publications(base: Path, head: Path) -> "Diff":
+    """What changed from publication ``base`` to publication ``head`` (last year's and this year's,
+    say): projects matched by their identity, so a renamed or renumbered project is the same one."""
+    from . import gitrev
+    from .diff import diff_publications as compare
+    pubs = []
+    for path in (Path(base), Path(head)):
+        if not is_publication(path):
+            raise UsageError(f"{path} 不是出版物文件夹（里面没有 ptgen.yaml）：比较两个出版物时，两个参数都要是出版物文件夹。",
+                             hint="例如 ptgen diff content/tianjin-2025 content/tianjin-2026；比较 git 版本时写版本名，例如 ptgen diff HEAD~1。")
+        found, issues = gitrev.load_at(path, None, path, path)
+        if issues or not found:
+            lines = "\n".join(f"  {i.file}:{i.line}:{i.column}  {i.code}  {i.message}" for i in issues)
+            raise UserError(f"{path} 有 {len(issues)} 处无法读取的问题，无法比较：\n{lines}",
+                            hint="先修正这些问题（ptgen check 会列出同样的问题），再比较。")
+        pubs.append(found[0])
+    return compare(pubs[0], pubs[1], str(base), str(head))
 
 
 def redline(path: Path, base: str | None = None, head: str | None = None,

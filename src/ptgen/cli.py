@@ -432,15 +432,15 @@ class DiffFormat(str, Enum):
 
 @app.command("diff")
 def diff_cmd(
-    base: Annotated[Optional[str], typer.Argument(help="比较的起点版本（默认：与默认分支的合并基点）。")] = None,
-    head: Annotated[Optional[str], typer.Argument(help="比较的终点版本（默认：工作区，包括未提交的修改）。")] = None,
+    base: Annotated[Optional[str], typer.Argument(help="比较的起点版本（默认：与默认分支的合并基点）；或去年的出版物文件夹。")] = None,
+    head: Annotated[Optional[str], typer.Argument(help="比较的终点版本（默认：工作区，包括未提交的修改）；或今年的出版物文件夹。")] = None,
     path: Annotated[Path, typer.Option("--path", help="内容文件夹。")] = Path("content"),
     format: Annotated[DiffFormat, typer.Option("--format", "-f", help="terminal（默认）、markdown（贴到合并请求）、json、docx（修订模式）。")] = DiffFormat.terminal,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="写入文件（docx 必须指定）。")] = None,
     force: Annotated[bool, typer.Option("--force", help="允许覆盖已有的输出文件。")] = False,
     allow_removed: Annotated[bool, typer.Option("--allow-removed", help="项目确实删除了：不把消失的书签当作错误。")] = False,
 ) -> None:
-    """比较两个版本的内容：哪些项目、金额、指标变了。书签消失或改指别的项目时退出码为 1。"""
+    """比较两个版本的内容，或两个出版物（例如去年和今年的）：哪些项目、金额、指标变了。书签消失或改指别的项目时退出码为 1。"""
     from .diffout import markdown, print_terminal
     from .output import write_bytes
     try:
@@ -453,9 +453,18 @@ def diff_cmd(
             raise UserError(f"--output {output} 是一个文件夹；请给出要写入的文件名，例如 {output / 'diff.md'}。")
         if output is not None and output.exists() and not force:
             raise UserError(f"{output} 已经存在；加 --force 覆盖。", exit_code=EXIT_USAGE)
-        if not path.exists():
+        publications = [r for r in (base, head) if r is not None and api.is_publication(Path(r))]
+        if not path.exists() and not publications:
             raise UserError(f"找不到内容文件夹 {path}。", exit_code=EXIT_USAGE)
-        if format is DiffFormat.docx:
+        folders = publications
+        if folders:  # two publications (last year's and this year's), not two revisions
+            if len(folders) != 2:
+                raise UsageError(f"{folders[0]} 是出版物文件夹：比较两个出版物时，要给出两个出版物文件夹（各含 ptgen.yaml）。",
+                                 hint="例如 ptgen diff content/tianjin-2025 content/tianjin-2026；比较 git 版本时写版本名，例如 ptgen diff HEAD~1。")
+            if format is DiffFormat.docx:
+                raise UsageError("--format docx（修订模式）只用于比较同一出版物的两个 git 版本；比较两个出版物请用 terminal、markdown 或 json。")
+            result = api.diff_publications(Path(base), Path(head))
+        elif format is DiffFormat.docx:
             result, data = api.redline(path, base, head, allow_removed=allow_removed)
             write_bytes(output, data)
             out.print(f"写入 {escape(str(output))}（修订模式，作者 ptgen）")
@@ -473,6 +482,44 @@ def diff_cmd(
     elif format is DiffFormat.terminal:
         print_terminal(result, out)
     raise typer.Exit(EXIT_INVALID if result.anchors else 0)
+
+
+class BookmarkMode(str, Enum):
+    keep = "keep"
+    new = "new"
+
+
+@app.command("rollover")
+def rollover_cmd(
+    source: Annotated[Path, typer.Argument(help="今年的出版物文件夹（含 ptgen.yaml）。")],
+    dest: Annotated[Path, typer.Argument(help="新出版物的文件夹（不能已存在，除非加 --force）。")],
+    year: Annotated[Optional[int], typer.Option("--year", help="新的预算年度，例如 2026；默认下一年。")] = None,
+    empty_amounts: Annotated[bool, typer.Option("--empty-amounts", help="清空所有金额（预算数等），留待填写；默认照旧保留。")] = False,
+    bookmarks: Annotated[BookmarkMode, typer.Option("--bookmarks", help="keep（默认）：书签名照旧；new：按 ptgen.yaml 的书签命名规则从 1 起重新编号。")] = BookmarkMode.keep,
+    report: Annotated[Optional[Path], typer.Option("--report", help="把改动清单另存为 Markdown 文件（可贴到合并请求里）。")] = None,
+    force: Annotated[bool, typer.Option("--force", help="允许写入已存在的文件夹（覆盖其中同名的文件），以及覆盖已有的 --report 文件。")] = False,
+) -> None:
+    """转入下一年度：由今年的出版物生成明年的，改动预算年度，逐处列出改动和需要人工核对的年份。"""
+    from .output import write_bytes
+    from .rollover import markdown, terminal_lines
+    try:
+        if report is not None and report.is_dir():
+            raise UsageError(f"--report {report} 是一个文件夹；请给出文件名，例如 {report / 'rollover.md'}。")
+        if report is not None and report.exists() and not force:
+            raise UsageError(f"{report} 已经存在；加 --force 覆盖。")
+        if not source.exists():
+            raise UsageError(f"找不到 {source}。")
+        result = api.rollover(source, dest, year, empty_amounts=empty_amounts, new_bookmarks=bookmarks is BookmarkMode.new,
+                          force=force)
+        if report is not None:
+            write_bytes(report, markdown(result).encode("utf-8"))
+    except PtgenError as exc:
+        _fail(exc)
+    for line in terminal_lines(result):
+        out.print(escape(line))
+    if report is not None:
+        out.print(f"写入 {escape(str(report))}")
+    out.print(f"接着人工核对上面列出的年份，然后运行 ptgen check {escape(str(dest))}。")
 
 
 class ListFormat(str, Enum):

@@ -24,6 +24,8 @@ def project_data(p: Project) -> dict[str, Any]:
     if p.title is not None:
         data["title"] = p.title
     data["bookmark"] = p.bookmark
+    if p.id is not None:
+        data["id"] = p.id
     for key, value in p.extras.items():
         data[key] = _extra(value)
     budget = {"total": _money(p.budget.total), "fiscal": _money(p.budget.fiscal)}

@@ -25,7 +25,7 @@ from .output import write_bytes
 
 # "*" is where a form's own fields go (those its layout declares: 上海's nature, project_funds …),
 # in the order they are written; keys of an indicator row a form adds go after its value.
-PROJECT_ORDER = ["name", "title", "bookmark", "*", "budget", "purpose", "goals", "indicators"]
+PROJECT_ORDER = ["name", "title", "bookmark", "id", "*", "budget", "purpose", "goals", "indicators"]
 ORDERS: dict[str, dict[tuple, list[str]]] = {
     "project": {(): PROJECT_ORDER, ("budget",): ["total", "fiscal", "carryover", "other"],
                 ("indicators", "*"): ["level1", "level2", "name", "description", "value"]},

@@ -106,12 +106,21 @@ class BudgetTotals:
         self.other += budget.other or 0
 
 
+def _check_id(ident: str | None) -> str | None:
+    from .ids import problem
+    if ident is not None and (why := problem(ident)):
+        raise ValueError(why + "。")
+    return ident
+
+
 class Project(_Strict):
     """Everything one published 绩效目标表 shows."""
 
     name: str = Field(title="项目名称")
     title: str | None = Field(None, title="表格标题", description="仅当发布的标题与“项目名称+绩效目标表”不同时填写")
     bookmark: str = Field(title="书签名", description="表格标题的 Word 书签名，照发布原样保留，例如 _Toc_4_4_0000000105")
+    id: Annotated[str | None, AfterValidator(_check_id)] = Field(
+        None, title="项目标识", description="项目跨年度不变的标识（导入、新建项目、转入下一年度时生成），例如 6KQ2-M8VD；出版物内不能重复")
     budget: Budget = Field(title="预算", description="预算数及其构成")
     purpose: str | None = Field(None, title="资金用途")
     goals: str = Field("", title="绩效目标", description="绩效目标（上海：年度总体目标），每行一段")

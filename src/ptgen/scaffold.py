@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from . import bookmarks, layouts, yamlio
+from . import bookmarks, ids, layouts, yamlio
 from .content import department_yaml, file_name, project_yaml, settings_yaml, unit_yaml
 from .errors import UsageError, UserError
 from .fmt import with_list
@@ -132,7 +132,9 @@ def new_project(unit_dir: Path, name: str) -> Path:
               for l2 in (g.new_project if g.new_project is not None else g.level2[:1])]
     description = "" if "description" in layouts.grid_fields(layouts.of(pub.settings)) else None
     rows = [Indicator(level1=l1, level2=l2, name="", description=description, value="") for l1, l2 in groups]
-    project = Project(name=name, bookmark=bookmark, budget=Budget(), purpose="", goals="", indicators=rows)
+    taken_ids = {d.project.id for _, _, d in pub.projects() if d.project.id}
+    ident = ids.make(pub.settings.year, unit_dir.resolve().parent.name, unit_dir.resolve().name, bookmark, taken_ids)
+    project = Project(name=name, bookmark=bookmark, id=ident, budget=Budget(), purpose="", goals="", indicators=rows)
     text = schema_line(target, "project") + project_yaml(project)
     listing = _listed(unit_dir / UNIT_FILE, "projects", target.name)  # checked before anything is written
     _commit(unit_dir, {target: text.encode("utf-8"), unit_dir / UNIT_FILE: listing})

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .. import bookmarks, content, layouts, output, yamlio
+from .. import bookmarks, content, ids, layouts, output, yamlio
 from ..errors import UsageError, UserError
 from ..fmt import with_list
 from ..load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, _zh_error, load
@@ -20,6 +20,7 @@ from ..output import describe_os_error
 from . import ImportedSource, ImportProblem, known_layouts
 
 _TREE_SUFFIX = ".ptgen-import"
+DEFAULT_YEAR = 2025  # a source that shows no year
 _TREE_RE = re.compile(r"^\..+\.[0-9a-f]{12}\.ptgen-import$")
 
 
@@ -75,6 +76,7 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
     units: dict[tuple[str, str], Unit] = {}
     used_bookmarks: dict[str, str] = {}
     bookmark_names: dict[str, str] = {}
+    bookmark_ids: dict[str, str] = {}  # a project already in the publication keeps its identity
     if into.exists() and not into.is_dir():
         raise UserError(f"{into} 是一个文件，不是文件夹：--into 要给出出版物文件夹。")
     if into.is_dir():
@@ -98,6 +100,8 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
                     # named from the publication folder on both sides (``--into .`` too)
                     used_bookmarks[p.project.bookmark] = Path(os.path.relpath(p.source.path, into)).as_posix()
                     bookmark_names[p.project.bookmark] = p.project.name
+                    if p.project.id:
+                        bookmark_ids[p.project.bookmark] = p.project.id
     all_names = [p.bookmark for s in sources for u in s.units for p in u.projects if p.bookmark]
     if existing_settings is not None:
         scheme = existing_settings.bookmarks
@@ -109,6 +113,8 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
     conflicts: list[str] = []
     dept_order = list(existing_settings.departments) if existing_settings else []
     taken_names = set(used_bookmarks)
+    taken_ids = set(bookmark_ids.values())
+    year = existing_settings.year if existing_settings else (first.year or DEFAULT_YEAR)
     for s in sources:
         for iu in s.units:
             dcode = iu.department_code
@@ -135,6 +141,10 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
                     conflicts.append(f"书签 {project.bookmark} 已被 {used_bookmarks[project.bookmark]}（“{known}”）使用，"
                                      f"不能再给导入的“{project.name}”。")
                     continue
+                ident = bookmark_ids.get(project.bookmark) or project.id or \
+                    ids.make(year, dfolder, ufolder, project.bookmark, taken_ids)
+                taken_ids.add(ident)
+                project = project.model_copy(update={"id": ident})
                 fname = _existing_file_for(project.bookmark, used_bookmarks, dfolder, ufolder)
                 if fname is None:
                     fname = content.file_name(project.name, taken_files)
@@ -211,7 +221,7 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
     return result
 
 
-def _write_new_tree(into: Path, files: dict[Path, str]) -> None:
+def _write_new_tree(into: Path, files: dict[Path, str | bytes]) -> None:
     """A new publication: the whole tree goes to a hidden sibling folder, then one rename puts it in
     place, so an import that is killed leaves no publication folder at all, never half of one."""
     parent = into.absolute().parent
@@ -223,7 +233,7 @@ def _write_new_tree(into: Path, files: dict[Path, str]) -> None:
     tmp.mkdir()
     try:
         for path, text in sorted(files.items()):
-            output.write_bytes(tmp / path.relative_to(into), text.encode("utf-8"))
+            output.write_bytes(tmp / path.relative_to(into), text if isinstance(text, bytes) else text.encode("utf-8"))
         os.rename(tmp, into)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -256,7 +266,7 @@ def _guess_department_name(sources: list[ImportedSource], dcode: str | None) -> 
 
 def _new_settings(sources: list[ImportedSource], scheme: BookmarkScheme, title: str | None, layout) -> Settings:
     first = sources[0]
-    year = first.year or 2025
+    year = first.year or DEFAULT_YEAR
     region = next((s.region for s in sources if s.region), "") or ""
     # Per-unit numbering restarts at 1 in every unit; continuous numbering restarts less often.
     restarts = sum(s.numbers.count(1) for s in sources)

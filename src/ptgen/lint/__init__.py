@@ -56,6 +56,7 @@ def register(cls: type[Rule]) -> type[Rule]:
 
 def _load_rules() -> None:
     from . import budget, names, structure, text, values  # noqa: F401  (registration side effect)
+    from . import years  # noqa: F401  (N01, I01: the yearly cycle)
 
 
 def rules() -> list[Rule]:
