@@ -75,11 +75,13 @@ def pick_pages(pdf: Path, title: str, headings: list) -> dict[str, int | None]:
     """The page numbers (1-based) of the four pages, found by the PDF's text and outline:
     the cover holds the title, the contents start with 目录, the first table page is where the
     outline puts the first table's title, and the continuation page is the first page after it
-    that does not start with a title (department, unit or table): its table began on an earlier page."""
+    that does not start with a title (department, unit or table), or that no outline entry points
+    to (were a title repeated on top of a continued table): its table began on an earlier page."""
     texts = page_texts(pdf)
     starts = [squash(h.text) for h in headings]
     first_table = squash(next(h.text for h in headings if h.level == 3))
-    table = outline_pages(pdf).get(first_table)
+    outline = outline_pages(pdf)
+    table = outline.get(first_table)
     pages: dict[str, int | None] = {
         "cover": next((i for i, t in enumerate(texts, 1) if squash(title) in t), None),
         "contents": next((i for i, t in enumerate(texts, 1) if t.startswith("目录")), None),
@@ -87,8 +89,9 @@ def pick_pages(pdf: Path, title: str, headings: list) -> dict[str, int | None]:
         "continuation": None,
     }
     if table:
+        landed = set(outline.values())
         pages["continuation"] = next((i for i, t in enumerate(texts[table:], table + 1)
-                                      if t and not any(t.startswith(s) for s in starts)), None)
+                                      if t and (i not in landed or not any(t.startswith(s) for s in starts))), None)
     return pages
 
 
