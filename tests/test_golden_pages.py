@@ -185,6 +185,14 @@ def test_a_reference_matches_itself_and_is_small():
         assert d.pixels == 0 and not d.fails()
 
 
+def test_every_reference_belongs_to_a_page():
+    """No picture is left over from a page no longer compared (or missing for one that is)."""
+    compared = {f"{pub}/{fmt}-{page}" for pub in PUBLICATIONS for fmt in FORMATS for page in PAGES
+                if not (page == "continuation" and (pub, fmt) in NO_CONTINUATION)}
+    stored = {str(p.relative_to(golden.GOLDEN).with_suffix("")) for p in golden.GOLDEN.glob("**/*.png")}
+    assert stored == compared, {"left over": sorted(stored - compared), "missing": sorted(compared - stored)}
+
+
 def test_a_missing_border_fails_a_page(tmp_path):
     """One table border taken away (a vertical line of the grid, as a page foot left open) is beyond
     the tolerance, and the failure names the actual and the diff picture, which are written."""
