@@ -96,38 +96,51 @@ def pick_pages(pdf: Path, title: str, headings: list) -> dict[str, int | None]:
 
 
 class Built:
-    """The example publications built to PDF and DOCX, one by one as the tests ask for them (so that
-    ``-k tianjin`` builds one), each once per session; the DOCX rendered by LibreOffice."""
+    """The example publications the selected tests need (``-k tianjin``: one), built once per
+    session: the DOCX first, so that LibreOffice renders them (two at a time, in threads) while
+    the PDF is built."""
 
-    def __init__(self, tmp: Path):
-        self.tmp = tmp
-        self.done: dict[tuple[str, str], tuple[Path, str, list]] = {}
+    def __init__(self, tmp: Path, names: list[str]):
+        from concurrent.futures import ThreadPoolExecutor
 
-    def get(self, pub_name: str, fmt: str) -> tuple[Path, str, list]:
-        """(PDF, publication title, the department's headings)."""
-        if (pub_name, fmt) not in self.done:
-            from ptgen import api
-            from ptgen.build import compilations
-            from ptgen.render.libreoffice import docx_to_pdf
+        from ptgen import api
+        from ptgen.build import compilations
+        from ptgen.render.libreoffice import docx_to_pdf
 
-            src = self.tmp / "content" / pub_name
-            shutil.copytree(CONTENT / pub_name, src)
-            out = self.tmp / "out" / pub_name
-            run = api.build(src, out, ["pdf", "docx"], force=True)
-            [built] = run.built
-            pub = built.publication
+        self.tmp, self.info, self.picked = tmp, {}, {}
+        for name in names:
+            shutil.copytree(CONTENT / name, tmp / "content" / name)
+        docx = api.build(tmp / "content", tmp / "docx", ["docx"], force=True)
+        self.pool = ThreadPoolExecutor(2)
+        self.lo = {}
+        for b in docx.built:
+            pub = b.publication
             [(dept, comp), _book] = compilations(pub)  # each example publication has one department
-            work = self.tmp / "lo" / pub_name
-            work.mkdir(parents=True)
-            lo_pdf = docx_to_pdf((out / "docx" / pub_name / f"{dept}.docx").read_bytes(), work)
-            self.done[pub_name, "pdf"] = (out / "pdf" / pub_name / f"{dept}.pdf", pub.settings.title, comp.headings)
-            self.done[pub_name, "docx"] = (lo_pdf, pub.settings.title, comp.headings)
-        return self.done[pub_name, fmt]
+            self.info[pub.name] = (dept, pub.settings.title, comp.headings)
+            (tmp / "lo" / pub.name).mkdir(parents=True)
+            data = (tmp / "docx" / "docx" / pub.name / f"{dept}.docx").read_bytes()
+            self.lo[pub.name] = self.pool.submit(docx_to_pdf, data, tmp / "lo" / pub.name)
+        api.build(tmp / "content", tmp / "pdf", ["pdf"], force=True)
+
+    def pdf(self, name: str, fmt: str) -> Path:
+        """The department PDF, or LibreOffice's PDF of the department DOCX."""
+        dept = self.info[name][0]
+        return self.lo[name].result() if fmt == "docx" else self.tmp / "pdf" / "pdf" / name / f"{dept}.pdf"
+
+    def pages(self, name: str, fmt: str) -> dict[str, int | None]:
+        if (name, fmt) not in self.picked:
+            _, title, headings = self.info[name]
+            self.picked[name, fmt] = pick_pages(self.pdf(name, fmt), title, headings)
+        return self.picked[name, fmt]
 
 
 @pytest.fixture(scope="session")
-def built_pages(tmp_path_factory) -> Built:
-    return Built(tmp_path_factory.mktemp("golden"))
+def built_pages(request, tmp_path_factory):
+    names = sorted({item.callspec.params["pub"] for item in request.session.items
+                    if "built_pages" in getattr(item, "fixturenames", ()) and hasattr(item, "callspec")})
+    built = Built(tmp_path_factory.mktemp("golden"), names)
+    yield built
+    built.pool.shutdown(wait=True)
 
 
 def cases():
@@ -144,16 +157,14 @@ def cases():
 
 @pytest.mark.parametrize("pub, fmt, page", list(cases()))
 def test_page_looks_as_its_reference(built_pages, pub, fmt, page, update_golden, tmp_path):
-    pdf, title, headings = built_pages.get(pub, fmt)
-    number = pick_pages(pdf, title, headings)[page]
+    pdf, number = built_pages.pdf(pub, fmt), built_pages.pages(pub, fmt)[page]
     assert number, f"{pub}: {FORMATS[fmt]} has no {page} page ({pdf})"
     golden.check(golden.render_page(pdf, number), f"{pub}/{fmt}-{page}", update_golden, tmp_path)
 
 
 @pytest.mark.parametrize("pub, fmt", sorted(NO_CONTINUATION))
 def test_no_continuation_page_is_missed(built_pages, pub, fmt):
-    pdf, title, headings = built_pages.get(pub, fmt)
-    pages = pick_pages(pdf, title, headings)
+    pages = built_pages.pages(pub, fmt)
     assert pages["table"] and pages["continuation"] is None, (
         f"{pub}: {FORMATS[fmt]} now has a continuation page (page {pages['continuation']}): "
         f"take ({pub!r}, {fmt!r}) out of NO_CONTINUATION in {Path(__file__).name} and run --update-golden")
