@@ -3,8 +3,9 @@ chromedriver (``bash scripts/setup.sh --test`` installs both; nothing is downloa
 
 Each example publication's index and department page are shown at desktop (1280 px) and phone
 (390 px) width. The tests assert on what the browser measured — the page is no wider than the
-screen, the tables scroll sideways inside their own box on a phone — and keep the screenshots in
-the test's temporary folder (``pytest --basetemp DIR`` puts them where you like) to look at. They
+screen, the tables scroll sideways inside their own box on a phone — and keep the screenshots and
+printed pages in <basetemp>/screenshots/ (``pytest --basetemp DIR`` puts them where you like) to
+look at. They
 are not compared with reference pictures: Debian's chromium follows upstream's major releases in
 its security updates, each of which may draw text a pixel differently, and a test of ptgen must not
 fail because the browser was upgraded (the PDF and DOCX pictures, made by the pinned WeasyPrint and
@@ -67,7 +68,8 @@ def browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM  # with both paths given, Selenium Manager looks nothing up
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--lang=zh-CN"):
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
+                "--lang=zh-CN"):
         options.add_argument(arg)
     driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
     try:
