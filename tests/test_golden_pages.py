@@ -191,7 +191,7 @@ def test_a_reference_matches_itself_and_is_small():
     for path in sorted(golden.GOLDEN.glob("*/*.png")):
         im = Image.open(path)
         assert im.mode == "L" and len(im.getcolors()) <= golden.LEVELS, path
-        assert path.stat().st_size < 12_000, f"{path}: {path.stat().st_size} bytes"
+        assert path.stat().st_size < 16_000, f"{path}: {path.stat().st_size} bytes"
         d = golden.difference(im, im)
         assert d.pixels == 0 and not d.fails()
 
