@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # Set up ptgen on a fresh Debian machine: the system packages the renderers need, then a virtual
 # environment in .venv with ptgen and its test tools. Safe to run again; it only installs what is missing.
+#   bash scripts/setup.sh          what building needs
+#   bash scripts/setup.sh --test   and what only the tests need (a headless browser)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+TEST=""
+for arg in "$@"; do
+  case "$arg" in
+    --test) TEST=1 ;;
+    *) echo "usage: bash scripts/setup.sh [--test]   (unknown option: $arg)" >&2; exit 2 ;;
+  esac
+done
 PY=${PYTHON:-python3}
 if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
   echo "ptgen needs Python 3.11 or newer (found: $("$PY" --version 2>&1))." >&2
@@ -16,6 +25,12 @@ fi
 #   libreoffice-writer-nogui `ptgen build --update-toc` and the tests' DOCX → PDF check
 #   poppler-utils            pdftotext / pdffonts / pdftoppm, used by the tests
 PACKAGES="fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 libreoffice-writer-nogui poppler-utils"
+# Only with --test (the tests' headless browser; building never needs one):
+#   chromium chromium-driver  screenshots and printing of the HTML pages (Selenium drives
+#                             /usr/bin/chromedriver, of the same Debian release as the browser)
+if [ -n "$TEST" ]; then
+  PACKAGES="$PACKAGES chromium chromium-driver"
+fi
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
