@@ -55,7 +55,7 @@ def register(cls: type[Rule]) -> type[Rule]:
 
 
 def _load_rules() -> None:
-    from . import budget, names, structure, text, values  # noqa: F401  (registration side effect)
+    from . import budget, names, quality, structure, text, timing, values  # noqa: F401  (registration side effect)
 
 
 def rules() -> list[Rule]:

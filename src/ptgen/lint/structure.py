@@ -184,3 +184,77 @@ class UnitCodes(Rule):
             for (i, a), (j, b) in zip(known, known[1:]):
                 if b < a:
                     yield Finding(("units", j), f"单位 {b} 排在了 {a} 之后，应按编码顺序排列。", b, doc=d)
+
+
+GENERIC_NAMES = {"其他", "其它", "无", "指标", "其他指标", "成本", "数量", "质量", "时效", "效益", "满意度"}
+
+
+@register
+class SpecificName(Rule):
+    code = "H04"
+    severity = Severity.WARNING
+    title = "三级指标要写具体的名称（考核什么），不能只写“其他”“成本”或一级、二级指标的名称。"
+
+    def check_project(self, doc, unit, dept, settings):
+        labels = set(GENERIC_NAMES)
+        for l1, l2s in layouts.framework_of(settings).tree.items():
+            for label in (l1, *l2s):
+                labels |= {label, label.removesuffix("指标")}
+        for i, ind in enumerate(doc.project.indicators):
+            name = ind.name.strip()
+            if "满意" in name and name != "满意度" and not name.endswith("指标"):
+                continue  # 服务对象满意度: says whose satisfaction, as the national templates write it
+            if name in labels:
+                yield Finding(("indicators", i, "name"), f"三级指标“{name}”只是一个类别，不是具体指标：请写明考核的内容，"
+                              "例如“培训人次”“验收合格率”。", ind.name)
+
+
+SENTENCE_RE = re.compile(r"[。；;！？!?，,]")
+MAX_NAME = 30
+
+
+@register
+class ShortName(Rule):
+    code = "H05"
+    severity = Severity.WARNING
+    title = f"三级指标名称要简短（不超过 {MAX_NAME} 个字，不用句子标点），说明写在指标描述里。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for i, ind in enumerate(doc.project.indicators):
+            name = ind.name.strip()
+            if unfilled(name):
+                continue
+            m = SENTENCE_RE.search(name)
+            if m:
+                yield Finding(("indicators", i, "name"), f"三级指标“{name}”里有标点“{m.group()}”，像一句话：名称请写成短语，"
+                              "说明放到指标描述里。", ind.name)
+            elif len(name) > MAX_NAME:
+                yield Finding(("indicators", i, "name"), f"三级指标名称有 {len(name)} 个字（“{name[:12]}…”），"
+                              f"超过 {MAX_NAME} 个字：请精简，说明放到指标描述里。", ind.name)
+
+
+# What a count's name ends with when it says what is counted (数量, 人次, 面积 …, or a measure word).
+HEAD_RE = re.compile(r"(数|量|人次|场次|规模|面积|长度|里程|射程|距离|容量|种类|类|个|项|人|次|场|家|户|台|套|份|条|册|期|批|所|"
+                     r"班|名|篇|件|座|率|度|时间|时限|周期|范围|覆盖面)$")
+TAIL_RE = re.compile(r"[（(][^（()）]*[)）]$")
+
+
+@register
+class TruncatedName(Rule):
+    code = "H06"
+    severity = Severity.WARNING
+    title = "数量指标的名称要说明数的是什么（“…人数”“…数量”），只写一个动作（“服务出国留学人员”）像是被截断了。"
+
+    def check_project(self, doc, unit, dept, settings):
+        from ..values import parse
+        quantity = layouts.framework_of(settings).roles.quantity
+        for i, ind in enumerate(doc.project.indicators):
+            name = TAIL_RE.sub("", ind.name.strip())  # 开展公共招聘场次（含线上）
+            if ind.level2 != quantity or unfilled(name) or unfilled(ind.value) or name in GENERIC_NAMES:
+                continue
+            v = parse(ind.value)
+            if v.kind == "quantity" and v.unit and not v.is_percent and not HEAD_RE.search(name):
+                noun = "人次" if "人次" in v.unit else "人数" if v.unit in ("人", "名") else \
+                    "场次" if v.unit.startswith("场") else "数量"
+                yield Finding(("indicators", i, "name"), f"三级指标“{ind.name.strip()}”（{ind.value}）没说数的是什么，像是缺了"
+                              f"中心词：请写成例如“{name}{noun}”。", ind.name)

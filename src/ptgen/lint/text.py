@@ -164,3 +164,101 @@ class KnownTypo(Rule):
             for wrong, right in TYPOS.items():
                 if wrong in v:
                     yield Finding(path, f"“{wrong}”应为“{right}”。", wrong)
+
+
+_CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff60"  # CJK characters and full-width punctuation
+CJK_SPACE_RE = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0\u3000]+(?=[{_CJK}])")
+
+
+@register
+class SpaceInsideChinese(Rule):
+    code = "X02"
+    severity = Severity.WARNING
+    title = "汉字之间不要有空格（多是排版或复制留下的），需要分隔时用顿号、逗号。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for path, v in texts(doc):
+            for line in v.split("\n"):
+                m = CJK_SPACE_RE.search(line.strip())
+                if m:
+                    s = line.strip()
+                    around = s[max(0, m.start() - 8):m.end() + 8]
+                    yield Finding(path, f"“{around}”里汉字之间有空格：请删除，或改用顿号“、”分隔。", v)
+                    break
+
+
+# A word of 2–4 characters written twice in a row (购置购置); one character doubled only where it is
+# never a reduplication (的的, 和和).  常常, 人人, 研究研究 are Chinese: single characters are not looked at.
+REPEAT_RE = re.compile(r"([\u4e00-\u9fff]{2,4})\1|([的和与及或在对])\2|\b([A-Za-z]+)\s+\3\b")
+
+
+@register
+class RepeatedWord(Rule):
+    code = "X04"
+    severity = Severity.WARNING
+    title = "同一个词连写了两遍（如“购置购置”“的的”），多是编辑时留下的。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for path, v in texts(doc):
+            m = REPEAT_RE.search(v)
+            if m:
+                word = m.group(1) or m.group(2) or m.group(3)
+                yield Finding(path, f"“{word}”连写了两遍（“{v[max(0, m.start() - 6):m.end() + 6]}”）：请删去一个。", m.group(0))
+
+
+LATIN_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
+
+
+@register
+class LatinSpelling(Rule):
+    code = "X06"
+    severity = Severity.WARNING
+    title = "同一张表里的英文缩写和外文词写法要一致（如“OA”与“oa”、“WiFi”与“Wi-Fi”）。"
+
+    def check_project(self, doc, unit, dept, settings):
+        first: dict[str, str] = {}
+        for path, v in texts(doc):
+            for m in LATIN_RE.finditer(v):
+                word = m.group()
+                key = re.sub(r"[-.]", "", word).casefold()
+                if key not in first:
+                    first[key] = word
+                elif first[key] != word:
+                    yield Finding(path, f"“{word}”与本表前面的“{first[key]}”写法不一致：请统一。", word)
+
+
+_DESC_HEAD_RE = re.compile(r"^(?:用于|主要)?(?:反映|体现|考核|衡量|说明)")
+
+
+def _core(text: str) -> str:
+    return _DESC_HEAD_RE.sub("", text.strip()).rstrip("。.；; ")
+
+
+def _bigrams(text: str) -> set[str]:
+    parts = re.findall(r"[\u4e00-\u9fff]+", text)
+    return {p[k:k + 2] for p in parts for k in range(len(p) - 1)} - {"反映", "情况", "指标", "相关", "工作", "完成", "项目"}
+
+
+@register
+class DescriptionOfAnotherRow(Rule):
+    code = "D02"
+    severity = Severity.WARNING
+    title = "绩效指标描述要说明本行指标；与指标名称毫无关系、却照抄了另一行指标的描述，多是复制粘贴错了行。"
+
+    def check_project(self, doc, unit, dept, settings):
+        inds = doc.project.indicators
+        for i, ind in enumerate(inds):
+            if not ind.description or unfilled(ind.description) or unfilled(ind.name):
+                continue
+            core = _core(ind.description)
+            if _bigrams(core) & _bigrams(ind.name):
+                continue  # it speaks of its own indicator
+            for j, other in enumerate(inds):
+                if j == i or not other.name.strip():
+                    continue
+                copied = core == _core(other.name) or (
+                    other.description and core == _core(other.description) and _bigrams(core) & _bigrams(other.name))
+                if copied:
+                    yield Finding(("indicators", i, "description"), f"“{ind.name.strip()}”的描述“{ind.description.strip()}”"
+                                  f"说的是另一行指标“{other.name.strip()}”：请写明本行指标的含义。", ind.description)
+                    break

@@ -171,16 +171,30 @@ def _satisfaction(doc, settings):
             yield i, ind, v
 
 
+# A percentage threshold, however its comparator is written: ≥90%, =90.00(%), 不低于90%, 90%以上.
+PERCENT_THRESHOLD_RE = re.compile(r"^\s*(?:>=|<=|[≥≤=＝><＞＜≧≦]|不低于|不少于|大于等于|大于|高于|达到|超过)?\s*\d+(?:\.\d+)?\s*"
+                                  r"[(（]?[%％][)）]?\s*(?:以上|及以上|或以上)?[。.]?\s*$")
+
+
 @register
 class SatisfactionIsPercent(Rule):
     code = "S01"
     severity = Severity.WARNING
-    title = "满意度指标的值应是百分比，例如 ≥90%。"
+    title = "满意度指标的值应是百分比门槛，例如 ≥90%；“非常满意”“不断提升”“较高”这样的文字无法考核。"
 
     def check_project(self, doc, unit, dept, settings):
-        for i, ind, v in _satisfaction(doc, settings):
-            if "满意" in ind.name and not v.is_percent:
-                yield Finding(("indicators", i, "value"), f"满意度“{ind.name}”的值“{ind.value}”不是百分比。", ind.value)
+        group = layouts.framework_of(settings).roles.satisfaction
+        for i, ind, v in _rows(doc):
+            in_group = bool(group) and (ind.level1 == group or group in ind.level2)
+            if not (in_group or "满意" in ind.name) or PERCENT_THRESHOLD_RE.match(ind.value):
+                continue
+            name, value = ind.name.strip(), ind.value.strip()
+            if v.kind != "quantity" and not re.search(r"\d", value):  # wording, whatever it says
+                yield Finding(("indicators", i, "value"), f"满意度“{name}”的值“{value}”是文字，不是可考核的目标："
+                              "请写成百分比门槛，例如“≥90%”。", ind.value)
+            elif "满意" in ind.name:  # a number, but not a percentage (≥90, 90分)
+                yield Finding(("indicators", i, "value"), f"满意度“{name}”的值“{value}”不是百分比：请写成例如“≥90%”。",
+                              ind.value)
 
 
 @register
@@ -228,3 +242,40 @@ class DatesInBudgetYear(Rule):
                     yield Finding(("indicators", i, "value"), f"“{ind.value}”写的是 {y} 年，预算年度是 {settings.year} 年。",
                                   ind.value)
                     break
+
+
+# Units by what they count (V03): a unit of another family than the name's measure is a mistake.
+_PEOPLE, _EVENTS = {"人", "名"}, {"场", "场次", "次", "期", "批", "轮"}
+_THINGS = {"个", "家", "户", "所", "项", "类", "种", "件", "台", "套", "份", "册", "本", "篇", "条", "座", "家次", "户次"}
+_AREA, _MONEY = {"平方米", "㎡", "亩", "公顷", "平米", "万平方米"}, {"元", "万元", "亿元", "千元"}
+KNOWN_UNITS = _PEOPLE | _EVENTS | _THINGS | _AREA | _MONEY | {"人次"}
+NAME_MEASURES = (("人次", {"人次"}), ("人数", _PEOPLE), ("场次", {"场", "场次", "次", "期"}), ("次数", _EVENTS | {"人次"}),
+                 ("户数", {"户"}), ("面积", _AREA))
+RATE_NAME_RE = re.compile(r"率[）)]?$")
+
+
+@register
+class UnitMatchesName(Rule):
+    code = "V03"
+    severity = Severity.WARNING
+    title = "单位要与指标名称相符：“人次”不能写成“场次”，名称是“…率”的值应是百分比；比率不放在数量指标下。"
+
+    def check_project(self, doc, unit, dept, settings):
+        quantity = layouts.framework_of(settings).roles.quantity
+        for i, ind, v in _rows(doc):
+            if v.kind != "quantity":
+                continue
+            name = ind.name.strip()
+            if RATE_NAME_RE.search(name) and v.unit in KNOWN_UNITS:
+                yield Finding(("indicators", i, "value"), f"“{name}”是一个比率，值“{ind.value}”的单位却是“{v.unit}”："
+                              "请写成百分比，或把名称改成数量。", ind.value)
+            elif quantity and ind.level2 == quantity and (v.is_percent or RATE_NAME_RE.search(name)):
+                yield Finding(("indicators", i, "value"), f"“{name}”（{ind.value}）是比率，不是数量：请把它放到质量指标下，"
+                              "或在数量指标里写完成的数量（如“≥10个”）。", ind.value)
+            else:
+                for word, units in NAME_MEASURES:
+                    if word in name:
+                        if v.unit in KNOWN_UNITS and v.unit not in units:
+                            yield Finding(("indicators", i, "value"), f"指标名称说的是“{word}”，值“{ind.value}”的单位却是"
+                                          f"“{v.unit}”：请统一名称和单位。", ind.value)
+                        break
