@@ -76,14 +76,15 @@ CASES = {
     "V03": sub("value: ≥10个", "value: ≥10场次").replace("name: 运维系统数量", "name: 运维服务人次"),
     "H04": sub("name: 运维服务费", "name: 成本"),
     "H05": sub("name: 运维系统数量", "name: 运维系统数量，含软件和硬件"),
-    "H06": sub("name: 运维系统数量", "name: 运维信息系统"),
+    "H06": sub("name: 运维系统数量", "name: 运维信息系统").replace("description: 反映运维的系统数量",
+                                                                  "description: 反映运维信息系统数量"),
     "D02": sub("description: 反映使用者的认可程度", "description: 反映系统稳定运行情况").replace(
         "name: 系统使用者满意度", "name: 使用者满意度"),
     "X02": sub("purpose: 用于信息系统运行维护", "purpose: 用于信息系统 运行维护"),
     "X04": sub("purpose: 用于信息系统运行维护", "purpose: 用于信息系统系统运行维护"),
     "X06": sub("purpose: 用于信息系统运行维护", "purpose: 用于OA系统运行维护").replace(
         "name: 运维系统数量", "name: 运维oa系统数量"),
-    "Q01": sub("value: ≥10个", "value: 1个"),
+    "Q01": sub("value: ≥10个", "value: 1个").replace("name: 运维系统数量", "name: 运维项目数量"),
     "Q02": sub("name: 运维服务验收合格率", "name: 运维人员持证上岗率"),
     "Q03": sub("name: 运维系统数量", "name: 云平台（四期）运维系统数量").replace(
         "1.保障系统稳定运行。", "1.保障云平台（五期）稳定运行。"),

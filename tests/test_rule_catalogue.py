@@ -128,9 +128,6 @@ def test_s01_a_satisfaction_row_outside_its_group(tmp_path):
     ("其他", "≥10个", "H04", True),
     ("数量指标", "≥10个", "H04", True),
     ("运维系统数量", "≥10个", "H04", False),
-    ("服务出国留学人员", "≥300人次", "H06", True),
-    ("服务出国留学人员人次", "≥300人次", "H06", False),
-    ("开展公共招聘场次（含线上）", "≥50场", "H06", False),
     ("购置购置设备数量", "≥10台", "X04", True),
     ("人人参与培训的人数", "≥10人", "X04", False),  # reduplication is Chinese, not a slip
 ])
@@ -138,6 +135,24 @@ def test_quantity_row_rules(tmp_path, name, value, code, flagged):
     project = GOOD_PROJECT.replace("name: 运维系统数量\n    description: 反映运维的系统数量\n    value: ≥10个",
                                    f"name: {name}\n    description: 反映运维的系统数量\n    value: \"{value}\"")
     assert (code in {i.code for i in findings(tmp_path, project)}) == flagged, (name, value)
+
+
+@pytest.mark.parametrize("name, description, flagged", [
+    # seed 000: the name stops before what is counted; its description says it
+    ("对符合条件的实训大学生给与人身意外伤害保险补贴、交通补贴、生活补贴", "符合条件的实训大学生人数", True),
+    ("运维信息系统", "反映运维信息系统数量", True),
+    ("运维信息系统数量", "反映运维信息系统数量", False),
+    ("开展公共招聘场次（含线上）", "开展公共招聘场次（含线上）", False),
+    ("服务出国留学人员", "", False),  # a verb phrase whose unit (人次) says what is counted: no finding without a description
+    ("服务人力资源服务机构", "服务人力资源服务机构", False),
+    ("举办行前培训", "反映培训开展情况", False),
+])
+def test_h06_name_cut_before_its_head_noun(tmp_path, name, description, flagged):
+    desc = f"description: {description}" if description else 'description: ""'
+    project = GOOD_PROJECT.replace("name: 运维系统数量\n    description: 反映运维的系统数量",
+                                   f"name: {name}\n    {desc}")
+    codes = {i.code for i in findings(tmp_path, project)}
+    assert ("H06" in codes) == flagged, (name, description)
 
 
 def test_h05_long_names_and_sentences(tmp_path):
@@ -172,8 +187,10 @@ def test_d02_description_copied_from_another_row(tmp_path):
 
 
 def test_q01_only_for_projects_of_a_million_or_more(tmp_path):
-    one = GOOD_PROJECT.replace("value: ≥10个", "value: 1个")
+    one = GOOD_PROJECT.replace("value: ≥10个", "value: 1个").replace("name: 运维系统数量", "name: 享受补贴项目数量")
     assert "Q01" in {i.code for i in findings(tmp_path, one)}  # 100.00 万元
+    booth = one.replace("name: 享受补贴项目数量", "name: 设置推介特装展位数量")
+    assert "Q01" not in {i.code for i in findings(tmp_path, booth)}  # one booth is what it counts (seed 002)
     small = one.replace('total: "100.00"', 'total: "99.00"').replace('fiscal: "100.00"', 'fiscal: "99.00"')
     assert "Q01" not in {i.code for i in findings(tmp_path, small)}
 
@@ -193,3 +210,12 @@ def test_q04_reports_the_minority_writing(tmp_path):
         "value: ≥10个", "value: ≥100%").replace("name: 运维系统数量", "name: 运维系统覆盖率")
     [issue] = [i for i in findings(tmp_path, rows) if i.code == "Q04"]
     assert issue.line == 15  # the one ≥100% among two 100%
+
+
+def test_c08_leaves_per_capita_standards_alone(tmp_path):
+    """补贴人均标准 ≥3012元 in a 万元 table (seed 000): a standard is not added up; 元 is its unit (was C08)."""
+    standard = GOOD_PROJECT.replace("name: 运维服务费\n", "name: 运维人员人均补贴标准\n").replace("value: ≤100万元",
+                                                                                           "value: ≤3000元")
+    assert "C08" not in {i.code for i in findings(tmp_path, standard)}
+    total = GOOD_PROJECT.replace("value: ≤100万元", "value: ≤1000000元")
+    assert "C08" in {i.code for i in findings(tmp_path, total)}

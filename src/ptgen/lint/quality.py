@@ -12,13 +12,14 @@ from . import Finding, Rule, register
 from .values import _rows
 
 LOW_INFO_BUDGET = Decimal(1000000)  # 元: a count of one is little information for a project of 100万元 or more
+PROJECT_COUNT_RE = re.compile(r"项目|工程|系统|平台")  # what counts the project itself (享受补贴项目数量 1个)
 
 
 @register
 class LowInformationQuantity(Rule):
     code = "Q01"
     severity = Severity.INFO
-    title = "数量指标只写“1个”“1项”（项目本身）说明不了产出，百万元以上的项目应写实际完成的工作量。"
+    title = "数量指标只写“1个项目”“1个系统”（数的是项目本身）说明不了产出，百万元以上的项目应写实际完成的工作量。"
 
     def check_project(self, doc, unit, dept, settings):
         total = doc.project.budget.total
@@ -28,7 +29,7 @@ class LowInformationQuantity(Rule):
             return
         for i, ind, v in _rows(doc):
             if ind.level2 == quantity and v.kind == "quantity" and v.number == 1 and v.unit in ("个", "项") \
-                    and v.op in (None, "=", "≥"):
+                    and v.op in (None, "=", "≥") and PROJECT_COUNT_RE.search(ind.name):
                 yield Finding(("indicators", i, "value"), f"预算 {total}{settings.money_unit} 的项目，数量指标“{ind.name.strip()}”"
                               f"只写了“{ind.value}”：请写实际完成的工作量（服务人次、场次、覆盖单位数……）。", ind.value)
 
@@ -56,9 +57,14 @@ EDITION_AFTER_RE = re.compile(r"第\s*([0-9一二三四五六七八九十百]+)\
 EDITION_BEFORE_RE = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{2})\s*[（(]\s*([0-9一二三四五六七八九十]+)\s*(期)\s*[)）]")
 
 
+EDITION_MARK_RE = re.compile(r"[届期批轮]")
+
+
 def _editions(text: str | None) -> dict[tuple[str, str], set[str]]:
     """{(the thing, 届/期): {the editions named}} — ``第48届世赛`` gives ``{("世赛", "届"): {"48"}}``."""
     out: dict[tuple[str, str], set[str]] = {}
+    if not text or not EDITION_MARK_RE.search(text):
+        return out
     for m in EDITION_AFTER_RE.finditer(text or ""):
         out.setdefault((m[3], m[2]), set()).add(m[1])
     for m in EDITION_BEFORE_RE.finditer(text or ""):

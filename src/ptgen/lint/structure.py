@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from .. import bookmarks, layouts
 from ..report import Severity
 from . import Finding, Rule, register, unfilled
+from .text import description_core
 
 @register
 class LevelMembership(Rule):
@@ -189,6 +191,16 @@ class UnitCodes(Rule):
 GENERIC_NAMES = {"其他", "其它", "无", "指标", "其他指标", "成本", "数量", "质量", "时效", "效益", "满意度"}
 
 
+@lru_cache(maxsize=None)
+def _category_words(framework: str) -> frozenset[str]:
+    """The generic words and the framework's 一级/二级 labels, with and without 指标."""
+    labels = set(GENERIC_NAMES)
+    for l1, l2s in layouts.framework(framework).tree.items():
+        for label in (l1, *l2s):
+            labels |= {label, label.removesuffix("指标")}
+    return frozenset(labels)
+
+
 @register
 class SpecificName(Rule):
     code = "H04"
@@ -196,10 +208,7 @@ class SpecificName(Rule):
     title = "三级指标要写具体的名称（考核什么），不能只写“其他”“成本”或一级、二级指标的名称。"
 
     def check_project(self, doc, unit, dept, settings):
-        labels = set(GENERIC_NAMES)
-        for l1, l2s in layouts.framework_of(settings).tree.items():
-            for label in (l1, *l2s):
-                labels |= {label, label.removesuffix("指标")}
+        labels = _category_words(layouts.framework_of(settings).name)
         for i, ind in enumerate(doc.project.indicators):
             name = ind.name.strip()
             if "满意" in name and name != "满意度" and not name.endswith("指标"):
@@ -234,27 +243,33 @@ class ShortName(Rule):
 
 
 # What a count's name ends with when it says what is counted (数量, 人次, 面积 …, or a measure word).
-HEAD_RE = re.compile(r"(数|量|人次|场次|规模|面积|长度|里程|射程|距离|容量|种类|类|个|项|人|次|场|家|户|台|套|份|条|册|期|批|所|"
-                     r"班|名|篇|件|座|率|度|时间|时限|周期|范围|覆盖面)$")
+HEADS = ("数", "量", "人次", "场次", "规模", "面积", "长度", "里程", "射程", "距离", "容量", "种类", "类", "个", "项", "人", "次", "场",
+         "家", "户", "台", "套", "份", "条", "册", "期", "批", "所", "班", "名", "篇", "件", "座", "率", "度", "时间", "时限", "周期",
+         "范围", "覆盖面")
 TAIL_RE = re.compile(r"[（(][^（()）]*[)）]$")
+
+
+DESC_HEADS = ("数量", "人数", "人次", "场次", "次数", "个数", "户数", "家数", "项数", "天数", "率", "面积", "金额", "规模")
 
 
 @register
 class TruncatedName(Rule):
     code = "H06"
     severity = Severity.WARNING
-    title = "数量指标的名称要说明数的是什么（“…人数”“…数量”），只写一个动作（“服务出国留学人员”）像是被截断了。"
+    title = "三级指标名称要说明考核的是什么：描述说“…人数”，名称却只到“…补贴”为止，像是被截断了。"
 
     def check_project(self, doc, unit, dept, settings):
-        from ..values import parse
-        quantity = layouts.framework_of(settings).roles.quantity
         for i, ind in enumerate(doc.project.indicators):
-            name = TAIL_RE.sub("", ind.name.strip())  # 开展公共招聘场次（含线上）
-            if ind.level2 != quantity or unfilled(name) or unfilled(ind.value) or name in GENERIC_NAMES:
+            name, desc = ind.name.strip(), (ind.description or "").strip()
+            if not desc or unfilled(name) or unfilled(desc) or name in GENERIC_NAMES:
                 continue
-            v = parse(ind.value)
-            if v.kind == "quantity" and v.unit and not v.is_percent and not HEAD_RE.search(name):
-                noun = "人次" if "人次" in v.unit else "人数" if v.unit in ("人", "名") else \
-                    "场次" if v.unit.startswith("场") else "数量"
-                yield Finding(("indicators", i, "name"), f"三级指标“{ind.name.strip()}”（{ind.value}）没说数的是什么，像是缺了"
-                              f"中心词：请写成例如“{name}{noun}”。", ind.name)
+            if name.endswith(("）", ")")):
+                name = TAIL_RE.sub("", name)  # 开展公共招聘场次（含线上）
+            core = description_core(desc)
+            head = next((h for h in DESC_HEADS if core.endswith(h)), None)
+            if head is None or name.endswith(HEADS) or name.endswith(DESC_HEADS):
+                continue
+            stem = core[:-len(head)].rstrip("的")
+            if len(stem) >= 2 and (stem in name or name.startswith(stem) or stem.startswith(name)):
+                yield Finding(("indicators", i, "name"), f"三级指标“{ind.name.strip()}”像是缺了中心词：描述说的是“{core}”，"
+                              f"名称请写全，例如“{stem}{head}”。", ind.name)

@@ -251,7 +251,7 @@ _AREA, _MONEY = {"平方米", "㎡", "亩", "公顷", "平米", "万平方米"},
 KNOWN_UNITS = _PEOPLE | _EVENTS | _THINGS | _AREA | _MONEY | {"人次"}
 NAME_MEASURES = (("人次", {"人次"}), ("人数", _PEOPLE), ("场次", {"场", "场次", "次", "期"}), ("次数", _EVENTS | {"人次"}),
                  ("户数", {"户"}), ("面积", _AREA))
-RATE_NAME_RE = re.compile(r"率[）)]?$")
+RATE_ENDS = ("率", "率）", "率)")
 
 
 @register
@@ -266,10 +266,10 @@ class UnitMatchesName(Rule):
             if v.kind != "quantity":
                 continue
             name = ind.name.strip()
-            if RATE_NAME_RE.search(name) and v.unit in KNOWN_UNITS:
+            if name.endswith(RATE_ENDS) and v.unit in KNOWN_UNITS:
                 yield Finding(("indicators", i, "value"), f"“{name}”是一个比率，值“{ind.value}”的单位却是“{v.unit}”："
                               "请写成百分比，或把名称改成数量。", ind.value)
-            elif quantity and ind.level2 == quantity and (v.is_percent or RATE_NAME_RE.search(name)):
+            elif quantity and ind.level2 == quantity and (v.is_percent or name.endswith(RATE_ENDS)):
                 yield Finding(("indicators", i, "value"), f"“{name}”（{ind.value}）是比率，不是数量：请把它放到质量指标下，"
                               "或在数量指标里写完成的数量（如“≥10个”）。", ind.value)
             else:
