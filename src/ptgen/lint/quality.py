@@ -9,6 +9,7 @@ from .. import layouts
 from ..report import Severity
 from ..values import MONEY_UNITS
 from . import Finding, Rule, register
+from .structure import names
 from .values import _rows
 
 LOW_INFO_BUDGET = Decimal(1000000)  # 元: a count of one is little information for a project of 100万元 or more
@@ -44,6 +45,8 @@ class InputNotOutput(Rule):
     title = "资质、人员配备、资金到位这类是投入或条件，不是产出或效益，宜换成项目完成的产出。"
 
     def check_project(self, doc, unit, dept, settings):
+        if not INPUT_RE.search("\n".join(names(doc))):
+            return
         cost = layouts.framework_of(settings).roles.cost
         for i, ind in enumerate(doc.project.indicators):
             m = INPUT_RE.search(ind.name)
@@ -57,7 +60,7 @@ EDITION_AFTER_RE = re.compile(r"第\s*([0-9一二三四五六七八九十百]+)\
 EDITION_BEFORE_RE = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{2})\s*[（(]\s*([0-9一二三四五六七八九十]+)\s*(期)\s*[)）]")
 
 
-EDITION_MARK_RE = re.compile(r"[届期批轮]")
+EDITION_MARK_RE = re.compile(r"第\s*[0-9一二三四五六七八九十百]+\s*[届期批轮]|期\s*[)）]")
 
 
 def _editions(text: str | None) -> dict[tuple[str, str], set[str]]:

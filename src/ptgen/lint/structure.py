@@ -78,7 +78,9 @@ class DuplicateIndicator(Rule):
     title = "同一项目中三级指标名称不能重复，否则无法分别考核。"
 
     def check_project(self, doc, unit, dept, settings):
-        counts = Counter(ind.name.strip() for ind in doc.project.indicators)
+        if len(set(names(doc))) == len(names(doc)):
+            return
+        counts = Counter(names(doc))
         reported: set[str] = set()
         for i, ind in enumerate(doc.project.indicators):
             name = ind.name.strip()
@@ -191,6 +193,15 @@ class UnitCodes(Rule):
 GENERIC_NAMES = {"其他", "其它", "无", "指标", "其他指标", "成本", "数量", "质量", "时效", "效益", "满意度"}
 
 
+def names(doc) -> list[str]:
+    """The 三级指标 names of a project, stripped, in row order (worked out once: several rules read them
+    and first test them all at once)."""
+    cached = doc.__dict__.get("_names")
+    if cached is None:
+        cached = doc.__dict__["_names"] = [ind.name.strip() for ind in doc.project.indicators]
+    return cached
+
+
 @lru_cache(maxsize=None)
 def _category_words(framework: str) -> frozenset[str]:
     """The generic words and the framework's 一级/二级 labels, with and without 指标."""
@@ -209,6 +220,8 @@ class SpecificName(Rule):
 
     def check_project(self, doc, unit, dept, settings):
         labels = _category_words(layouts.framework_of(settings).name)
+        if labels.isdisjoint(names(doc)):
+            return
         for i, ind in enumerate(doc.project.indicators):
             name = ind.name.strip()
             if "满意" in name and name != "满意度" and not name.endswith("指标"):
@@ -229,6 +242,9 @@ class ShortName(Rule):
     title = f"三级指标名称要简短（不超过 {MAX_NAME} 个字，不用句子标点），说明写在指标描述里。"
 
     def check_project(self, doc, unit, dept, settings):
+        all_names = names(doc)
+        if not all_names or (max(map(len, all_names)) <= MAX_NAME and not SENTENCE_RE.search("\n".join(all_names))):
+            return
         for i, ind in enumerate(doc.project.indicators):
             name = ind.name.strip()
             if unfilled(name):
@@ -263,6 +279,8 @@ class TruncatedName(Rule):
             name, desc = ind.name.strip(), (ind.description or "").strip()
             if not desc or unfilled(name) or unfilled(desc) or name in GENERIC_NAMES:
                 continue
+            if not desc.rstrip("。.；; ").endswith(DESC_HEADS):
+                continue  # the description names no head noun (the usual case: decided without a regex)
             if name.endswith(("）", ")")):
                 name = TAIL_RE.sub("", name)  # 开展公共招聘场次（含线上）
             core = description_core(desc)

@@ -132,6 +132,20 @@ def control_characters(path: Path) -> list[tuple[int, int, str, str]]:
     return sorted(found)
 
 
+def _plain_text_only(project) -> bool:
+    """Whether every text of a project is one of ``texts``' cells (no form field holding a group)."""
+    return all(isinstance(v, str) or v is None for v in project.extras.values()) and \
+        all(isinstance(v, str) or v is None for ind in project.indicators for v in ind.extras.values())
+
+
+def _may_hold_control(doc, model) -> bool:
+    """``has_control`` for any file; for a project, a search of its text cells (the same answer,
+    without writing the model out as JSON)."""
+    if doc is not None and getattr(doc, "project", None) is model and _plain_text_only(model):
+        return CONTROL_RE.search(joined(doc)) is not None or CONTROL_RE.search(model.bookmark or "") is not None
+    return has_control(model)
+
+
 @register
 class IllegalCharacter(Rule):
     code = "X08"
@@ -147,7 +161,7 @@ class IllegalCharacter(Rule):
                 docs.append((u, u.unit))
                 docs += [(p, p.project) for p in u.projects]
         for doc, model in docs:
-            if not has_control(model):
+            if not _may_hold_control(doc, model):
                 continue  # the file is read again only where the model holds one
             source = doc.source if doc is not None else pub.source
             for line, col, ch, within in control_characters(source.path):
@@ -250,7 +264,10 @@ class LatinSpelling(Rule):
     title = "同一张表里的英文缩写和外文词写法要一致（如“OA”与“oa”、“WiFi”与“Wi-Fi”）。"
 
     def check_project(self, doc, unit, dept, settings):
-        words = set(LATIN_RE.findall(joined(doc)))
+        text = joined(doc)
+        if not _LATIN_LETTER_RE.search(text):
+            return
+        words = set(LATIN_RE.findall(text))
         if len(words) == len({re.sub(r"[-.]", "", w).casefold() for w in words}):
             return  # every Latin word written one way
         first: dict[str, str] = {}
@@ -265,11 +282,15 @@ class LatinSpelling(Rule):
 
 
 _DESC_HEAD_RE = re.compile(r"^(?:用于|主要)?(?:反映|体现|考核|衡量|说明)")
+_DESC_LEADS = ("用于", "主要", "反映", "体现", "考核", "衡量", "说明")
 
 
 def description_core(text: str) -> str:
     """What a description says, without its lead (反映, 体现 …) and its full stop."""
-    return _DESC_HEAD_RE.sub("", text.strip()).rstrip("。.；; ")
+    text = text.strip()
+    if text.startswith(_DESC_LEADS):
+        text = _DESC_HEAD_RE.sub("", text)
+    return text.rstrip("。.；; ")
 
 
 _STOP_BIGRAMS = {"反映", "情况", "指标", "相关", "工作", "完成", "项目"}
@@ -296,10 +317,11 @@ class DescriptionOfAnotherRow(Rule):
         inds = doc.project.indicators
         cores = [description_core(ind.description) if ind.description else "" for ind in inds]
         names = {ind.name.strip(): j for j, ind in enumerate(inds)}
-        seen = Counter(cores)
+        if names.keys().isdisjoint(cores) and len(set(cores)) == len(cores):
+            return  # no description is another row's name, none is written twice
         for i, ind in enumerate(inds):
             core = cores[i]
-            if not core or (core not in names and seen[core] < 2):
+            if not core or (core not in names and cores.count(core) < 2):
                 continue  # neither another row's name nor a description written twice: nothing copied
             if unfilled(ind.description) or unfilled(ind.name) or _shares_bigram(ind.name, core):
                 continue  # it speaks of its own indicator

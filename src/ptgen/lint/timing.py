@@ -69,10 +69,12 @@ def shape(text: str) -> str | None:
 
 
 def _time_rows(doc, settings):
-    group = layouts.framework_of(settings).roles.time
-    for i, ind, v in _rows(doc):
-        if group and ind.level2 == group:
-            yield i, ind
+    """(index, indicator) of the filled-in rows of the framework's 时效 group (``roles.time``), once per project."""
+    rows = doc.__dict__.get("_time_rows")
+    if rows is None:
+        group = layouts.framework_of(settings).roles.time
+        rows = doc.__dict__["_time_rows"] = [(i, ind) for i, ind, _ in _rows(doc) if group and ind.level2 == group]
+    return rows
 
 
 @register

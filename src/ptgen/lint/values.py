@@ -8,6 +8,7 @@ from .. import layouts
 from ..report import Severity
 from ..values import parse, years
 from . import PLACEHOLDER_RE, Finding, Rule, register, unfilled
+from .text import joined
 
 ODD_UNITS = {"项数", "次数", "个数", "人数", "套或件", "平米/年", "平方米/年"}
 VAGUE = ("不断提升", "显著提高", "显著提升", "有效提升", "有效提高", "有效改善", "作用较显著", "稳步提高", "持续改善",
@@ -156,6 +157,8 @@ class Placeholder(Rule):
     title = "模板里的占位符（**、XX、……）必须换成实际内容。"
 
     def check_project(self, doc, unit, dept, settings):
+        if not PLACEHOLDER_RE.search(joined(doc)):
+            return  # every name, value and description is one of the project's text cells
         for i, ind in enumerate(doc.project.indicators):
             for key in ("name", "value", "description"):
                 text = getattr(ind, key) or ""
@@ -237,6 +240,8 @@ class DatesInBudgetYear(Rule):
                     if y != settings.year:
                         yield Finding((key,), f"日期“{text}”不在预算年度 {settings.year} 年内。", text)
         for i, ind, v in _rows(doc):
+            if "年" not in ind.value and "-" not in ind.value:
+                continue  # no year can be written without one of them (2025年, 2025-12-31)
             for y in years(ind.value):
                 if y != settings.year:
                     yield Finding(("indicators", i, "value"), f"“{ind.value}”写的是 {y} 年，预算年度是 {settings.year} 年。",
