@@ -30,6 +30,7 @@ CASES = {
     "C03": sub("value: ≤100万元", "value: ≤100"),
     "C04": sub("value: ≤100万元", "value: ≤100万"),
     "C05": sub("value: ≤100万元", "value: ≥100万元"),
+    "C06": sub("value: ≤100万元", "value: 3020元/人").replace("name: 运维服务费\n", "name: 运维人员补贴标准\n"),
     "C07": sub("value: ≤100万元", "value: ≤60万元"),
     "C08": sub("value: ≤100万元", "value: ≤1000000元"),
     "V00": sub("value: ≥10个", "value: ≥约十个"),

@@ -219,3 +219,11 @@ def test_c08_leaves_per_capita_standards_alone(tmp_path):
     assert "C08" not in {i.code for i in findings(tmp_path, standard)}
     total = GOOD_PROJECT.replace("value: ≤100万元", "value: ≤1000000元")
     assert "C08" in {i.code for i in findings(tmp_path, total)}
+
+
+@pytest.mark.parametrize("value, flagged", [("3020元/人", True), ("=3020元/人", True), ("3020元/人·月", False),
+                                            ("≤3020元/人", False), ("1245.4元/人/年", False), ("≤100万元", False)])
+def test_c06_a_unit_standard_names_its_period(tmp_path, value, flagged):
+    project = GOOD_PROJECT.replace("name: 运维服务费\n", "name: 运维人员补贴标准\n").replace(
+        "value: ≤100万元", f'value: "{value}"')
+    assert ("C06" in {i.code for i in findings(tmp_path, project)}) == flagged, value

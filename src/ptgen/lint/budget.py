@@ -161,6 +161,22 @@ class CostComparator(Rule):
                               "请改为“≤”。", ind.value)
 
 
+PERIOD_MARKS = ("月", "年", "季", "周", "天", "日", "次", "期", "小时", "课时")
+
+
+@register
+class StandardPeriod(Rule):
+    code = "C06"
+    severity = Severity.INFO
+    title = "成本里的单价标准（如 3020元/人）要写明期间：每月、每年还是一次，例如“3020元/人·月”，否则无法核对总额。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for i, ind, v in _costs(doc, settings):
+            if v.op in (None, "=") and v.money_rate and not any(m in v.unit for m in PERIOD_MARKS):
+                yield Finding(("indicators", i, "value"), f"成本标准“{ind.value.strip()}”没写期间（每月、每年还是一次？）："
+                              f"请写成例如“{ind.value.strip()}·月”。", ind.value)
+
+
 @register
 class CostSameUnit(Rule):
     code = "C08"
