@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ptgen import api
+from ptgen import api, lint
 
-from helpers import GOOD_PROJECT, SETTINGS, make_publication
+from helpers import GOOD_PROJECT, ROOT, SETTINGS, make_publication
 
 TIME_ROW = "    name: 运维服务完成时间\n    description: 反映完成时间\n    value: 2025年12月31日前\n"
 
@@ -227,3 +227,22 @@ def test_c06_a_unit_standard_names_its_period(tmp_path, value, flagged):
     project = GOOD_PROJECT.replace("name: 运维服务费\n", "name: 运维人员补贴标准\n").replace(
         "value: ≤100万元", f'value: "{value}"')
     assert ("C06" in {i.code for i in findings(tmp_path, project)}) == flagged, value
+
+
+def test_readme_catalogue_has_every_rule_with_its_severity_rationale_and_examples():
+    """The README's rule table is the registry's: code, severity, rationale, and a value it flags and
+    one it accepts for every rule."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text[text.index("| code | severity | rationale | flags (例) | accepts (例) |"):]
+    table = table[:table.index("\n\n")]
+    rows = {}
+    for line in table.splitlines()[2:]:
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        assert len(cells) == 5, line
+        rows[cells[0]] = cells[1:]
+    names = {"error": "错误", "warning": "警告", "info": "提示"}
+    assert list(rows) == [r.code for r in lint.rules()]
+    for rule in lint.rules():
+        severity, rationale, flags, accepts = rows[rule.code]
+        assert (severity, rationale) == (names[rule.severity.value], rule.title), rule.code
+        assert flags and accepts, rule.code
