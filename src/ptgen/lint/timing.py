@@ -30,10 +30,13 @@ RANGE_RE = re.compile(rf"{_ATOM}\S*?{_TO}\s*{_ATOM}")
 WHOLE_YEAR_RE = re.compile(r"\d{4}\s*年?\s*(?:全年|年度|整年)|^\s*\d{4}\s*年\s*$")
 DEADLINE_RE = re.compile(r"前|截止|截至|为止|底|末|不晚于|止")
 _SPAN = r"(?:个?工作日|自然日|日|天|个?小时|分钟|秒|周|个月|年)"
-DURATION_RE = re.compile(rf"(?:\d+(?:\.\d+)?|[{_CN}半]+){_SPAN}(?:内|以内|之内)|当日|当天|次日|即时|当场|即办")
+_AMOUNT = rf"(?:\d+(?:\.\d+)?|[{_CN}半]+)"
+DURATION_RE = re.compile(rf"{_AMOUNT}{_SPAN}(?:内|以内|之内)|(?:不超过|不多于|不大于|不高于|少于|小于|低于|控制在){_AMOUNT}{_SPAN}"
+                         r"|当日|当天|次日|即时|当场|即办")
 DURATION_UNIT_RE = re.compile(rf"^{_SPAN}(?:内|以内|之内)?$")
 _EVERY = r"(?:年|季度?|月|周|日|天|半年|工作日|小时)"
-FREQUENCY_RE = re.compile(rf"\d+\s*次\s*/\s*{_EVERY}|(?:每|按)个?{_EVERY}|{_EVERY}度?\s*\d+\s*次|一{_EVERY}一次")
+FREQUENCY_RE = re.compile(rf"\d+\s*次\s*/\s*{_EVERY}|(?:每|按)[{_CN}\d]*个?{_EVERY}|{_EVERY}度?\s*\d+\s*次|一{_EVERY}一次"
+                          rf"|月度|(?<![1-4{_CN}第])季度(?!末|底|前|内)")
 # What people write instead of a time, for the message (the value is flagged whatever it says).
 VAGUE_RE = re.compile(r"全年|年底|年末|年内|年度内|当年|本年|及时|按时|按期|如期|按计划|按进度|按要求|规定时间|规定时限|"
                       r"合同期|服务期|期限内|尽快|适时|限期|长期|常年|随时")
