@@ -98,12 +98,13 @@ def satisfaction(value: str, name: str = "系统使用者满意度") -> str:
 
 
 @pytest.mark.parametrize("value", ["非常满意", "不断提升", "满意", "较满意", "基本满意", "较高", "好评", "群众满意", "达到预期",
-                                   "明显提高", "≥90", "90分"])
+                                   "明显提高", "较上年有所提高", "满意度较高", "群众认可", "≥90", "90分"])
 def test_s01_flags_any_wording_or_number_that_is_no_percentage(tmp_path, value):
     assert "S01" in {i.code for i in findings(tmp_path, satisfaction(value))}, value
 
 
-@pytest.mark.parametrize("value", ["≥95%", "=95.00(%)", "≥90％", "95%以上", "90%及以上", "不低于90%", "达到95%", "95%以上。"])
+@pytest.mark.parametrize("value", ["≥95%", "=95.00(%)", "≥90％", "95%以上", "90%及以上", "不低于90%", "达到95%", "95%以上。",
+                                   "满意度达到90%", "群众满意率≥95%"])
 def test_s01_accepts_a_percentage_threshold_however_the_comparator_is_written(tmp_path, value):
     assert "S01" not in {i.code for i in findings(tmp_path, satisfaction(value))}, value
 

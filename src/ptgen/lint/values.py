@@ -175,7 +175,8 @@ def _satisfaction(doc, settings):
 
 
 # A percentage threshold, however its comparator is written: ≥90%, =90.00(%), 不低于90%, 90%以上.
-PERCENT_THRESHOLD_RE = re.compile(r"^\s*(?:>=|<=|[≥≤=＝><＞＜≧≦]|不低于|不少于|大于等于|大于|高于|达到|超过)?\s*\d+(?:\.\d+)?\s*"
+PERCENT_THRESHOLD_RE = re.compile(r"^\s*(?:[\u4e00-\u9fff]{0,6}满意[度率])?\s*"  # 满意度达到90%
+                                  r"(?:>=|<=|[≥≤=＝><＞＜≧≦]|不低于|不少于|大于等于|大于|高于|达到|超过)?\s*\d+(?:\.\d+)?\s*"
                                   r"[(（]?[%％][)）]?\s*(?:以上|及以上|或以上)?[。.]?\s*$")
 
 
