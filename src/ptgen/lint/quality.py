@@ -52,7 +52,7 @@ class InputNotOutput(Rule):
             m = INPUT_RE.search(ind.name)
             if m and cost not in (ind.level1, ind.level2):
                 yield Finding(("indicators", i, "name"), f"“{ind.name.strip()}”（{m.group()}）说的是投入或条件，"
-                              "不是项目的产出或效益。", ind.name)
+                              "不是项目的产出或效益：宜换成项目做成了什么，例如服务人次、补贴发放及时率。", ind.name)
 
 
 # One edition, phase or batch of a named thing: 第48届世赛, 第二届上海市职业技能大赛, 12333云平台（五期）.
