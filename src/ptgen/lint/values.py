@@ -167,11 +167,13 @@ class Placeholder(Rule):
 
 
 def _satisfaction(doc, settings):
-    """The rows of the framework's satisfaction group (``roles.satisfaction``)."""
-    group = layouts.framework_of(settings).roles.satisfaction
-    for i, ind, v in _rows(doc):
-        if group and (ind.level1 == group or group in ind.level2):
-            yield i, ind, v
+    """The rows of the framework's satisfaction group (``roles.satisfaction``), once per project."""
+    rows = doc.__dict__.get("_satisfaction_rows")
+    if rows is None:
+        group = layouts.framework_of(settings).roles.satisfaction
+        rows = doc.__dict__["_satisfaction_rows"] = [
+            (i, ind, v) for i, ind, v in _rows(doc) if group and (ind.level1 == group or group in ind.level2)]
+    return rows
 
 
 # A percentage threshold, however its comparator is written: ≥90%, =90.00(%), 不低于90%, 90%以上.
