@@ -55,7 +55,7 @@ class InputNotOutput(Rule):
                               "不是项目的产出或效益：宜换成项目做成了什么，例如服务人次、补贴发放及时率。", ind.name)
 
 
-# One edition, phase or batch of a named thing: 第48届世赛, 第二届上海市职业技能大赛, 12333云平台（五期）.
+# One edition, phase or batch of a named thing: 第48届世赛, 第二届职业技能大赛, 12333云平台（五期）.
 EDITION_AFTER_RE = re.compile(r"第\s*([0-9一二三四五六七八九十百]+)\s*([届期批轮])\s*([\u4e00-\u9fffA-Za-z0-9]{2})")
 EDITION_BEFORE_RE = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{2})\s*[（(]\s*([0-9一二三四五六七八九十]+)\s*(期)\s*[)）]")
 
