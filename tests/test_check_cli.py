@@ -74,6 +74,7 @@ def test_build_with_errors_writes_nothing_unless_forced(tmp_path):
 EXPECTED_SEED_FINDINGS = {
     ("B01", 0), ("X07", 1), ("V09", 1), ("X03", 10), ("X05", 6), ("V11", 4), ("S02", 1), ("S01", 3), ("S03", 1),
     ("V06", 2), ("C05", 5), ("C07", 1), ("C03", 3), ("V02", 3), ("C04", 7), ("H03", 3), ("H08", 1), ("V04", 2), ("V08", 11),
+    ("T01", 2), ("T02", 3), ("V03", 5), ("H04", 9), ("H05", 6), ("H06", 1), ("D02", 2), ("X02", 2), ("X04", 3), ("X06", 1),
 }
 
 
@@ -96,10 +97,10 @@ def test_github_format_writes_the_full_report_to_the_job_summary(tmp_path):
     r = subprocess.run([sys.executable, "-m", "ptgen", "check", str(CONTENT), "--format", "github"], capture_output=True,
                        text=True, env={**os.environ, "GITHUB_STEP_SUMMARY": str(summary)}, timeout=120)
     text = summary.read_text(encoding="utf-8")
-    assert r.returncode == 1 and text.startswith("### ptgen check：12 个错误，71 个警告")
+    assert r.returncode == 1 and text.startswith("### ptgen check：12 个错误，105 个警告")
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
     rows = [row for row in rows if "| 错误 |" in row or "| 警告 |" in row]
-    assert len(rows) == 12 + 71  # every error and warning, beyond GitHub's 10 annotations per kind
+    assert len(rows) == 12 + 105  # every error and warning, beyond GitHub's 10 annotations per kind
 
 
 def test_build_verify_reads_the_outputs_back(tmp_path):

@@ -73,12 +73,12 @@ def test_infos_go_to_the_summary_not_to_annotations(tmp_path):
     assert r.returncode == 1
     kinds = {line.split(" ", 1)[0] for line in r.stdout.splitlines()}
     assert kinds == {"::error", "::warning"}
-    assert len(r.stdout.splitlines()) == 12 + 71
+    assert len(r.stdout.splitlines()) == 12 + 105
     text = summary.read_text(encoding="utf-8")
     infos = int(text.splitlines()[0].split("，")[-1].split(" ")[0])
     assert infos > 0 and f"<details><summary>{infos} 个提示</summary>" in text
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line and "| 文件 |" not in line]
-    assert len(rows) == 12 + 71 + infos
+    assert len(rows) == 12 + 105 + infos
     assert "| content/tianjin-2025/353/" in text  # relative to the repository root, as the annotations
 
 

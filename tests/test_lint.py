@@ -30,6 +30,7 @@ CASES = {
     "C03": sub("value: ≤100万元", "value: ≤100"),
     "C04": sub("value: ≤100万元", "value: ≤100万"),
     "C05": sub("value: ≤100万元", "value: ≥100万元"),
+    "C06": sub("value: ≤100万元", "value: 3020元/人").replace("name: 运维服务费\n", "name: 运维人员补贴标准\n"),
     "C07": sub("value: ≤100万元", "value: ≤60万元"),
     "C08": sub("value: ≤100万元", "value: ≤1000000元"),
     "V00": sub("value: ≥10个", "value: ≥约十个"),
@@ -71,6 +72,25 @@ CASES = {
     "X07": sub("purpose: 用于信息系统运行维护", "purpose: <p>用于信息系统运行维护</p>"),
     "X08": sub("purpose: 用于信息系统运行维护", 'purpose: "用于信息\\x0b系统运行维护"'),
     "D01": sub("description: 反映运维的系统数量", "description: 运维系统数量"),
+    "T01": sub("value: 2025年12月31日前", "value: 年底前完成"),
+    "T02": sub("value: 2025年12月31日前", "value: 2025全年"),
+    "V03": sub("value: ≥10个", "value: ≥10场次").replace("name: 运维系统数量", "name: 运维服务人次"),
+    "H04": sub("name: 运维服务费", "name: 成本"),
+    "H05": sub("name: 运维系统数量", "name: 运维系统数量，含软件和硬件"),
+    "H06": sub("name: 运维系统数量", "name: 运维信息系统").replace("description: 反映运维的系统数量",
+                                                                  "description: 反映运维信息系统数量"),
+    "D02": sub("description: 反映使用者的认可程度", "description: 反映系统稳定运行情况").replace(
+        "name: 系统使用者满意度", "name: 使用者满意度"),
+    "X02": sub("purpose: 用于信息系统运行维护", "purpose: 用于信息系统 运行维护"),
+    "X04": sub("purpose: 用于信息系统运行维护", "purpose: 用于信息系统系统运行维护"),
+    "X06": sub("purpose: 用于信息系统运行维护", "purpose: 用于OA系统运行维护").replace(
+        "name: 运维系统数量", "name: 运维oa系统数量"),
+    "Q01": sub("value: ≥10个", "value: 1个").replace("name: 运维系统数量", "name: 运维项目数量"),
+    "Q02": sub("name: 运维服务验收合格率", "name: 运维人员持证上岗率"),
+    "Q03": sub("name: 运维系统数量", "name: 云平台（四期）运维系统数量").replace(
+        "1.保障系统稳定运行。", "1.保障云平台（五期）稳定运行。"),
+    "Q04": sub("value: ≥99%\n  - level1: 满意度指标", "value: 100%\n  - level1: 满意度指标").replace(
+        "value: ≥99%\n  - level1: 产出指标", "value: ≥100%\n  - level1: 产出指标"),
 }
 
 

@@ -266,7 +266,7 @@ def built(tmp_path_factory):
     for layout, (folder, _, _) in FORMS.items():
         shutil.copytree(CONTENT / folder, tmp / folder)
         result = api.check(tmp / folder)
-        assert not result.report.errors and not result.report.warnings, [i.message for i in result.report.issues]
+        assert not result.report.errors, [i.message for i in result.report.issues]  # warnings: tests/golden
         [pub] = result.publications
         assert pub.settings.layout == layout
         build(pub, tmp / "out", ["docx", "html"])

@@ -203,6 +203,7 @@ class RolesDef(_Closed):
     cost: str | None = Field(None, title="成本指标", description="成本指标所在的一级或二级指标名称（成本规则 C01–C08 检查它的行）")
     quantity: str | None = Field(None, title="数量指标", description="数量指标的二级指标名称（V05）")
     satisfaction: str | None = Field(None, title="满意度指标", description="满意度指标的一级或二级指标名称（S01–S03）")
+    time: str | None = Field(None, title="时效指标", description="时效指标的二级指标名称（T01、T02）")
 
 
 class Framework(_Closed):
@@ -213,7 +214,7 @@ class Framework(_Closed):
     description: str = Field("", title="说明", description="指标体系的简要说明")
     groups: list[GroupDef] = Field(min_length=1, title="指标分组", description="一级指标及其二级指标，按应排列的顺序")
     required: list[str] = Field(default_factory=list, title="必有的指标", description="每个项目都要有的一级或二级指标（H02）")
-    roles: RolesDef = Field(default_factory=RolesDef, title="特定指标", description="检查规则认得的指标：成本、数量、满意度")
+    roles: RolesDef = Field(default_factory=RolesDef, title="特定指标", description="检查规则认得的指标：成本、数量、满意度、时效")
 
     @property
     def tree(self) -> dict[str, list[str]]:

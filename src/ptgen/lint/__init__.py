@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..model import DepartmentDoc, ProjectDoc, Publication, Settings, UnitDoc
 from ..report import Issue, Report, Severity
@@ -26,6 +27,7 @@ class Finding:
 PLACEHOLDER_RE = re.compile(r"\*\*|XX|xx|……|＊＊")
 
 
+@lru_cache(maxsize=65536)  # a dozen rules ask about the same cells; the answer depends on the text alone
 def unfilled(text: str | None) -> bool:
     """A cell still to fill in: empty (what ``ptgen new project`` writes: ``""``) or holding a
     template marker.  E01 (empty) or V10 (marker) reports it once; every other rule skips it."""
@@ -55,7 +57,7 @@ def register(cls: type[Rule]) -> type[Rule]:
 
 
 def _load_rules() -> None:
-    from . import budget, names, structure, text, values  # noqa: F401  (registration side effect)
+    from . import budget, names, quality, structure, text, timing, values  # noqa: F401  (registration side effect)
     from . import years  # noqa: F401  (N01, I01: the yearly cycle)
 
 

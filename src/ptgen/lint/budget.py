@@ -25,10 +25,14 @@ def _total_amount(ind, v, unit):
 
 
 def _costs(doc, settings):
-    cost = layouts.framework_of(settings).roles.cost
-    for i, ind in enumerate(doc.project.indicators):
-        if _is_cost(ind, cost) and not unfilled(ind.value):
-            yield i, ind, parse(ind.value)
+    """(index, indicator, parsed value) of the filled-in cost rows, worked out once per project (eight
+    rules read them)."""
+    rows = doc.__dict__.get("_cost_rows")
+    if rows is None:
+        cost = layouts.framework_of(settings).roles.cost
+        rows = doc.__dict__["_cost_rows"] = [(i, ind, parse(ind.value)) for i, ind in enumerate(doc.project.indicators)
+                                             if _is_cost(ind, cost) and not unfilled(ind.value)]
+    return rows
 
 
 @register
@@ -157,14 +161,32 @@ class CostComparator(Rule):
                               "请改为“≤”。", ind.value)
 
 
+PERIOD_MARKS = ("月", "年", "季", "周", "天", "日", "次", "期", "小时", "课时")
+
+
+@register
+class StandardPeriod(Rule):
+    code = "C06"
+    severity = Severity.INFO
+    title = "成本里的单价标准（如 3020元/人）要写明期间：每月、每年还是一次，例如“3020元/人·月”，否则无法核对总额。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for i, ind, v in _costs(doc, settings):
+            if v.op in (None, "=") and v.money_rate and not any(m in v.unit for m in PERIOD_MARKS):
+                yield Finding(("indicators", i, "value"), f"成本标准“{ind.value.strip()}”没写期间（每月、每年还是一次？）："
+                              f"请写成例如“{ind.value.strip()}·月”。", ind.value)
+
+
 @register
 class CostSameUnit(Rule):
     code = "C08"
     severity = Severity.INFO
-    title = "成本金额应与表头的金额单位一致，避免合计时换算出错。"
+    title = "成本金额应与表头的金额单位一致，避免合计时换算出错（人均标准、平均单价这类标准不合计，不在此列）。"
 
     def check_project(self, doc, unit, dept, settings):
         for i, ind, v in _costs(doc, settings):
+            if any(w in ind.name for w in STANDARD_WORDS):
+                continue  # 补贴人均标准 ≥3012元 in a 万元 table: a standard is not added up, 元 is its natural unit
             if v.money_unit and v.money_unit != settings.money_unit and v.money_unit in MONEY_UNITS:
                 yield Finding(("indicators", i, "value"), f"成本指标“{ind.name}”用的单位是{v.money_unit}，"
                               f"表格金额单位是{settings.money_unit}。", ind.value)

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from .. import bookmarks, layouts
 from ..report import Severity
 from . import Finding, Rule, register, unfilled
+from .text import description_core
 
 @register
 class LevelMembership(Rule):
@@ -76,7 +78,9 @@ class DuplicateIndicator(Rule):
     title = "同一项目中三级指标名称不能重复，否则无法分别考核。"
 
     def check_project(self, doc, unit, dept, settings):
-        counts = Counter(ind.name.strip() for ind in doc.project.indicators)
+        if len(set(names(doc))) == len(names(doc)):
+            return
+        counts = Counter(names(doc))
         reported: set[str] = set()
         for i, ind in enumerate(doc.project.indicators):
             name = ind.name.strip()
@@ -184,3 +188,106 @@ class UnitCodes(Rule):
             for (i, a), (j, b) in zip(known, known[1:]):
                 if b < a:
                     yield Finding(("units", j), f"单位 {b} 排在了 {a} 之后，应按编码顺序排列。", b, doc=d)
+
+
+GENERIC_NAMES = {"其他", "其它", "无", "指标", "其他指标", "成本", "数量", "质量", "时效", "效益", "满意度"}
+
+
+def names(doc) -> list[str]:
+    """The 三级指标 names of a project, stripped, in row order (worked out once: several rules read them
+    and first test them all at once)."""
+    cached = doc.__dict__.get("_names")
+    if cached is None:
+        cached = doc.__dict__["_names"] = [ind.name.strip() for ind in doc.project.indicators]
+    return cached
+
+
+@lru_cache(maxsize=None)
+def _category_words(framework: str) -> frozenset[str]:
+    """The generic words and the framework's 一级/二级 labels, with and without 指标."""
+    labels = set(GENERIC_NAMES)
+    for l1, l2s in layouts.framework(framework).tree.items():
+        for label in (l1, *l2s):
+            labels |= {label, label.removesuffix("指标")}
+    return frozenset(labels)
+
+
+@register
+class SpecificName(Rule):
+    code = "H04"
+    severity = Severity.WARNING
+    title = "三级指标要写具体的名称（考核什么），不能只写“其他”“成本”或一级、二级指标的名称。"
+
+    def check_project(self, doc, unit, dept, settings):
+        labels = _category_words(layouts.framework_of(settings).name)
+        if labels.isdisjoint(names(doc)):
+            return
+        for i, ind in enumerate(doc.project.indicators):
+            name = ind.name.strip()
+            if "满意" in name and name != "满意度" and not name.endswith("指标"):
+                continue  # 服务对象满意度: says whose satisfaction, as the national templates write it
+            if name in labels:
+                yield Finding(("indicators", i, "name"), f"三级指标“{name}”只是一个类别，不是具体指标：请写明考核的内容，"
+                              "例如“培训人次”“验收合格率”。", ind.name)
+
+
+SENTENCE_RE = re.compile(r"[。；;！？!?，,]")
+MAX_NAME = 30
+
+
+@register
+class ShortName(Rule):
+    code = "H05"
+    severity = Severity.WARNING
+    title = f"三级指标名称要简短（不超过 {MAX_NAME} 个字，不用句子标点），说明写在指标描述里。"
+
+    def check_project(self, doc, unit, dept, settings):
+        all_names = names(doc)
+        if not all_names or (max(map(len, all_names)) <= MAX_NAME and not SENTENCE_RE.search("\n".join(all_names))):
+            return
+        for i, ind in enumerate(doc.project.indicators):
+            name = ind.name.strip()
+            if unfilled(name):
+                continue
+            m = SENTENCE_RE.search(name)
+            if m:
+                yield Finding(("indicators", i, "name"), f"三级指标“{name}”里有标点“{m.group()}”，像一句话：名称请写成短语，"
+                              "说明放到指标描述里。", ind.name)
+            elif len(name) > MAX_NAME:
+                yield Finding(("indicators", i, "name"), f"三级指标名称有 {len(name)} 个字（“{name[:12]}…”），"
+                              f"超过 {MAX_NAME} 个字：请精简，说明放到指标描述里。", ind.name)
+
+
+# What a count's name ends with when it says what is counted (数量, 人次, 面积 …, or a measure word).
+HEADS = ("数", "量", "人次", "场次", "规模", "面积", "长度", "里程", "射程", "距离", "容量", "种类", "类", "个", "项", "人", "次", "场",
+         "家", "户", "台", "套", "份", "条", "册", "期", "批", "所", "班", "名", "篇", "件", "座", "率", "度", "时间", "时限", "周期",
+         "范围", "覆盖面")
+TAIL_RE = re.compile(r"[（(][^（()）]*[)）]$")
+
+
+DESC_HEADS = ("数量", "人数", "人次", "场次", "次数", "个数", "户数", "家数", "项数", "天数", "率", "面积", "金额", "规模")
+
+
+@register
+class TruncatedName(Rule):
+    code = "H06"
+    severity = Severity.WARNING
+    title = "三级指标名称要说明考核的是什么：描述说“…人数”，名称却只到“…补贴”为止，像是被截断了。"
+
+    def check_project(self, doc, unit, dept, settings):
+        for i, ind in enumerate(doc.project.indicators):
+            name, desc = ind.name.strip(), (ind.description or "").strip()
+            if not desc or unfilled(name) or unfilled(desc) or name in GENERIC_NAMES:
+                continue
+            if not desc.rstrip("。.；; ").endswith(DESC_HEADS):
+                continue  # the description names no head noun (the usual case: decided without a regex)
+            if name.endswith(("）", ")")):
+                name = TAIL_RE.sub("", name)  # 开展公共招聘场次（含线上）
+            core = description_core(desc)
+            head = next((h for h in DESC_HEADS if core.endswith(h)), None)
+            if head is None or name.endswith(HEADS) or name.endswith(DESC_HEADS):
+                continue
+            stem = core[:-len(head)].rstrip("的")
+            if len(stem) >= 2 and (stem in name or name.startswith(stem) or stem.startswith(name)):
+                yield Finding(("indicators", i, "name"), f"三级指标“{ind.name.strip()}”像是缺了中心词：描述说的是“{core}”，"
+                              f"名称请写全，例如“{stem}{head}”。", ind.name)

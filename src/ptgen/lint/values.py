@@ -8,6 +8,7 @@ from .. import layouts
 from ..report import Severity
 from ..values import parse, years
 from . import PLACEHOLDER_RE, Finding, Rule, register, unfilled
+from .text import joined
 
 ODD_UNITS = {"项数", "次数", "个数", "人数", "套或件", "平米/年", "平方米/年"}
 VAGUE = ("不断提升", "显著提高", "显著提升", "有效提升", "有效提高", "有效改善", "作用较显著", "稳步提高", "持续改善",
@@ -156,6 +157,8 @@ class Placeholder(Rule):
     title = "模板里的占位符（**、XX、……）必须换成实际内容。"
 
     def check_project(self, doc, unit, dept, settings):
+        if not PLACEHOLDER_RE.search(joined(doc)):
+            return  # every name, value and description is one of the project's text cells
         for i, ind in enumerate(doc.project.indicators):
             for key in ("name", "value", "description"):
                 text = getattr(ind, key) or ""
@@ -164,23 +167,40 @@ class Placeholder(Rule):
 
 
 def _satisfaction(doc, settings):
-    """The rows of the framework's satisfaction group (``roles.satisfaction``)."""
-    group = layouts.framework_of(settings).roles.satisfaction
-    for i, ind, v in _rows(doc):
-        if group and (ind.level1 == group or group in ind.level2):
-            yield i, ind, v
+    """The rows of the framework's satisfaction group (``roles.satisfaction``), once per project."""
+    rows = doc.__dict__.get("_satisfaction_rows")
+    if rows is None:
+        group = layouts.framework_of(settings).roles.satisfaction
+        rows = doc.__dict__["_satisfaction_rows"] = [
+            (i, ind, v) for i, ind, v in _rows(doc) if group and (ind.level1 == group or group in ind.level2)]
+    return rows
+
+
+# A percentage threshold, however its comparator is written: ≥90%, =90.00(%), 不低于90%, 90%以上.
+PERCENT_THRESHOLD_RE = re.compile(r"^\s*(?:[\u4e00-\u9fff]{0,6}满意[度率])?\s*"  # 满意度达到90%
+                                  r"(?:>=|<=|[≥≤=＝><＞＜≧≦]|不低于|不少于|大于等于|大于|高于|达到|超过)?\s*\d+(?:\.\d+)?\s*"
+                                  r"[(（]?[%％][)）]?\s*(?:以上|及以上|或以上)?[。.]?\s*$")
 
 
 @register
 class SatisfactionIsPercent(Rule):
     code = "S01"
     severity = Severity.WARNING
-    title = "满意度指标的值应是百分比，例如 ≥90%。"
+    title = "满意度指标的值应是百分比门槛，例如 ≥90%；“非常满意”“不断提升”“较高”这样的文字无法考核。"
 
     def check_project(self, doc, unit, dept, settings):
-        for i, ind, v in _satisfaction(doc, settings):
-            if "满意" in ind.name and not v.is_percent:
-                yield Finding(("indicators", i, "value"), f"满意度“{ind.name}”的值“{ind.value}”不是百分比。", ind.value)
+        group = layouts.framework_of(settings).roles.satisfaction
+        for i, ind, v in _rows(doc):
+            in_group = bool(group) and (ind.level1 == group or group in ind.level2)
+            if not (in_group or "满意" in ind.name) or PERCENT_THRESHOLD_RE.match(ind.value):
+                continue
+            name, value = ind.name.strip(), ind.value.strip()
+            if v.kind != "quantity" and not re.search(r"\d", value):  # wording, whatever it says
+                yield Finding(("indicators", i, "value"), f"满意度“{name}”的值“{value}”是文字，不是可考核的目标："
+                              "请写成百分比门槛，例如“≥90%”。", ind.value)
+            elif "满意" in ind.name:  # a number, but not a percentage (≥90, 90分)
+                yield Finding(("indicators", i, "value"), f"满意度“{name}”的值“{value}”不是百分比：请写成例如“≥90%”。",
+                              ind.value)
 
 
 @register
@@ -223,8 +243,47 @@ class DatesInBudgetYear(Rule):
                     if y != settings.year:
                         yield Finding((key,), f"日期“{text}”不在预算年度 {settings.year} 年内。", text)
         for i, ind, v in _rows(doc):
+            if "年" not in ind.value and "-" not in ind.value:
+                continue  # no year can be written without one of them (2025年, 2025-12-31)
             for y in years(ind.value):
                 if y != settings.year:
                     yield Finding(("indicators", i, "value"), f"“{ind.value}”写的是 {y} 年，预算年度是 {settings.year} 年。",
                                   ind.value)
                     break
+
+
+# Units by what they count (V03): a unit of another family than the name's measure is a mistake.
+_PEOPLE, _EVENTS = {"人", "名"}, {"场", "场次", "次", "期", "批", "轮"}
+_THINGS = {"个", "家", "户", "所", "项", "类", "种", "件", "台", "套", "份", "册", "本", "篇", "条", "座", "家次", "户次"}
+_AREA, _MONEY = {"平方米", "㎡", "亩", "公顷", "平米", "万平方米"}, {"元", "万元", "亿元", "千元"}
+KNOWN_UNITS = _PEOPLE | _EVENTS | _THINGS | _AREA | _MONEY | {"人次"}
+NAME_MEASURES = (("人次", {"人次"}), ("人数", _PEOPLE), ("场次", {"场", "场次", "次", "期"}), ("次数", _EVENTS | {"人次"}),
+                 ("户数", {"户"}), ("面积", _AREA))
+RATE_ENDS = ("率", "率）", "率)")
+
+
+@register
+class UnitMatchesName(Rule):
+    code = "V03"
+    severity = Severity.WARNING
+    title = "单位要与指标名称相符：“人次”不能写成“场次”，名称是“…率”的值应是百分比；比率不放在数量指标下。"
+
+    def check_project(self, doc, unit, dept, settings):
+        quantity = layouts.framework_of(settings).roles.quantity
+        for i, ind, v in _rows(doc):
+            if v.kind != "quantity":
+                continue
+            name = ind.name.strip()
+            if name.endswith(RATE_ENDS) and v.unit in KNOWN_UNITS:
+                yield Finding(("indicators", i, "value"), f"“{name}”是一个比率，值“{ind.value}”的单位却是“{v.unit}”："
+                              "请写成百分比，或把名称改成数量。", ind.value)
+            elif quantity and ind.level2 == quantity and (v.is_percent or name.endswith(RATE_ENDS)):
+                yield Finding(("indicators", i, "value"), f"“{name}”（{ind.value}）是比率，不是数量：请把它放到质量指标下，"
+                              "或在数量指标里写完成的数量（如“≥10个”）。", ind.value)
+            else:
+                for word, units in NAME_MEASURES:
+                    if word in name:
+                        if v.unit in KNOWN_UNITS and v.unit not in units:
+                            yield Finding(("indicators", i, "value"), f"指标名称说的是“{word}”，值“{ind.value}”的单位却是"
+                                          f"“{v.unit}”：请统一名称和单位。", ind.value)
+                        break
