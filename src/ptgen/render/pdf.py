@@ -91,7 +91,6 @@ def _document(html: str, base_url: str):
     Relies on what ``weasyprint.HTML.__init__`` sets, hence the pinned version (70.x)."""
     import xml.etree.ElementTree as ET
 
-    import cssselect2
     weasyprint = import_weasyprint()
     body = html[len("<!doctype html>"):] if html[:15].lower() == "<!doctype html>" else html
     try:
@@ -115,8 +114,15 @@ def _document(html: str, base_url: str):
         else:
             body.text = (body.text or "") + after
         body.tail = None
+    return _from_tree(root, weasyprint.urls.ensure_url(base_url), fetcher)  # as HTML(string=..., base_url=...) does
+
+
+def _from_tree(root, base_url: str, fetcher):
+    """WeasyPrint's document for the element tree ``root`` (what ``HTML.__init__`` sets)."""
+    import cssselect2
+    weasyprint = import_weasyprint()
     doc = weasyprint.HTML.__new__(weasyprint.HTML)
-    doc.base_url = weasyprint.urls.ensure_url(base_url)  # as HTML(string=..., base_url=...) does
+    doc.base_url = base_url
     doc.url_fetcher = fetcher
     doc.media_type = "print"
     doc.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
@@ -124,12 +130,108 @@ def _document(html: str, base_url: str):
     return doc
 
 
+# -- merged labels across page breaks ---------------------------------------------------------------
+#
+# WeasyPrint (70) lays a cell spanning rows out in its first row only: on the next page its column
+# is empty, without a cell or a border, and the cell has no bottom border at the page foot.  So
+# once a document is laid out, every merged cell of an indicator grid (``table.pt-grid``) that a
+# page break crosses is split there — its rows before the break keep it, and a copy of it (the
+# label printed again) spans the rest from the first row of the next page — and the document is
+# laid out again, until no merge crosses a break (at most ``SPLIT_PASSES`` more layouts; a
+# document without such a merge is laid out once).
+
+SPLIT_PASSES = 3
+
+
+def _grid_rows_by_page(document) -> dict:
+    """For each grid table element: the body row elements laid out on each page, in page order."""
+    from weasyprint.formatting_structure import boxes
+    found: dict = {}
+
+    def walk(box, page: int) -> None:
+        for child in box.children:
+            if isinstance(child, boxes.TableBox):
+                if "pt-grid" in (child.element.get("class") or "").split():
+                    rows = [r.element for g in child.children if not g.is_header and not g.is_footer
+                            for r in g.children]
+                    if rows:
+                        found.setdefault(child.element, []).append((page, rows))
+            elif isinstance(child, boxes.ParentBox) and not isinstance(child, boxes.LineBox):
+                walk(child, page)
+    for i, page in enumerate(document.pages):
+        walk(page._page_box, i)
+    return found
+
+
+def _cells(rows: list) -> list[tuple[int, int, object]]:
+    """The cells of a table body's ``rows`` as (row, column, element), by the HTML table model."""
+    taken: set[tuple[int, int]] = set()
+    out = []
+    for r, tr in enumerate(rows):
+        col = 0
+        for cell in tr:
+            while (r, col) in taken:
+                col += 1
+            span, down = int(cell.get("colspan", 1)), int(cell.get("rowspan", 1))
+            for dr in range(1, down):
+                for dc in range(span):
+                    taken.add((r + dr, col + dc))
+            out.append((r, col, cell))
+            col += span
+    return out
+
+
+def _split_merges(document) -> bool:
+    """Split each merged grid cell where a page break crosses it (in the element tree the
+    document was made from).  True if anything was split."""
+    import copy
+    split = False
+    for table, pages in _grid_rows_by_page(document).items():
+        tbody = next(c for c in table if c.tag.rpartition("}")[2] == "tbody")  # (an HTML5 parser's tags have a namespace)
+        rows = list(tbody)
+        index = {id(tr): k for k, tr in enumerate(rows)}
+        breaks = []
+        for (_, before), (_, after) in zip(pages, pages[1:]):
+            b = index.get(id(after[0]))
+            if b is not None and after[0] is not before[-1]:  # (a row split across pages: left alone)
+                breaks.append(b)
+        for b in breaks:
+            for r, col, cell in _cells(rows):
+                down = int(cell.get("rowspan", 1))
+                if not r < b < r + down:
+                    continue
+                rest = copy.deepcopy(cell)
+                rest.tail = None
+                for el, n in ((cell, b - r), (rest, r + down - b)):
+                    if n > 1:
+                        el.set("rowspan", str(n))
+                    else:
+                        el.attrib.pop("rowspan", None)
+                row = rows[b]
+                at = sum(1 for rr, cc, _ in _cells(rows) if rr == b and cc < col)
+                row.insert(at, rest)
+                split = True
+    return split
+
+
+def _laid_out(html: str, base_url: str):
+    """``html`` laid out, with every merged grid label repeated on each page it runs over."""
+    doc = _document(html, base_url)
+    document = doc.render()
+    for _ in range(SPLIT_PASSES):
+        if not _split_merges(document):
+            break
+        doc = _from_tree(doc.etree_element, doc.base_url, doc.url_fetcher)
+        document = doc.render()
+    return document
+
+
 def _render(html: str, out: Path) -> Chunk:
     """Render ``html`` to ``out`` (.pdf) and ``out``.json (pages, anchors).  Runs in a child process."""
     gc.disable()  # the layout makes millions of objects and no cycles worth collecting meanwhile
     watch = _GlyphWatch()
     logging.getLogger("weasyprint").addHandler(watch)
-    doc = _document(html, str(out.parent)).render()
+    doc = _laid_out(html, str(out.parent))
     _no_missing_glyphs(watch)
     anchors: dict[str, int] = {}
     for i, page in enumerate(doc.pages):
