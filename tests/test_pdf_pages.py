@@ -113,3 +113,22 @@ def test_no_page_starts_or_ends_with_a_lone_row_and_the_header_block_stays_with_
             assert where[-1] == where[-2], f"{p.name}: 最后一行独自在第 {where[-1] + 1} 页页首"
         title = squash(p.title or p.name)
         assert title in pages[where[0]], f"{p.name}: 表头部分与指标表的前几行不在同一页"
+
+
+def test_a_document_without_split_merges_is_laid_out_as_weasyprint_does(tmp_path):
+    """ptgen lays a department out itself (to lay out again only the pages around a split merge):
+    where nothing is split, the PDF is WeasyPrint's own, byte for byte."""
+    from helpers import make_publication
+
+    from ptgen.build import compilations
+    from ptgen.render import pdf
+
+    [pub] = api.check(make_publication(tmp_path / "pub")).publications
+    comps = compilations(pub)
+    job = pdf.PdfBuild(pub, comps, tmp_path / "cache", renderer=None)
+    d, comp = job.views[0], comps[0][1]
+    html = pdf.body_html(pub, comp, [d], front={"title": comp.title, "subtitle": comp.subtitle,
+                                                "toc": pdf.toc_entries([d])})
+    ours = pdf._laid_out(html, str(tmp_path))
+    assert len(ours.pages) == 3  # the table, the cover, the contents
+    assert ours.write_pdf() == pdf._document(html, str(tmp_path)).render().write_pdf()

@@ -91,6 +91,7 @@ def _document(html: str, base_url: str):
     Relies on what ``weasyprint.HTML.__init__`` sets, hence the pinned version (70.x)."""
     import xml.etree.ElementTree as ET
 
+    import cssselect2
     weasyprint = import_weasyprint()
     body = html[len("<!doctype html>"):] if html[:15].lower() == "<!doctype html>" else html
     try:
@@ -114,15 +115,8 @@ def _document(html: str, base_url: str):
         else:
             body.text = (body.text or "") + after
         body.tail = None
-    return _from_tree(root, weasyprint.urls.ensure_url(base_url), fetcher)  # as HTML(string=..., base_url=...) does
-
-
-def _from_tree(root, base_url: str, fetcher):
-    """WeasyPrint's document for the element tree ``root`` (what ``HTML.__init__`` sets)."""
-    import cssselect2
-    weasyprint = import_weasyprint()
     doc = weasyprint.HTML.__new__(weasyprint.HTML)
-    doc.base_url = base_url
+    doc.base_url = weasyprint.urls.ensure_url(base_url)  # as HTML(string=..., base_url=...) does
     doc.url_fetcher = fetcher
     doc.media_type = "print"
     doc.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
@@ -168,7 +162,6 @@ def _body_rows(table) -> list:
 def _split_merges(root_box, pages: list) -> set[int]:
     """Split each merged grid cell of ``root_box`` where a break between ``pages`` crosses it; the
     pages to lay out again (each side of such a break)."""
-    laid: dict = {}
     where: dict = {}  # table element → [(page, its body rows there)]
     for i, page in enumerate(pages):
         for element, parts in _grid_tables(page, {}).items():
@@ -176,7 +169,7 @@ def _split_merges(root_box, pages: list) -> set[int]:
             if rows:
                 where.setdefault(element, []).append((i, rows))
     remake: set[int] = set()
-    for element, [table] in _grid_tables(root_box, laid).items():
+    for element, [table] in _grid_tables(root_box, {}).items():
         parts = where.get(element, [])
         if len(parts) < 2:
             continue
