@@ -124,12 +124,150 @@ def _document(html: str, base_url: str):
     return doc
 
 
+# -- merged labels across page breaks ---------------------------------------------------------------
+#
+# WeasyPrint (70) lays a cell spanning rows out in its first row only: on the next page its column
+# is empty, without a cell or a border, and the cell has no bottom border at the page foot.  So
+# once a document is laid out, every merged cell of an indicator grid (``table.pt-grid``) that a
+# page break crosses is split there — its rows before the break keep it, and a copy of it (the
+# label printed again) spans the rest from the first row of the next page — and the pages around
+# each such break are laid out again, until no merge crosses a break (at most ``SPLIT_PASSES``
+# times; a document without such a merge is laid out once).
+#
+# The split is made in WeasyPrint's box tree, and only the pages it touches are laid out again,
+# with the machinery WeasyPrint uses for page-based counters (``page_maker``: a page is remade
+# when marked ``content_changed``, the pages after it when where it ends changed).  Laying the
+# whole document out again would cost ~70% more for a department whose tables run over pages.
+
+SPLIT_PASSES = 3
+
+
+def _grid_tables(box, out: dict) -> dict:
+    """The grid tables (``table.pt-grid``) below ``box``, by element: in the box tree they are
+    found once; in laid-out pages, each page's part."""
+    from weasyprint.formatting_structure import boxes
+    for child in box.children:
+        if isinstance(child, boxes.TableBox):
+            if "pt-grid" in (child.element.get("class") or "").split():
+                out.setdefault(child.element, []).append(child)
+        elif isinstance(child, boxes.ParentBox) and not isinstance(child, boxes.LineBox):
+            _grid_tables(child, out)
+    return out
+
+
+def _body_rows(table) -> list:
+    return [r for g in table.children if not g.is_header and not g.is_footer for r in g.children]
+
+
+def _split_merges(root_box, pages: list) -> set[int]:
+    """Split each merged grid cell of ``root_box`` where a break between ``pages`` crosses it; the
+    pages to lay out again (each side of such a break)."""
+    where: dict = {}  # table element → [(page, its body rows there)]
+    for i, page in enumerate(pages):
+        for element, parts in _grid_tables(page, {}).items():
+            rows = [r.element for part in parts for r in _body_rows(part)]
+            if rows:
+                where.setdefault(element, []).append((i, rows))
+    remake: set[int] = set()
+    for element, [table] in _grid_tables(root_box, {}).items():
+        parts = where.get(element, [])
+        if len(parts) < 2:
+            continue
+        rows = _body_rows(table)
+        index = {id(r.element): k for k, r in enumerate(rows)}
+        changed = False
+        for (page, before), (_, after) in zip(parts, parts[1:]):
+            b = index.get(id(after[0]))
+            if b is None or after[0] is before[-1]:  # (a row split across pages is left alone)
+                continue
+            for r, row in enumerate(rows[:b]):
+                for cell in row.children:
+                    if r + cell.rowspan <= b:
+                        continue
+                    rest = cell.deepcopy()
+                    rest.rowspan, cell.rowspan = r + cell.rowspan - b, b - r
+                    target = rows[b].children
+                    at = next((k for k, c in enumerate(target) if c.grid_x > cell.grid_x), len(target))
+                    rows[b].children = [*target[:at], rest, *target[at:]]
+                    remake |= {page, page + 1}
+                    changed = True
+        if changed:  # the borders between the cells, resolved again (as WeasyPrint's build does)
+            from weasyprint.layout.table import collapse_table_borders
+            vertical, _ = table.collapsed_border_grid
+            table.collapsed_border_grid = collapse_table_borders(table, len(vertical[0]) - 1, len(vertical))
+    return remake
+
+
+def _install_relayout() -> None:
+    """Let ``layout_document`` lay out again only the pages a context names (``ptgen_remake``),
+    reusing the others; without it, it works as ever.  It keeps each page as laid out, before its
+    margin boxes are added (in place), so that the page can be reused."""
+    import weasyprint.layout as wl
+    if getattr(wl, "ptgen_relayout", False):
+        return
+    make_all_pages, initialize_page_maker = wl.make_all_pages, wl.initialize_page_maker
+
+    def initialize(context, root_box):
+        if getattr(context, "ptgen_remake", None) is None:
+            return initialize_page_maker(context, root_box)
+        for i in context.ptgen_remake:
+            context.page_maker[i][-1]["content_changed"] = True
+
+    def make_pages(context, root_box, html, pages):
+        remake = getattr(context, "ptgen_remake", None)
+        if remake is not None and not pages:  # the first round of a layout again: the pages as they were
+            pages = []
+            for page, children, root_children in context.ptgen_pages:
+                page.children, page.children[0].children = children, root_children
+                pages.append(page)
+            context.ptgen_remake = None
+        made = list(make_all_pages(context, root_box, html, pages))
+        context.ptgen_pages = [(page, page.children, page.children[0].children) for page in made]
+        return iter(made)
+    wl.initialize_page_maker, wl.make_all_pages = initialize, make_pages
+    wl.ptgen_relayout = True
+
+
+def _laid_out(html: str, base_url: str):
+    """``html`` laid out (as ``HTML.render`` does), with every merged grid label repeated on each
+    page it runs over."""
+    from collections import defaultdict
+
+    import_weasyprint()
+    from weasyprint import DEFAULT_OPTIONS
+    from weasyprint.css.counters import CounterStyle
+    from weasyprint.document import Document, DocumentMetadata, Page
+    from weasyprint.formatting_structure.build import build_formatting_structure
+    from weasyprint.html import get_html_metadata
+    from weasyprint.layout import layout_document
+    from weasyprint.text.fonts import FontConfiguration
+    _install_relayout()
+    doc = _document(html, base_url)
+    options = dict(DEFAULT_OPTIONS)
+    fonts, counters = FontConfiguration(), CounterStyle()
+    context = Document._build_layout_context(doc, fonts, counters, {}, options)
+    root_box = build_formatting_structure(doc.etree_element, context.style_for, context.get_image_from_uri,
+                                          doc.base_url, context.target_collector, counters, context.footnotes)
+    pages = list(layout_document(doc, root_box, context))
+    for _ in range(SPLIT_PASSES):
+        remake = _split_merges(root_box, pages)
+        if not remake:
+            break
+        context.ptgen_remake = sorted(remake)
+        context.string_set = defaultdict(lambda: defaultdict(list))  # gathered again from every page
+        pages = list(layout_document(doc, root_box, context))
+    document = Document([Page(p) for p in pages], DocumentMetadata(**get_html_metadata(doc)), doc.url_fetcher,
+                        fonts, {}, options["output_intent"])
+    document._html = doc
+    return document
+
+
 def _render(html: str, out: Path) -> Chunk:
     """Render ``html`` to ``out`` (.pdf) and ``out``.json (pages, anchors).  Runs in a child process."""
     gc.disable()  # the layout makes millions of objects and no cycles worth collecting meanwhile
     watch = _GlyphWatch()
     logging.getLogger("weasyprint").addHandler(watch)
-    doc = _document(html, str(out.parent)).render()
+    doc = _laid_out(html, str(out.parent))
     _no_missing_glyphs(watch)
     anchors: dict[str, int] = {}
     for i, page in enumerate(doc.pages):
