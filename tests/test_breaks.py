@@ -1,0 +1,163 @@
+"""Where printed text breaks: every label of a form on one line.
+
+Read back from what was really printed: ``pdftotext -layout`` of the PDF ptgen builds, and of
+LibreOffice's rendering of the DOCX (the helper ``--update-toc`` uses).
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ptgen import api
+from ptgen.build import build
+from ptgen.cli import app
+from ptgen.render.layout import Table, compile_publication
+
+from helpers import CONTENT
+
+pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+needs_soffice = pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (libreoffice-writer-nogui) not installed")
+
+PUBLICATIONS = sorted(p.name for p in CONTENT.iterdir() if (p / "ptgen.yaml").is_file())
+
+def squash(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def pdftotext(pdf: Path, *args: str) -> str:
+    return subprocess.run(["pdftotext", *args, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def lo_pdf(docx: Path, out: Path) -> Path:
+    """LibreOffice's rendering of ``docx``, through the helper the build uses."""
+    from ptgen.render.libreoffice import docx_to_pdf
+    with tempfile.TemporaryDirectory(prefix="ptgen-lo-") as tmp:
+        shutil.copy(docx_to_pdf(docx.read_bytes(), Path(tmp)), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory):
+    """Every example publication built to DOCX and PDF once: {name: (publication, whole-book PDF, DOCX)}."""
+    tmp = tmp_path_factory.mktemp("books")
+    out = {}
+    for name in PUBLICATIONS:
+        shutil.copytree(CONTENT / name, tmp / name)
+        [pub] = api.check(tmp / name).publications
+        build(pub, tmp / "out", ["docx", "pdf"])
+        out[name] = (pub, tmp / "out" / "pdf" / name / f"{name}.pdf", tmp / "out" / "docx" / name / f"{name}.docx")
+    return out
+
+
+@pytest.fixture(scope="module")
+def lo_books(books, tmp_path_factory):
+    if not shutil.which("soffice"):
+        pytest.skip("LibreOffice (libreoffice-writer-nogui) not installed")
+    tmp = tmp_path_factory.mktemp("lo")
+    return {name: lo_pdf(docx, tmp / f"{name}.pdf") for name, (_, _, docx) in books.items()}
+
+
+# --- labels on one line ------------------------------------------------------------------------------
+
+def form_labels(pub) -> dict[str, int]:
+    """Each line of every label and grid header the publication's tables print, and how often."""
+    count: dict[str, int] = {}
+    for block in compile_publication(pub)[-1].blocks:
+        if isinstance(block, Table):
+            for row in block.rows:
+                for c in row.cells:
+                    if c.role in ("label", "head") and not c.merged:
+                        for line in c.text.split("\n"):
+                            if len(squash(line)) > 1:
+                                count[squash(line)] = count.get(squash(line), 0) + 1
+    return count
+
+
+def _chars(text: str) -> str:
+    """``text`` (without spaces) as a pattern that allows spaces between its characters, as
+    ``pdftotext -layout`` puts them (``2025 年``, the four spaces of ``财政    资金``)."""
+    return " *".join(re.escape(ch) for ch in text)
+
+
+def broken(page: str, label: str) -> list[str]:
+    """Where ``pdftotext -layout`` of one page shows ``label`` split over two lines of a cell: a
+    start of it ending a cell's text, and the rest starting a cell's text on one of the next two
+    lines, in the columns under it (labels are centred, so the rest sits below the start)."""
+    lines = page.split("\n")
+    found = []
+    for k in range(1, len(label)):
+        head = re.compile(r"(?:^|(?<=  ))" + _chars(label[:k]) + r"(?= {2,}|$)")
+        tail = re.compile(r"(?:^|(?<=  ))" + _chars(label[k:]) + r"(?= {2,}|$)")
+        for i, line in enumerate(lines):
+            for m in head.finditer(line):
+                for below in lines[i + 1:i + 3]:
+                    for t in tail.finditer(below):
+                        if t.start() <= m.end() + 1 and t.end() >= m.start() - 1:
+                            found.append(f"{line.strip()} / {below.strip()}")
+    return found
+
+
+def one_line(text: str, label: str) -> int:
+    return len(re.findall(_chars(label), text))
+
+
+def assert_labels_on_one_line(pub, pdf: Path) -> None:
+    text = pdftotext(pdf, "-layout")
+    labels = form_labels(pub)
+    assert labels
+    problems = {label: found for label in labels for page in text.split("\f") if (found := broken(page, label))}
+    assert not problems, problems
+    short = {label: (one_line(text, label), n) for label, n in labels.items() if one_line(text, label) < n}
+    assert not short, short
+
+
+@pytest.mark.parametrize("name", PUBLICATIONS)
+def test_pdf_prints_every_label_on_one_line(books, name):
+    pub, pdf, _ = books[name]
+    assert_labels_on_one_line(pub, pdf)
+
+
+@needs_soffice
+@pytest.mark.parametrize("name", PUBLICATIONS)
+def test_docx_prints_every_label_on_one_line_in_libreoffice(books, lo_books, name):
+    pub, _, _ = books[name]
+    assert_labels_on_one_line(pub, lo_books[name])
+
+
+def test_the_broken_label_check_finds_a_label_split_in_a_cell():
+    """The check itself: the Tianjin and Shanghai breaks the PDF showed before widths were measured."""
+    page = ("                            其中：财政     资\n"
+            "预算规模及资    预算数     3540.00                 3540.00   其他资金\n"
+            "                               金\n"
+            "  金用途\n"
+            "计划开始日                             计划完成日\n"
+            "      2025-01-01                        2025-12-31\n"
+            "  期                                 期\n")
+    assert broken(page, "其中：财政资金") and broken(page, "预算规模及资金用途")
+    assert broken(page, "计划开始日期") and broken(page, "计划完成日期")
+    assert not broken("  其中：财政   资金   3540.00   其他资金\n  其他资金\n", "其他资金")
+
+
+def test_a_value_column_gives_way_to_its_labels():
+    """Where the definition's widths are too narrow for a label, the label's column widens and the
+    value columns give the room; where they are wide enough, they stay as written."""
+    from ptgen.render.measure import fit_widths, text_em
+    assert text_em("其中：财政    资金") == pytest.approx(7 + 4 * 0.55)
+    assert text_em("(90分)") == pytest.approx(1 + 4 * 0.55 + 2 * 0.25)  # a quarter em between CJK and Latin
+    assert fit_widths((10, 30, 10, 30), [(0, 1, 4.0), (2, 1, 4.0)], 40, 1) == (10, 30, 10, 30)
+    widths = fit_widths((10, 30, 10, 30), [(0, 1, 8.0), (2, 1, 4.0)], 40, 1)
+    em = [w * 40 / sum(widths) for w in widths]
+    assert em[0] >= 9 - 0.05 and em[2] >= 5 - 0.05 and em[1] == pytest.approx(em[3], abs=0.1)
+
+
+def test_a_label_breaks_where_its_definition_writes_a_line_break():
+    """奉节's 项目资金 / 预算执行 / （10分）, as published: ``ptgen layouts`` shows the breaks as ⏎."""
+    r = CliRunner().invoke(app, ["layouts", "fengjie"], prog_name="ptgen")
+    assert r.exit_code == 0, r.output
+    assert "| 项目资金⏎预算执行⏎（{project.execution_score}） ↓5 |" in r.stdout
