@@ -1,4 +1,4 @@
-"""Where printed text breaks: every label of a form on one line.
+"""Where printed text breaks: every label of a form on one line, covers broken between phrases.
 
 Read back from what was really printed: ``pdftotext -layout`` of the PDF ptgen builds, and of
 LibreOffice's rendering of the DOCX (the helper ``--update-toc`` uses).
@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import lxml.html
 import pytest
 from typer.testing import CliRunner
 
@@ -19,12 +20,24 @@ from ptgen.build import build
 from ptgen.cli import app
 from ptgen.render.layout import Table, compile_publication
 
-from helpers import CONTENT
+from helpers import CONTENT, SETTINGS, make_publication
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
 needs_soffice = pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (libreoffice-writer-nogui) not installed")
 
 PUBLICATIONS = sorted(p.name for p in CONTENT.iterdir() if (p / "ptgen.yaml").is_file())
+
+# The covers as a proof-reader breaks them: between phrases, never inside 部门预算 or 汇总表.
+COVERS = {
+    "tianjin-2025": (["天津市人力资源和社会保障局", "2025年部门预算 项目支出绩效目标表"], []),
+    "shanghai-2025": (["上海市职业技能鉴定中心", "2025年度项目绩效目标汇总表"], []),
+    "central-2025": (["教育部留学服务中心", "2025年项目支出绩效目标表"], []),
+    "fengjie-2023": (["奉节县云雾土家族乡", "2023年项目支出绩效目标审批表"], ["2022-12-30"]),
+    "ningxia-2019": (["宁夏长庆初级中学", "2019年项目支出预算绩效目标表"], ["宁夏长庆初级中学", "2019年2月20日"]),
+    "wuhan-qingshan-2020": (["青山区教育局2020年度绩效目标表"], ["青山区教育局", "2021-01-05"]),
+    "xiangtan-2023": (["湘潭市环境卫生管理处", "2023年项目支出绩效目标申报表"], ["湘潭市城市管理和综合执法局", "2023-10-13"]),
+}
+
 
 def squash(s: str) -> str:
     return re.sub(r"\s+", "", s)
@@ -161,3 +174,114 @@ def test_a_label_breaks_where_its_definition_writes_a_line_break():
     r = CliRunner().invoke(app, ["layouts", "fengjie"], prog_name="ptgen")
     assert r.exit_code == 0, r.output
     assert "| 项目资金⏎预算执行⏎（{project.execution_score}） ↓5 |" in r.stdout
+
+
+# --- covers ------------------------------------------------------------------------------------------
+
+def page_lines(pdf: Path, page: int = 1) -> list[str]:
+    text = pdftotext(pdf, "-f", str(page), "-l", str(page))
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def assert_cover(lines: list[str], title: list[str], imprint: list[str]) -> None:
+    """The cover's title in exactly these lines (spaces aside: LibreOffice's PDF adds some between
+    digits and CJK), then the issuer and date."""
+    got = [squash(line) for line in lines]
+    want = [squash(line) for line in title]
+    assert got[:len(want)] == want, lines
+    for line in imprint:
+        assert squash(line) in got[len(want):], (line, lines)
+
+
+@pytest.mark.parametrize("name", PUBLICATIONS)
+def test_pdf_cover_breaks_the_title_between_phrases(books, name):
+    _, pdf, _ = books[name]
+    assert_cover(page_lines(pdf), *COVERS[name])
+
+
+@needs_soffice
+@pytest.mark.parametrize("name", PUBLICATIONS)
+def test_docx_cover_breaks_the_title_between_phrases_in_libreoffice(lo_books, name):
+    assert_cover(page_lines(lo_books[name]), *COVERS[name])
+
+
+OWN_LINES = ("title: 天津市人力资源和社会保障局2025年部门预算 项目支出绩效目标表\n"
+             "title_lines:\n  - 天津市人力资源和社会保障局\n  - 2025年部门预算\n  - 项目支出绩效目标表\n"
+             "issuer: 天津市人力资源和社会保障局\ndate: 2025年1月\n")
+
+
+def own_lines_publication(root: Path) -> Path:
+    settings = re.sub(r"^title: .*\n", OWN_LINES, SETTINGS, count=1, flags=re.M)
+    assert settings != SETTINGS
+    return make_publication(root, settings=settings)
+
+
+def test_a_publication_gives_its_own_cover_lines(tmp_path):
+    root = own_lines_publication(tmp_path / "pub")
+    [pub] = api.check(root).publications
+    build(pub, tmp_path / "out", ["docx", "pdf", "html"])
+    want = ["天津市人力资源和社会保障局", "2025年部门预算", "项目支出绩效目标表"]
+    assert_cover(page_lines(tmp_path / "out" / "pdf" / "pub" / "pub.pdf"), want, ["天津市人力资源和社会保障局", "2025年1月"])
+    index = lxml.html.parse(str(tmp_path / "out" / "html" / "pub" / "index.html")).getroot()
+    [h1] = index.xpath("//h1[@class='title']")
+    assert [line.text_content() for line in h1.xpath("span[@class='line']")] == want
+    assert "天津市人力资源和社会保障局 · 2025年1月" in index.xpath("string(//p[@class='imprint'])")
+    if shutil.which("soffice"):
+        lo = lo_pdf(tmp_path / "out" / "docx" / "pub" / "pub.docx", tmp_path / "lo.pdf")
+        assert_cover(page_lines(lo), want, ["天津市人力资源和社会保障局", "2025年1月"])
+
+
+def test_the_web_heading_breaks_only_between_phrases(tmp_path):
+    """On screen the title is one line the browser breaks only between its phrases (each kept whole)."""
+    title = "天津市人力资源和社会保障局2025年部门预算 项目支出绩效目标表"
+    root = make_publication(tmp_path / "pub", settings=SETTINGS.replace("title: 测试出版物", f"title: {title}"))
+    [pub] = api.check(root).publications
+    build(pub, tmp_path / "out", ["html"])
+    for page in ("index.html", "pub.html"):
+        doc = lxml.html.parse(str(tmp_path / "out" / "html" / "pub" / page)).getroot()
+        [h1] = doc.xpath("//h1[@class='title']")
+        assert h1.text_content() == pub.settings.title
+        assert [p.text for p in h1.xpath(".//span[@class='ph']")] == ["天津市人力资源和社会保障局", "2025年部门预算",
+                                                                      "项目支出绩效目标表"]
+
+
+def test_cover_lines_must_make_the_title(tmp_path):
+    root = own_lines_publication(tmp_path / "pub")
+    text = (root / "ptgen.yaml").read_text(encoding="utf-8").replace("  - 项目支出绩效目标表\n", "  - 项目绩效目标表\n")
+    (root / "ptgen.yaml").write_text(text, encoding="utf-8")
+    r = CliRunner().invoke(app, ["check", str(root)], prog_name="ptgen")
+    assert r.exit_code == 1
+    line = text.split("\n").index("title_lines:") + 2  # the list, on the line after its key
+    assert f"ptgen.yaml\n  {line}:3  Y005" in r.output, r.output
+    assert "封面标题各行连起来" in r.output
+
+
+def test_title_phrases_and_lines():
+    from ptgen.render.measure import title_lines, title_phrases
+    title = "天津市人力资源和社会保障局2025年部门预算 项目支出绩效目标表"
+    assert "".join(title_phrases(title)) == title
+    assert title_phrases("上海市职业技能鉴定中心2025 年度项目绩效目标汇总表") == ("上海市职业技能鉴定中心", "2025 年度项目绩效目标汇总表")
+    assert title_lines(title, 40) == [title]  # fits: one line
+    assert title_lines(title, 20) == ["天津市人力资源和社会保障局", "2025年部门预算 项目支出绩效目标表"]
+    assert title_lines(title, 10) == ["天津市人力资源和社会保障局", "2025年部门预算", "项目支出绩效目标表"]  # a long phrase alone
+    assert title_lines("中央部门预算 项目支出绩效目标汇总表", 10) == ["中央部门预算", "项目支出", "绩效目标汇总表"]
+
+
+# --- ptgen.yaml: the new settings ---------------------------------------------------------------------
+
+def test_init_writes_the_cover_settings_and_new_keeps_them(tmp_path):
+    run = CliRunner().invoke
+    r = run(app, ["init", str(tmp_path / "pub"), "--layout", "tianjin", "--year", "2026", "--region", "天津市",
+                  "--issuer", "天津市人力资源和社会保障局", "--date", "2026年1月"], prog_name="ptgen")
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "pub" / "ptgen.yaml").read_text(encoding="utf-8")
+    assert "issuer: 天津市人力资源和社会保障局\n" in text and "date: 2026年1月\n" in text
+    r = run(app, ["new", "agency", str(tmp_path / "pub"), "--code", "353", "--name", "天津市人力资源和社会保障局"],
+            prog_name="ptgen")
+    assert r.exit_code == 0, r.output
+    [pub] = api.check(tmp_path / "pub").publications
+    assert (pub.settings.issuer, pub.settings.date) == ("天津市人力资源和社会保障局", "2026年1月")
+    r = run(app, ["init", str(tmp_path / "bare"), "--layout", "shanghai", "--year", "2026"], prog_name="ptgen")
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "bare" / "ptgen.yaml").read_text(encoding="utf-8")
+    assert 'issuer: ""\n' in text and 'date: ""\n' in text  # there to fill in

@@ -1,4 +1,5 @@
-"""How wide text prints: column widths that keep every label on one line.
+"""How wide text prints, and where it may break: column widths that keep every label on one
+line, and cover titles broken only between phrases.
 
 Text is measured in em, without a font: a CJK character (and any East Asian wide, full-width or
 ambiguous one: ``：``, ``（``, ``≥``) is 1 em, anything else about half (0.55 em: Noto Serif CJK's
@@ -9,6 +10,7 @@ Every renderer draws from the same numbers, so the DOCX, HTML and PDF break alik
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 
 NARROW_EM = 0.55
@@ -113,3 +115,107 @@ def _thousandths(cols: list[float]) -> tuple[int, ...]:
     out = [int(c * 1000 / total + 0.5) for c in cols]
     out[out.index(max(out))] += 1000 - sum(out)
     return tuple(out)
+
+
+# --- cover titles ------------------------------------------------------------------------------------
+
+# The words budget titles are built from.  A phrase is never broken; a line may break between two
+# phrases (and at a space, which the break then swallows).  Tried in this order at each place:
+# the year (2025年, 2025年度, 2025 年度: it stays with the phrase after it), the fixed phrases of the titles (longest first), then a
+# name of an office, up to the last office word before a digit or space (…局, …委员会, …人民政府,
+# …中心); what none of them matches stays together up to the next match.
+TITLE_WORDS = (
+    "财政项目支出绩效目标申报表", "项目支出预算绩效目标表", "项目支出绩效目标申报表", "项目支出绩效目标审批表",
+    "项目支出绩效目标表", "项目绩效目标汇总表", "项目绩效目标表", "绩效目标汇总表", "绩效目标申报表", "绩效目标审批表",
+    "绩效目标表", "部门预算", "部门决算", "项目支出", "预算绩效", "汇总表", "自治区本级", "本级",
+)
+OFFICE_ENDS = (
+    "委员会", "人民政府", "办公室", "办公厅", "管理处", "管理局", "中心", "政府", "学校", "大学", "学院", "集团", "公司",
+    "协会", "联合会", "研究院", "研究所", "医院", "中学", "小学", "幼儿园", "局", "厅", "委", "院", "所", "处", "站",
+    "馆", "部(?!门)", "乡", "镇", "街道",
+)
+_PHRASE_RE = re.compile(
+    r"(?P<space>\s+)"
+    r"|(?P<year>\d{4}\s*年度?)"
+    r"|(?P<word>" + "|".join(map(re.escape, sorted(TITLE_WORDS, key=len, reverse=True))) + ")"
+    r"|(?P<office>[^\s\d]+(?:" + "|".join(OFFICE_ENDS) + "))")
+
+
+_YEAR_RE = re.compile(r"\d{4}\s*年度?")
+
+
+@functools.lru_cache(maxsize=256)
+def title_phrases(title: str) -> tuple[str, ...]:
+    """``title`` cut into phrases (spaces are phrases of their own): ``"".join`` gives it back."""
+    out: list[str] = []
+    rest = ""  # text no pattern matched, kept together up to the next match
+    i = 0
+    while i < len(title):
+        m = _PHRASE_RE.match(title, i)
+        if m is None or (m.lastgroup == "office" and _starts_word(m.group())):
+            rest += title[i]
+            i += 1
+            continue
+        if m.lastgroup == "office":  # an office name stops where a title word starts inside it
+            text = m.group()
+            cut = min((k for k in range(1, len(text)) if _starts_word(text[k:])), default=len(text))
+            m_text = text[:cut]
+        else:
+            m_text = m.group()
+        if rest:
+            out.append(rest)
+            rest = ""
+        out.append(m_text)
+        i += len(m_text)
+    if rest:
+        out.append(rest)
+    # The year belongs to what it dates: 2025年 stays with 部门预算, 2025年度 with 项目绩效目标汇总表.
+    for k in range(len(out) - 2, -1, -1):
+        if _YEAR_RE.fullmatch(out[k]) and not out[k + 1].isspace():
+            out[k:k + 2] = [out[k] + out[k + 1]]
+    return tuple(out)
+
+
+def _starts_word(text: str) -> bool:
+    m = _PHRASE_RE.match(text)
+    return m is not None and m.lastgroup in ("year", "word")
+
+
+def title_lines(title: str, max_em: float) -> list[str]:
+    """``title`` broken into the fewest lines of at most ``max_em``, only between phrases, as even as
+    can be (the longest line as short as possible); a phrase longer than a line is a line of its own
+    (it wraps where it must).  A space at a break is dropped; every other character is kept."""
+    words = [p for p in title_phrases(title.strip())]
+    if not words:
+        return []
+    n = len(words)
+
+    def width(i: int, j: int) -> float:  # words[i:j] as one line, without spaces at its ends
+        seg = words[i:j]
+        while seg and seg[0].isspace():
+            seg = seg[1:]
+        while seg and seg[-1].isspace():
+            seg = seg[:-1]
+        return text_em("".join(seg))
+
+    # best[i] = (lines, longest line) for words[i:], and where its first line ends
+    best: list[tuple[int, float, int]] = [(0, 0.0, n)] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        choice = None
+        for j in range(i + 1, n + 1):
+            w = width(i, j)
+            if w > max_em and j > i + 1:
+                break
+            lines, longest, _ = best[j]
+            cand = (lines + 1, max(w, longest), j)
+            if choice is None or cand[:2] < choice[:2]:
+                choice = cand
+        best[i] = choice
+    out, i = [], 0
+    while i < n:
+        j = best[i][2]
+        line = "".join(words[i:j]).strip()
+        if line:
+            out.append(line)
+        i = j
+    return out
