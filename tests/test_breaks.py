@@ -143,6 +143,21 @@ def test_docx_prints_every_label_on_one_line_in_libreoffice(books, lo_books, nam
     assert_labels_on_one_line(pub, lo_books[name])
 
 
+@pytest.mark.parametrize("rendering", ["pdf", "libreoffice"])
+def test_short_values_keep_their_line_where_there_is_room(books, rendering, request):
+    """上海's 项目性质 (经常性专项业务费, split 经常性专项/业务费 before) and 项目类别 (特定目标类)."""
+    from ptgen.layouts import field_value
+    pub, pdf, _ = books["shanghai-2025"]
+    if rendering == "libreoffice":
+        pdf = request.getfixturevalue("lo_books")["shanghai-2025"]
+    text = pdftotext(pdf, "-layout")
+    values = [squash(field_value(doc.project, key)) for _, _, doc in pub.projects() for key in ("nature", "category")]
+    assert "经常性专项业务费" in values
+    for value in values:
+        assert not any(broken(page, value) for page in text.split("\f")), value
+        assert one_line(text, value) >= values.count(value), value
+
+
 def test_the_broken_label_check_finds_a_label_split_in_a_cell():
     """The check itself: the Tianjin and Shanghai breaks the PDF showed before widths were measured."""
     page = ("                            其中：财政     资\n"
@@ -161,8 +176,8 @@ def test_a_value_column_gives_way_to_its_labels():
     """Where the definition's widths are too narrow for a label, the label's column widens and the
     value columns give the room; where they are wide enough, they stay as written."""
     from ptgen.render.measure import fit_widths, text_em
-    assert text_em("其中：财政    资金") == pytest.approx(7 + 4 * 0.55)
-    assert text_em("(90分)") == pytest.approx(1 + 4 * 0.55 + 2 * 0.25)  # a quarter em between CJK and Latin
+    assert text_em("其中：财政    资金") == pytest.approx(7 + 4 * 0.4)
+    assert text_em("(90分)") == pytest.approx(1 + 2 * 0.6 + 2 * 0.4 + 2 * 0.25)  # a quarter em between CJK and Latin
     assert fit_widths((10, 30, 10, 30), [(0, 1, 4.0), (2, 1, 4.0)], 40, 1) == (10, 30, 10, 30)
     widths = fit_widths((10, 30, 10, 30), [(0, 1, 8.0), (2, 1, 4.0)], 40, 1)
     em = [w * 40 / sum(widths) for w in widths]

@@ -2,9 +2,11 @@
 line, and cover titles broken only between phrases.
 
 Text is measured in em, without a font: a CJK character (and any East Asian wide, full-width or
-ambiguous one: ``：``, ``（``, ``≥``) is 1 em, anything else about half (0.55 em: Noto Serif CJK's
-digits are 0.47–0.56 em, its space 0.26, SimSun's 0.5), and Word and LibreOffice put a quarter em
-between CJK and Latin text (``autoSpaceDE``), so the measure errs on the wide side.
+ambiguous one: ``：``, ``（``, ``≥``) is 1 em, a Latin letter or digit 0.6 em (Noto Serif CJK's
+digits are 0.47–0.56 em, Times New Roman's 0.5, DejaVu Serif's, LibreOffice's stand-in for it on
+Linux, 0.64), a space or ASCII punctuation 0.4 em (0.25–0.39 in those fonts), and Word and
+LibreOffice put a quarter em between CJK and Latin text (``autoSpaceDE``): the measure errs on
+the wide side.
 Every renderer draws from the same numbers, so the DOCX, HTML and PDF break alike.
 """
 from __future__ import annotations
@@ -13,7 +15,8 @@ import functools
 import re
 import unicodedata
 
-NARROW_EM = 0.55
+NARROW_EM = 0.6
+THIN_EM = 0.4
 AUTOSPACE_EM = 0.25
 KEEP_SHARE = 0.3
 
@@ -26,7 +29,7 @@ def text_em(text: str) -> float:
         if unicodedata.combining(c):
             continue
         wide = unicodedata.east_asian_width(c) in "WFA"
-        em += 1.0 if wide else NARROW_EM
+        em += 1.0 if wide else THIN_EM if unicodedata.category(c)[0] in "PZ" else NARROW_EM
         if wide_before is not None and wide != wide_before and not c.isspace():
             em += AUTOSPACE_EM
         wide_before = None if c.isspace() else wide
