@@ -300,3 +300,22 @@ def test_init_writes_the_cover_settings_and_new_keeps_them(tmp_path):
     assert r.exit_code == 0, r.output
     text = (tmp_path / "bare" / "ptgen.yaml").read_text(encoding="utf-8")
     assert 'issuer: ""\n' in text and 'date: ""\n' in text  # there to fill in
+
+
+def test_the_redline_cover_still_shows_its_title(tmp_path):
+    """The shipped Word templates print ``cover_title``; ``ptgen diff --format docx`` gives none, so
+    its cover falls back to the plain ``title``."""
+    from helpers import W_NS, docx_xml
+    repo = tmp_path / "repo"
+    root = make_publication(repo / "content" / "pub")
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+    p = root / "353" / "353101" / "p.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace("≥10个", "≥12个"), encoding="utf-8")
+    out = tmp_path / "redline.docx"
+    r = CliRunner().invoke(app, ["diff", "HEAD", "--path", str(repo / "content"), "--format", "docx", "--output", str(out)],
+                           prog_name="ptgen", catch_exceptions=False)
+    assert out.is_file(), r.output
+    body = docx_xml(out).find(W_NS + "body")
+    first = "".join(t.text or "" for t in body.find(W_NS + "p").iter(W_NS + "t"))
+    assert first == "ptgen diff：修订对照"
