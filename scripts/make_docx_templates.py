@@ -56,6 +56,8 @@ def styles(cell_size: int) -> str:
 <w:style w:type="numbering" w:default="1" w:styleId="NoList"><w:name w:val="No List"/><w:semiHidden/></w:style>
 {pstyle("Title", "Title", ppr='<w:spacing w:before="2400" w:after="600"/><w:jc w:val="center"/>', rpr=fonts("黑体") + '<w:sz w:val="44"/><w:szCs w:val="44"/>')}
 {pstyle("Subtitle", "Subtitle", ppr='<w:spacing w:after="400"/><w:jc w:val="center"/>', rpr=fonts("黑体") + '<w:sz w:val="32"/><w:szCs w:val="32"/>')}
+{pstyle("PTIssuer", "PT Cover Issuer", ppr='<w:spacing w:before="4000" w:after="120"/><w:jc w:val="center"/>', rpr='<w:sz w:val="32"/><w:szCs w:val="32"/>')}
+{pstyle("PTDate", "PT Cover Date", ppr='<w:spacing w:after="120"/><w:jc w:val="center"/>', rpr='<w:sz w:val="32"/><w:szCs w:val="32"/>')}
 {pstyle("TOCHeading", "TOC Heading", ppr='<w:pageBreakBefore/><w:spacing w:after="300"/><w:jc w:val="center"/>', rpr=fonts("黑体") + '<w:sz w:val="32"/><w:szCs w:val="32"/>')}
 {pstyle("Heading1", "heading 1", next_="Normal", outline=0, ppr='<w:keepNext/><w:spacing w:before="240" w:after="240"/><w:jc w:val="center"/>', rpr=fonts("黑体") + '<w:sz w:val="36"/><w:szCs w:val="36"/>')}
 {pstyle("Heading2", "heading 2", next_="Normal", outline=1, ppr='<w:keepNext/><w:spacing w:before="240" w:after="240"/><w:jc w:val="center"/>', rpr=fonts("黑体") + '<w:sz w:val="30"/><w:szCs w:val="30"/>')}
@@ -82,8 +84,10 @@ def document() -> str:
         return f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{extra}</w:pPr><w:r><w:t xml:space="preserve">{text}</w:t></w:r></w:p>'
     return f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:document xmlns:w="{W}" xmlns:r="{R}"><w:body>
-{p("Title", "{{ title }}")}
+{p("Title", "{{ cover_title|default(title) }}")}
 {p("Subtitle", "{{ subtitle }}")}
+{p("PTIssuer", "{{ issuer }}")}
+{p("PTDate", "{{ date }}")}
 {p("TOCHeading", "目　录")}
 <w:p><w:r><w:t>{{{{p toc }}}}</w:t></w:r></w:p>
 <w:p><w:r><w:t>{{{{p body }}}}</w:t></w:r></w:p>

@@ -25,7 +25,7 @@ def test_init_writes_the_forms_defaults(tmp_path, layout):
     data = yaml.safe_load((tmp_path / "pub" / "ptgen.yaml").read_text(encoding="utf-8"))
     form = layouts.get(layout)
     d = form.defaults
-    assert data == {"title": "测试出版物", "year": "2026", "region": "某市", "money_unit": d.money_unit,
+    assert data == {"title": "测试出版物", "issuer": "", "date": "", "year": "2026", "region": "某市", "money_unit": d.money_unit,
                     "layout": layout, "numbering": d.numbering,
                     "bookmarks": {"prefix": d.bookmarks.prefix, "digits": str(d.bookmarks.digits)},
                     "framework": form.framework, "merge_level1": d.merge_level1, "departments": []}

@@ -410,13 +410,15 @@ def init_cmd(
     year: Annotated[Optional[str], typer.Option("--year", help="预算年度，例如 2026；默认今年。")] = None,
     title: Annotated[Optional[str], typer.Option("--title", help="出版物标题。")] = None,
     region: Annotated[Optional[str], typer.Option("--region", help="地区，例如 天津市。")] = None,
+    issuer: Annotated[Optional[str], typer.Option("--issuer", help="封面上的发布单位，例如 天津市人力资源和社会保障局。")] = None,
+    date: Annotated[Optional[str], typer.Option("--date", help="封面上的发布日期，照写的样子，例如 2025年1月。")] = None,
 ) -> None:
     """新建一个出版物：写入带有版式默认设置的 ptgen.yaml。不覆盖已有的出版物。"""
     import datetime
 
     from .scaffold import init_publication
     try:
-        target = init_publication(folder, layout, year or str(datetime.date.today().year), title, region)
+        target = init_publication(folder, layout, year or str(datetime.date.today().year), title, region, issuer, date)
     except PtgenError as exc:
         _fail(exc)
     out.print(f"写入 {escape(str(target))}")

@@ -80,11 +80,15 @@ def department_yaml(d: Department) -> str:
 
 
 def settings_yaml(s: Settings) -> str:
-    data: dict[str, Any] = {
-        "title": s.title, "year": str(s.year), "region": s.region, "money_unit": s.money_unit,
+    data: dict[str, Any] = {"title": s.title}
+    for key in ("title_lines", "issuer", "date"):  # the cover's: written when set
+        if getattr(s, key) is not None:
+            data[key] = getattr(s, key)
+    data.update({
+        "year": str(s.year), "region": s.region, "money_unit": s.money_unit,
         "layout": s.layout, "numbering": s.numbering,
         "bookmarks": {"prefix": s.bookmarks.prefix, "digits": str(s.bookmarks.digits)},
-    }
+    })
     if s.framework is not None:  # unset: the form's own framework
         data["framework"] = s.framework
     data["merge_level1"] = list(s.merge_level1)

@@ -31,7 +31,7 @@ ORDERS: dict[str, dict[tuple, list[str]]] = {
                 ("indicators", "*"): ["level1", "level2", "name", "description", "value"]},
     "unit": {(): ["code", "name", "projects"]},
     "department": {(): ["code", "name", "units"]},
-    "settings": {(): ["title", "year", "region", "money_unit", "layout", "numbering", "bookmarks", "framework",
+    "settings": {(): ["title", "title_lines", "issuer", "date", "year", "region", "money_unit", "layout", "numbering", "bookmarks", "framework",
                       "merge_level1", "departments", "templates", "pdf_font", "markdown", "rules"],
                  ("bookmarks",): ["prefix", "digits"]},
 }

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, PrivateAttr,
-                      WithJsonSchema)
+                      ValidationInfo, WithJsonSchema, field_validator)
 
 # An amount has at most 12 digits before the point and 6 after: 999,999,999,999.999999 is about a
 # trillion 元 (more than any one project) and 6 decimals of 万元 are 分.  So an amount has at most 18
@@ -174,6 +174,9 @@ class RuleSetting(_Strict):
     severity: Literal["error", "warning", "info"] | None = None
 
 
+_SPACE_RE = re.compile(r"\s+")
+
+
 def _known_framework(name: str | None) -> str | None:
     """A built-in framework's name; empty (``framework:`` with no value) is the same as not written."""
     from . import layouts
@@ -193,6 +196,11 @@ class Settings(_Strict):
     _layout: Any = PrivateAttr(None)
 
     title: str = Field(title="出版物标题")
+    title_lines: list[Annotated[str, Field(min_length=1)]] | None = Field(
+        None, min_length=1, title="封面标题分行", description=(
+            "封面上标题怎样分行：逐行写出，连起来（不计空白）要与 title 相同；不写则在词组之间自动分行"))
+    issuer: str | None = Field(None, title="发布单位", description="印在封面标题下方的发布单位，例如 天津市人力资源和社会保障局；不写则不印")
+    date: str | None = Field(None, title="发布日期", description="印在封面上的发布日期，照写的样子，例如 2025年1月；不写则不印")
     year: int = Field(ge=1990, le=2100, title="预算年度")
     region: str = Field(title="地区")
     money_unit: Literal["万元", "元"] = Field("万元", title="金额单位")
@@ -215,6 +223,14 @@ class Settings(_Strict):
     pdf_font: str = Field("Noto Serif CJK SC", title="PDF 字体", description="PDF 使用的中文字体（须已安装），默认 Noto Serif CJK SC")
     rules: dict[str, RuleSetting | Literal["off", "error", "warning", "info"]] = Field(
         default_factory=dict, title="检查规则设置", description="按规则代码关闭规则或改变严重程度，例如 V07: off")
+
+    @field_validator("title_lines")
+    @classmethod
+    def _lines_make_title(cls, lines: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        title = info.data.get("title")
+        if lines is not None and title is not None and _SPACE_RE.sub("", "".join(lines)) != _SPACE_RE.sub("", title):
+            raise ValueError("封面标题各行连起来（不计空白）要与 title 相同：这里只写标题在哪里分行")
+        return lines
 
 
 # --- the loaded tree ---------------------------------------------------------------------------

@@ -172,8 +172,9 @@ def new_agency(parent: Path, code: str | None, name: str) -> Path:
 
 
 def init_publication(folder: Path, layout: str, year: str | int, title: str | None = None,
-                     region: str | None = None) -> Path:
-    """A publication skeleton in ``folder``: ``ptgen.yaml`` with the form's defaults and no departments."""
+                     region: str | None = None, issuer: str | None = None, date: str | None = None) -> Path:
+    """A publication skeleton in ``folder``: ``ptgen.yaml`` with the form's defaults and no departments
+    (the cover's issuer and date as given, else empty, to fill in)."""
     folder = Path(folder)
     known = layouts.builtin_names()
     if layout not in known:
@@ -188,7 +189,7 @@ def init_publication(folder: Path, layout: str, year: str | int, title: str | No
     if not re.fullmatch(r"\d{4}", str(year)) or not 1990 <= int(year) <= 2100:
         raise UsageError(f"--year“{_shown(str(year))}”不是预算年度：要写 1990 到 2100 之间的四位数年份，例如 2026。")
     year = int(year)
-    for option, text in (("--title", title), ("--region", region)):
+    for option, text in (("--title", title), ("--region", region), ("--issuer", issuer), ("--date", date)):
         if text and CONTROL_RE.search(text):
             raise UsageError(f"{option}“{_shown(text)}”含有不可见的控制字符，请删除；没有写入任何文件。")
     form = layouts.get(layout)
@@ -197,6 +198,7 @@ def init_publication(folder: Path, layout: str, year: str | int, title: str | No
     try:
         settings = Settings(
             title=title or f"{region}{year}年部门预算项目支出绩效目标表", year=year, region=region,
+            issuer=(issuer or "").strip(), date=(date or "").strip(),
             money_unit=d.money_unit, layout=layout, numbering=d.numbering,
             bookmarks=BookmarkScheme(prefix=d.bookmarks.prefix, digits=d.bookmarks.digits),
             framework=form.framework, merge_level1=list(d.merge_level1), departments=[])

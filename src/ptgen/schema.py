@@ -60,12 +60,13 @@ def _chinese(node: dict, model: str) -> None:
 
 
 def _textual(node: Any) -> Any:
-    """Let integer and boolean fields also be written as text, as content files do."""
+    """Let integer, number and boolean fields also be written as text, as content files do."""
     if isinstance(node, dict):
         node = {k: _textual(v) for k, v in node.items()}
-        if node.get("type") == "integer":
+        if node.get("type") in ("integer", "number"):
             rest = {k: v for k, v in node.items() if k not in ("type", "minimum", "maximum")}
-            return {**rest, "anyOf": [{"type": "integer"}, {"type": "string", "pattern": r"^\d+$"}]}
+            pattern = r"^\d+$" if node["type"] == "integer" else r"^\d+(\.\d+)?$"
+            return {**rest, "anyOf": [{"type": node["type"]}, {"type": "string", "pattern": pattern}]}
         if node.get("type") == "boolean":
             rest = {k: v for k, v in node.items() if k != "type"}
             return {**rest, "anyOf": [{"type": "boolean"}, {"type": "string", "enum": ["true", "false"]}]}

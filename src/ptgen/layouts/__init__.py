@@ -320,6 +320,9 @@ class Layout(_Closed):
     heading: HeadingDef = Field(default_factory=HeadingDef, title="表格标题", description="表格标题的写法")
     money: MoneyDef = Field(default_factory=MoneyDef, title="金额写法", description="金额的写法")
     required: list[FieldPath] = Field(default_factory=list, title="必填字段", description="除项目名称、预算数、绩效目标和指标表各列之外，这个版式还要求填写的字段（例如 purpose）")
+    font_size: float = Field(10.5, ge=6, le=20, title="表格字号", description=(
+        "表格文字的字号（磅），PDF 用它，列宽也按它计算（让每个标签排成一行）；与 Word 模板的表格字号相同，"
+        "默认 10.5（五号）"))
     word_template: str = Field("standard.docx", pattern=r"^[^/\\]+\.docx$", title="Word 模板",
                                description="生成 Word 文件用的模板（templates/docx/ 里的文件名；出版物可以用自己的同名模板覆盖）")
     fields: list[ExtraField] = Field(default_factory=list, title="版式特有的项目字段", description="这个版式比通用内容多出的项目字段（例如 项目性质、项目负责人）")
@@ -528,7 +531,7 @@ def field_title(path: str, layout: Layout | None = None) -> str:
 
 def cell_map(layout: Layout) -> str:
     """The form as text, row by row, so a publisher can see it before choosing it: a label as
-    written, ``‹field›`` for a text field, ``‹¥field›`` for an amount, ``↑`` for a cell merged
+    written (``⏎`` where it breaks its line), ``‹field›`` for a text field, ``‹¥field›`` for an amount, ``↑`` for a cell merged
     with the one above; ``×N`` spans N columns, ``↓N`` merges N rows."""
     def show(text: str, span: int = 1, rows: int = 1) -> str:
         return text + (f" ×{span}" if span > 1 else "") + (f" ↓{rows}" if rows > 1 else "")
@@ -548,7 +551,7 @@ def cell_map(layout: Layout) -> str:
             cells = []
             for c in row.cells:
                 kind = c.kind
-                text = {"label": lambda: c.label, "text": lambda: c.text or "（空）", "value": lambda: f"‹{c.value}›",
+                text = {"label": lambda: c.label.replace("\n", "⏎"), "text": lambda: c.text or "（空）", "value": lambda: f"‹{c.value}›",
                         "amount": lambda: f"‹¥{c.amount}›", "merged": lambda: "↑"}[kind]()
                 cells.append(show(text or "（空）", c.span, c.rows))
             flags = [w for w, on in (("无框线", row.borderless), ("可跨页", row.can_split), ("跨页重复", row.header)) if on]

@@ -3,7 +3,7 @@
 The template (``templates/docx/<layout>.docx``, or the publication's own copy) is an ordinary Word
 file holding the styles, page set-up, footer and cover; docxtpl renders its Jinja tags
 (``{{ title }}``, ``{{ subtitle }}``, ``{{ year }}``, ``{{ region }}``, ``{{p toc }}``,
-``{{p body }}``) with ``autoescape=True``.
+``{{p body }}``; the cover's ``{{ cover_title }}``, ``{{ issuer }}``, ``{{ date }}``) with ``autoescape=True``.
 
 The tables are written here as WordprocessingML strings that refer only to the template's styles
 (``PTCell``, ``Heading3``, ``PTTable`` …), so restyling the template restyles every table.  They
@@ -28,7 +28,7 @@ from xml.sax.saxutils import escape as _xml_escape
 from .. import layouts
 from ..errors import UserError
 from .formats import FormatRenderer, RenderContext, Rendered
-from .layout import Cell, Compilation, Heading, Row, Table
+from .layout import Cell, Compilation, Heading, Row, Table, cover_lines
 from .richtext import ILLEGAL_XML_RE, Paragraph
 
 STYLE_IDS = {
@@ -323,10 +323,14 @@ def _zip(doc, body: str) -> bytes:
 
 
 def template_context(pub, comp: Compilation) -> dict:
-    """What the Word template's tags (``{{ title }}`` …) are filled with for ``comp``."""
+    """What the Word template's tags (``{{ title }}`` …) are filled with for ``comp``; ``cover_title``
+    is the title in the cover's lines (line breaks between them), ``issuer`` and ``date`` the cover's."""
     s = pub.settings
+    lines = ("".join(line) for line in cover_lines(s))
+    cover_title = '</w:t><w:br/><w:t xml:space="preserve">'.join(_xml_escape(ILLEGAL_XML_RE.sub("", t)) for t in lines)
     return {"title": comp.title, "subtitle": comp.subtitle, "year": s.year, "region": s.region,
-            "money_unit": s.money_unit, "layout": s.layout}
+            "money_unit": s.money_unit, "layout": s.layout, "cover_title": _Xml(cover_title),
+            "issuer": s.issuer or "", "date": s.date or ""}
 
 
 class DocxRenderer(FormatRenderer):

@@ -20,7 +20,8 @@ import jinja2.sandbox
 from ..errors import UserError
 from ..model import BudgetTotals, Publication
 from .formats import FormatRenderer, RenderContext, Rendered
-from .layout import Compilation, Heading, ProjectEntry, money
+from .layout import Compilation, Heading, ProjectEntry, cover_lines, money
+from .measure import title_phrases
 
 
 @dataclass
@@ -142,7 +143,16 @@ def base_context(pub: Publication, mode: str) -> dict:
     from .docx import source_date
     s = pub.settings
     return {"mode": mode, "pdf_font": s.pdf_font, "author": s.region, "date": source_date().strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "money_unit": s.money_unit, "year": s.year, "region": s.region}
+            "money_unit": s.money_unit, "year": s.year, "region": s.region, "cover": cover(s)}
+
+
+def cover(s) -> dict:
+    """The title as the covers print it — ``lines`` of phrases for the PDF; on screen the
+    publication's own lines, else one line the browser breaks between phrases — and the cover's
+    issuer and date ("" when not given)."""
+    lines = cover_lines(s)
+    return {"lines": lines, "screen": lines if s.title_lines else [title_phrases(s.title)],
+            "issuer": s.issuer or "", "date": s.date or ""}
 
 
 def chart(views: list[DepartmentView], pub: Publication) -> dict:

@@ -14,8 +14,9 @@ from decimal import Decimal
 from typing import Literal, NamedTuple
 
 from .. import layouts
-from ..layouts import CellDef, GridDef, Layout, field_value
+from ..layouts import CellDef, GridDef, Layout, TableDef, field_value
 from ..model import CONTROL_RE, DepartmentDoc, Indicator, Project, ProjectDoc, Publication, Settings, UnitDoc, has_control
+from .measure import fit_widths, lines_em, title_lines, title_phrases
 from .richtext import Paragraph, markdown, plain
 
 Role = Literal["label", "value", "head", "amount", "agency", "unit", "form-title", "form-year", "level"]
@@ -47,6 +48,7 @@ class Table:
     widths: tuple[int, ...]      # relative column widths (they are scaled to the text width)
     rows: tuple[Row, ...]
     caption: str = ""            # what the table is, for HTML captions and screen readers
+    font_size: float = 10.5      # pt: the definition's, which the widths were measured for
 
 
 @dataclass(frozen=True)
@@ -206,18 +208,69 @@ def form_tables(dept: DepartmentDoc, unit: UnitDoc, project: Project, settings: 
     """One project's tables, as its form's definition lays them out (without the indicator grid's
     rows when ``grid`` is false: the header block alone, as ``ptgen diff --format docx`` shows it)."""
     objects = {"project": project, "unit": unit.unit, "department": dept.department, "settings": settings}
-    out: list[Table | Spacer] = []
-    for t in layout_of(settings).tables:
+    form = layout_of(settings)
+    made: list[tuple[TableDef, list[Row]] | None] = []
+    # tables on the same columns (equal widths) keep them equal: what their labels need, what their values want
+    needs: dict[tuple[int, ...], tuple[list, list]] = {}
+    for t in form.tables:
         if t.spacer:
-            out.append(Spacer())
+            made.append(None)
             continue
         rows = [Row(tuple(_cell(c, project, objects, settings) for c in r.cells), header=r.header,
                     borderless=r.borderless, can_split=r.can_split) for r in t.rows]
+        need, want = needs.setdefault(tuple(t.widths), ([], []))
+        label_needs(rows, t.grid, need, want)
         if t.grid is not None and grid:
             rows += _grid_rows(t.grid, project, settings)
-        if rows:
-            out.append(Table(t.kind, tuple(t.widths), tuple(rows), caption=_fill(t.caption, objects)))
+        made.append((t, rows))
+    out: list[Table | Spacer] = []
+    for m in made:
+        if m is None:
+            out.append(Spacer())
+        elif m[1]:
+            t, rows = m
+            need, want = needs[tuple(t.widths)]
+            widths = _fitted(tuple(t.widths), tuple(need), tuple(want), form.font_size)
+            out.append(Table(t.kind, widths, tuple(rows), caption=_fill(t.caption, objects), font_size=form.font_size))
     return out
+
+
+# The narrowest table ptgen draws: the Word templates' text width (A4 less 2.2 cm margins each side:
+# 166 mm, 470 pt; the PDF's is 174 mm), and what a cell's padding and borders take (Word's 0.15 cm
+# margins each side).  A label gets a little more than it measures, for the fonts' rounding.
+TABLE_WIDTH_PT = 470
+CELL_PAD_PT = 8.5
+LABEL_SLACK_EM = 0.25
+
+
+def label_needs(rows: list[Row], grid: GridDef | None, needs: list, wants: list) -> None:
+    """Adds to ``needs`` what each label of the header ``rows`` and each header of the ``grid`` needs
+    to print on one line, and to ``wants`` the same for the values of rows that never split (short
+    ones: 项目性质, amounts): ``(first column, columns spanned, em)``."""
+    for row in rows:
+        col = 0
+        for c in row.cells:
+            if not c.merged:
+                if c.role in ("label", "head"):
+                    needs.append((col, c.span, lines_em(c.text) + LABEL_SLACK_EM))
+                elif c.role in ("value", "amount") and not row.can_split and not row.borderless and c.paras:
+                    wants.append((col, c.span, lines_em(c.text) + LABEL_SLACK_EM))
+            col += c.span
+    if grid is not None:
+        col = 0
+        if grid.side_label is not None:
+            needs.append((0, 1, lines_em(grid.side_label) + LABEL_SLACK_EM))
+            col = 1
+        for c in grid.columns:
+            needs.append((col, c.span, lines_em(c.head) + LABEL_SLACK_EM))
+            col += c.span
+
+
+@functools.lru_cache(maxsize=1024)
+def _fitted(widths: tuple[int, ...], needs: tuple, wants: tuple, font_size: float) -> tuple[int, ...]:
+    """The definition's ``widths``, widened where a label would not fit on one line at ``font_size``
+    (see :func:`measure.fit_widths`)."""
+    return fit_widths(widths, list(needs), TABLE_WIDTH_PT / font_size, CELL_PAD_PT / font_size, list(wants))
 
 
 def grid_columns(settings: Settings) -> list[tuple[str, str, int]]:
@@ -231,6 +284,20 @@ def grid_columns(settings: Settings) -> list[tuple[str, str, int]]:
         out.append((col.head, col.field, sum(widths[:col.span])))
         del widths[:col.span]
     return out
+
+
+# --- the cover -----------------------------------------------------------------------------------
+
+# A cover title's line: the Word cover's 22 pt (二号) on its 166 mm fits 21 characters (the PDF's
+# 174 mm, 22); 20 keeps it clear of the edge in both.
+COVER_TITLE_EM = 20
+
+
+def cover_lines(settings: Settings) -> list[tuple[str, ...]]:
+    """The cover title's lines, each cut into its phrases (spaces are phrases too): the
+    publication's own lines (``title_lines``), else the title broken between phrases."""
+    lines = settings.title_lines or title_lines(settings.title, COVER_TITLE_EM)
+    return [title_phrases(line) for line in lines]
 
 
 # --- the whole document ---------------------------------------------------------------------------
