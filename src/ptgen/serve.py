@@ -26,7 +26,7 @@ from typing import Callable
 
 from . import lint
 from .errors import UsageError, UserError
-from .load import find_publications, load, load_file
+from .load import META_FILES, find_publications, load, load_file
 from .model import Project, ProjectDoc, Publication
 from .render.layout import Compilation, compile_department, numbers, printable, whole_book
 from .report import Issue, Severity, locate
@@ -34,7 +34,8 @@ from .report import Issue, Severity, locate
 PREFIX = "/__ptgen/"
 ALL = "*"  # every page changed (the overlay of errors is on every page)
 TEMPLATE_SUFFIXES = {".html", ".css", ".docx"}
-MAX_SHOWN = 200  # findings listed on one page (the count says how many there are)
+MAX_SHOWN = 200
+READ_CODES = {"Y001", "Y002", "Y007", "Y008", "Y009"}  # a file that could not be read as YAML (yamlio)  # findings listed on one page (the count says how many there are)
 
 
 @dataclass
@@ -71,7 +72,10 @@ class Preview:
         anything but one project file)."""
         pub, report = load(self.root)
         issues = locate(report.issues, self.root.parent)
-        if pub is None:  # ptgen.yaml or the layout unreadable: keep showing the last good publication
+        unreadable = [i for i in issues if i.code in READ_CODES and (Path(i.file).name in META_FILES or "/layouts/" in i.file)]
+        if pub is None or (unreadable and self.pub is not None):
+            # ptgen.yaml, a department's or unit's file or the layout unreadable: keep showing the
+            # last good publication (a structure file that does not parse would empty its pages)
             self.fatal = issues
             if self.pub is None:
                 self.file_issues = _by_file(issues)
@@ -234,7 +238,8 @@ class Preview:
             return sorted(dict.fromkeys(found), key=lambda i: (i.file, i.line, i.column, i.code))
 
     def _findings_key(self) -> tuple:
-        return tuple((i.file, i.line, i.column, i.code, i.severity, i.message) for i in self.issues())
+        """The errors (the overlay on every page shows them; other findings only on their department's page)."""
+        return tuple((i.file, i.line, i.column, i.code, i.message) for i in self._overlay())
 
     def _panel(self, di: int | None) -> list[Issue]:
         """The findings a page lists: a department's page, those in its files; other pages, all."""

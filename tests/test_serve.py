@@ -1,0 +1,217 @@
+"""``ptgen serve``: the page in a real browser follows the saved file; errors show; paths are refused;
+bad content never stops the server.  The server runs as the real command, on a free port."""
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from helpers import GOOD_PROJECT, ROOT, make_publication
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+needs_browser = pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+                                   reason="Debian chromium + chromium-driver not installed (bash scripts/setup.sh --test)")
+
+
+class Server:
+    def __init__(self, proc: subprocess.Popen, url: str):
+        self.proc, self.url = proc, url
+        u = urlparse(url)
+        self.host, self.port = u.hostname, u.port
+
+    def get(self, path: str) -> tuple[int, str]:
+        """A plain request with ``path`` sent exactly as given (no normalising of ``..`` or ``%2e``)."""
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            conn.request("GET", path)
+            r = conn.getresponse()
+            return r.status, r.read().decode("utf-8", "replace")
+        finally:
+            conn.close()
+
+    def wait_for(self, path: str, pattern: str, timeout: float = 20) -> str:
+        """The page once ``pattern`` (a regex) is in it."""
+        end = time.monotonic() + timeout
+        while True:
+            status, body = self.get(path)
+            assert status == 200, (status, body)
+            if re.search(pattern, body):
+                return body
+            if time.monotonic() > end:
+                raise AssertionError(f"{pattern!r} never appeared in {path}:\n{body[-3000:]}")
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def serve(tmp_path):
+    started = []
+
+    def start(pub: Path) -> Server:
+        proc = subprocess.Popen([sys.executable, "-m", "ptgen", "serve", str(pub), "--port", "0",
+                                 "--out", str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, cwd=tmp_path)
+        started.append(proc)
+        line = proc.stdout.readline()
+        m = re.search(r"预览地址：(http://127\.0\.0\.1:\d+/)", line)
+        assert m, line + proc.stderr.read()
+        return Server(proc, m.group(1))
+    yield start
+    for proc in started:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,900"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
+    yield driver
+    driver.quit()
+
+
+def save(path: Path, text: str) -> None:
+    """Save as an editor does: write a new file and rename it over the old one."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@needs_browser
+def test_browser_follows_edits_errors_and_fixes(tmp_path, serve, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    pub = make_publication(tmp_path / "pub")
+    project = pub / "353" / "353101" / "p.yaml"
+    server = serve(pub)
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    browser.get(server.url + "353.html")
+    wait = WebDriverWait(browser, 20, poll_frequency=0.05)
+
+    def cells() -> str:  # read in one go: the page may be reloading meanwhile
+        return browser.execute_script(
+            "return Array.from(document.querySelectorAll('table.pt td')).map(e => e.textContent).join(' ')")
+
+    def overlay() -> str | None:
+        return browser.execute_script("var o = document.getElementById('ptgen-overlay'); "
+                                      "return o && o.offsetWidth > 0 ? o.innerText : null")
+    assert "≥10个" in cells()
+    assert not browser.find_elements(By.ID, "ptgen-overlay")  # the example has no errors
+    assert browser.find_element(By.CSS_SELECTOR, "#ptgen-bar a.ptgen-pdf").get_attribute("href").endswith("/__ptgen/pdf/353.pdf")
+    browser.save_screenshot(str(shots / "1-opened.png"))
+
+    # An edit reaches the page without a reload by hand.
+    save(project, GOOD_PROJECT.replace("≥10个", "≥12个"))
+    wait.until(lambda b: "≥12个" in cells())
+    browser.save_screenshot(str(shots / "2-edited.png"))
+
+    # Broken YAML: the overlay names the file, line and code; the last good table stays.
+    save(project, GOOD_PROJECT.replace("≥10个", "≥12个").replace("name: 信息系统运维费", "name: [信息系统运维费"))
+    shown = wait.until(lambda b: overlay())
+    assert re.search(r"pub/353/353101/p\.yaml:\d+:\d+ Y\d{3}", shown), shown
+    findings = browser.find_element(By.ID, "ptgen-findings").text  # on the page too, under the bar
+    assert "p.yaml" in findings
+    assert "≥12个" in cells()
+    browser.save_screenshot(str(shots / "3-broken.png"))
+
+    # Fixed: the overlay goes, the page shows the new value.
+    save(project, GOOD_PROJECT.replace("≥10个", "≥13个"))
+    wait.until(lambda b: "≥13个" in cells() and overlay() is None)
+    browser.save_screenshot(str(shots / "4-fixed.png"))
+    print("screenshots:", shots)
+    assert all((shots / f).stat().st_size > 5000 for f in os.listdir(shots))
+
+
+def test_serves_only_its_own_pages(tmp_path, serve):
+    pub = make_publication(tmp_path / "pub")
+    (pub / "leak.html").symlink_to("/etc/passwd")
+    (pub / "353" / "353101" / "out.html").symlink_to("/etc/passwd")
+    server = serve(pub)
+    assert server.get("/")[0] == 200
+    assert "信息系统运维费" in server.get("/353.html")[1]
+    for path in ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc%2fpasswd", "/%2F..%2F..%2Fetc%2Fpasswd",
+                 "/353.html/../../../etc/passwd", "/%2e%2e%5c%2e%2e%5cetc%5cpasswd", "//etc/passwd",
+                 "/leak.html", "/353/353101/out.html", "/ptgen.yaml", "/353/353101/p.yaml", "/353/", "/353",
+                 "/__ptgen/", "/__ptgen/pdf/", "/__ptgen/pdf/..%2f..%2fetc%2fpasswd", "/__ptgen/pdf/%2e%2e",
+                 "/index.html%00", "/.cache/"]:
+        status, body = server.get(path)
+        assert status == 404, (path, status)
+        assert "root:" not in body and "<li>" not in body and "ptgen.yaml" not in body, path
+
+
+def test_server_survives_bad_content(tmp_path, serve):
+    pub = make_publication(tmp_path / "pub")
+    project = pub / "353" / "353101" / "p.yaml"
+    settings = pub / "ptgen.yaml"
+    good_settings = settings.read_text(encoding="utf-8")
+    server = serve(pub)
+    server.wait_for("/353.html", "≥10个")
+    # Each bad file: its error in the overlay, the last good table still on the page.
+    bad = [
+        (project, b"\xff\xfe not utf-8", r"p\.yaml:1:\d+"),
+        (project, b"", r"p\.yaml:1:1"),
+        (project, b"name: \"unclosed\nbookmark: x\n", r"p\.yaml:1:\d+"),
+        (project, GOOD_PROJECT.replace("value: ≥10个", "value: [a, b]").encode(), r"p\.yaml:\d+:\d+</span> <code>Y005"),
+        (project, b"x" * (1024 * 1024 + 10), r"p\.yaml"),
+        (settings, b"title: [", r"ptgen\.yaml:\d+:\d+</span> <code>Y001"),
+        (pub / "353" / "353101" / "unit.yaml", b"code: \"353101\"\nprojects: [p.yaml\n", r"unit\.yaml:\d+:\d+"),
+    ]
+    for path, data, where in bad:
+        path.write_bytes(data)
+        body = server.wait_for("/353.html", r'id="ptgen-overlay"[\s\S]*' + where)
+        assert "≥10个" in body, path  # the last good page stays
+        path.write_bytes((good_settings if path == settings else
+                          'code: "353101"\nname: 测试单位\nprojects:\n  - p.yaml\n' if path.name == "unit.yaml"
+                          else GOOD_PROJECT).encode("utf-8"))
+        server.wait_for("/353.html", r'^(?![\s\S]*id="ptgen-overlay")[\s\S]*≥10个')
+    project.unlink()  # a listed file gone
+    server.wait_for("/", r'id="ptgen-overlay"[\s\S]*F001')
+    shutil.rmtree(pub / "353")  # the whole department gone
+    server.wait_for("/", r'id="ptgen-overlay"[\s\S]*F001')
+    assert server.proc.poll() is None
+    assert server.get("/")[0] == 200
+
+
+def test_only_the_changed_department_is_drawn_again(tmp_path):
+    """The library: a saved project re-renders its department's page (totals included) and leaves
+    the other departments' pages as they were; the whole book and index are drawn on request."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate
+
+    from ptgen.serve import ALL, Preview
+    pub = generate(tmp_path / "pub", 6, departments=3, units_per_department=1)
+    preview = Preview(pub)
+    preview.render_all()
+    before = dict(preview.pages)
+    assert set(before) == {"301.html", "302.html", "303.html", "pub.html", "index.html"}
+    path = pub / "302" / "302101" / "p001.yaml"
+    text = path.read_text(encoding="utf-8")
+    total = re.search(r'total: "([0-9.]+)"', text).group(1)
+    new = f"{float(total) + 1000:.2f}"
+    path.write_text(text.replace(f'total: "{total}"', f'total: "{new}"').replace(f'fiscal: "{total}"', f'fiscal: "{new}"'),
+                    encoding="utf-8")
+    change = preview.apply([str(path)])
+    assert change.pages != ALL and set(change.pages) == {"302.html", "pub.html", "index.html"}
+    assert preview.pages["301.html"] is before["301.html"] and preview.pages["303.html"] is before["303.html"]
+    assert set(preview.pages) == {"301.html", "303.html"}  # the others wait to be asked for
+    page = preview.page("302.html")[0].decode("utf-8")
+    assert new in page and total not in re.search(r'<table class="totals">[\s\S]*?</table>', page).group(0)
+    assert new in preview.page("index.html")[0].decode("utf-8")
