@@ -215,3 +215,19 @@ def test_only_the_changed_department_is_drawn_again(tmp_path):
     page = preview.page("302.html")[0].decode("utf-8")
     assert new in page and total not in re.search(r'<table class="totals">[\s\S]*?</table>', page).group(0)
     assert new in preview.page("index.html")[0].decode("utf-8")
+
+
+def test_ctrl_c_with_a_page_open_ends_cleanly(tmp_path, serve):
+    """A page's event stream stays open; Ctrl-C still ends the server at once, without a traceback."""
+    server = serve(make_publication(tmp_path / "pub"))
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=30)
+    conn.request("GET", "/__ptgen/events?page=353.html&v=0")
+    r = conn.getresponse()
+    assert r.status == 200 and r.getheader("content-type").startswith("text/event-stream")
+    assert r.read(6) == b"retry:"
+    server.proc.send_signal(signal.SIGINT)
+    out, err = server.proc.communicate(timeout=20)
+    conn.close()
+    assert server.proc.returncode == 0, err
+    assert "Traceback" not in err and "ERROR" not in err, err
+    assert "预览已结束" in out

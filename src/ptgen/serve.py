@@ -490,8 +490,17 @@ def serve(path: Path, host: str = "127.0.0.1", port: int = 8000, out_dir: Path =
         preview.render_all()
         application = app(preview, Path(out_dir), server_pdf)
         config = uvicorn.Config(application, log_level="warning", timeout_graceful_shutdown=1, lifespan="off")
-        server = uvicorn.Server(config)
         loop_holder: dict = {}
+
+        class Server(uvicorn.Server):
+            def handle_exit(self, sig, frame) -> None:
+                # The pages' event streams never end by themselves: end them, so that the
+                # server's graceful shutdown has nothing to cancel.
+                loop = loop_holder.get("loop")
+                if loop is not None:
+                    loop.call_soon_threadsafe(application.state.close)
+                super().handle_exit(sig, frame)
+        server = Server(config)
         stop = threading.Event()
 
         def changed(change: Change) -> None:
