@@ -231,3 +231,25 @@ def test_ctrl_c_with_a_page_open_ends_cleanly(tmp_path, serve):
     assert server.proc.returncode == 0, err
     assert "Traceback" not in err and "ERROR" not in err, err
     assert "预览已结束" in out
+
+
+def test_department_pdf_one_click_away_same_as_build(tmp_path, serve):
+    """The PDF link of a department's page gives the department's PDF, rendered on demand into
+    build's cache: ``ptgen build`` afterwards makes the same bytes from it."""
+    pub = make_publication(tmp_path / "pub")
+    server = serve(pub)
+    page = server.get("/353.html")[1]
+    link = re.search(r'<a class="ptgen-pdf" href="([^"]+)"', page).group(1)
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=120)
+    conn.request("GET", link)
+    r = conn.getresponse()
+    data = r.read()
+    conn.close()
+    assert r.status == 200 and r.getheader("content-type") == "application/pdf" and data.startswith(b"%PDF")
+    assert any((tmp_path / "out" / ".cache" / "pdf" / "pub").glob("*.json"))  # build's cache
+    text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+    assert "信息系统运维费" in text and "≥10个" in text
+    assert server.get("/__ptgen/pdf/999.pdf")[0] == 404
+    subprocess.run([sys.executable, "-m", "ptgen", "build", str(pub), "--out", str(tmp_path / "out"), "--format", "pdf"],
+                   check=True, capture_output=True, cwd=tmp_path)
+    assert (tmp_path / "out" / "pdf" / "pub" / "353.pdf").read_bytes() == data
