@@ -253,3 +253,44 @@ def test_department_pdf_one_click_away_same_as_build(tmp_path, serve):
     subprocess.run([sys.executable, "-m", "ptgen", "build", str(pub), "--out", str(tmp_path / "out"), "--format", "pdf"],
                    check=True, capture_output=True, cwd=tmp_path)
     assert (tmp_path / "out" / "pdf" / "pub" / "353.pdf").read_bytes() == data
+
+
+def test_layout_definitions_and_templates_are_watched(tmp_path, serve):
+    """The publication's own layouts/ and templates/html/ are watched like the content: a label of the
+    form, a template's text, a template that does not compile (its error shown, the server alive)."""
+    from helpers import SETTINGS
+    pub = make_publication(tmp_path / "pub", settings=SETTINGS + "templates: templates\n")
+    layout = pub / "layouts" / "tianjin.yaml"
+    layout.parent.mkdir()
+    shutil.copy(ROOT / "layouts" / "tianjin.yaml", layout)
+    template = pub / "templates" / "html" / "compilation.html"
+    template.parent.mkdir(parents=True)
+    shutil.copy(ROOT / "templates" / "html" / "compilation.html", template)
+    server = serve(pub)
+    server.wait_for("/353.html", ">项目名称<")
+    save(layout, layout.read_text(encoding="utf-8").replace("{label: 项目名称}", "{label: 项目全称}"))
+    server.wait_for("/353.html", ">项目全称<")
+    own = template.read_text(encoding="utf-8")
+    save(template, own.replace("<main>", '<main><p id="own">自己的模板</p>'))
+    server.wait_for("/353.html", '<p id="own">自己的模板</p>')
+    save(template, own.replace("<main>", "<main>{% if %}"))
+    server.wait_for("/353.html", "网页模板 .*compilation.html 第 \\d+ 行有语法错误")
+    save(template, own)
+    body = server.wait_for("/353.html", ">项目全称<")
+    assert "语法错误" not in body and 'id="own"' not in body
+
+
+def test_port_in_use_and_several_publications_are_messages(tmp_path):
+    import socket
+    pub = make_publication(tmp_path / "pub")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        r = subprocess.run([sys.executable, "-m", "ptgen", "serve", str(pub), "--port", str(port)],
+                           capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and f"无法在 127.0.0.1:{port} 上提供预览" in r.stderr and "--port" in r.stderr, r.stderr
+    make_publication(tmp_path / "pub2")
+    r = subprocess.run([sys.executable, "-m", "ptgen", "serve", str(tmp_path), "--port", "0"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "2 个出版物" in r.stderr and "Traceback" not in r.stderr, r.stderr
