@@ -19,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import html as htmlmod
 import json
+import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -29,7 +31,7 @@ from .errors import UsageError, UserError
 from .load import META_FILES, find_publications, load, load_file
 from .model import Project, ProjectDoc, Publication
 from .render.layout import Compilation, compile_department, numbers, printable, whole_book
-from .report import Issue, Severity, locate
+from .report import Issue, Report, Severity, locate
 
 PREFIX = "/__ptgen/"
 ALL = "*"  # every page changed (the overlay of errors is on every page)
@@ -115,7 +117,6 @@ class Preview:
         d = pub.departments[di]
         u = d.units[ui]
         old = u.projects[pi]
-        from .report import Report
         report = Report()
         project, source = load_file(Path(old.source.path), Project, self.root, report, pub.settings._layout)
         rel = old.source.rel
@@ -139,7 +140,6 @@ class Preview:
 
     def apply(self, paths: list[str]) -> Change:
         """Take in the files saved (absolute paths); the pages to reload."""
-        import time
         start = time.perf_counter()
         with self.lock:
             real = [str(Path(p).resolve()) for p in paths]
@@ -459,7 +459,6 @@ def watch(preview: Preview, stop: threading.Event, on_change: Callable[[Change],
             try:
                 on_change(preview.apply(paths))
             except Exception as exc:  # noqa: BLE001 - a bug must not stop the preview; say it
-                import sys
                 print(f"ptgen 内部错误：{type(exc).__name__}: {exc}", file=sys.stderr)
 
 
