@@ -294,3 +294,22 @@ def test_port_in_use_and_several_publications_are_messages(tmp_path):
     r = subprocess.run([sys.executable, "-m", "ptgen", "serve", str(tmp_path), "--port", "0"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "2 个出版物" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_check_findings_of_the_saved_file_on_its_page(tmp_path, serve):
+    """A rule's finding (not only a reading error) is listed on the department's page with its code,
+    message and file:line:column, and in the overlay of every page while it is an error."""
+    pub = make_publication(tmp_path / "pub")
+    project = pub / "353" / "353101" / "p.yaml"
+    server = serve(pub)
+    server.wait_for("/353.html", "≥95%")
+    bad = GOOD_PROJECT.replace("value: ≥95%", "value: ≥120%")
+    line = bad.splitlines().index("    value: ≥120%") + 1
+    save(project, bad)
+    where = rf"pub/353/353101/p\.yaml:{line}:12</span> <code>V01</code> 错误："
+    page = server.wait_for("/353.html", rf'id="ptgen-findings"[\s\S]*{where}[\s\S]*id="ptgen-overlay"[\s\S]*{where}')
+    assert "≥120%" in page
+    server.wait_for("/index.html", rf'id="ptgen-overlay"[\s\S]*{where}')
+    save(project, GOOD_PROJECT)
+    page = server.wait_for("/353.html", r'^(?![\s\S]*id="ptgen-overlay")[\s\S]*≥95%')
+    assert "V01" not in page
