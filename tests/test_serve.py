@@ -294,6 +294,9 @@ def test_port_in_use_and_several_publications_are_messages(tmp_path):
     r = subprocess.run([sys.executable, "-m", "ptgen", "serve", str(tmp_path), "--port", "0"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "2 个出版物" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    r = subprocess.run([sys.executable, "-m", "ptgen", "serve", str(pub), "--port", "0", "--out", str(pub / "build")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "--out" in r.stderr and "Traceback" not in r.stderr, r.stderr
 
 
 def test_check_findings_of_the_saved_file_on_its_page(tmp_path, serve):

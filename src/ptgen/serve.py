@@ -472,7 +472,9 @@ def serve(path: Path, host: str = "127.0.0.1", port: int = 8000, out_dir: Path =
     import uvicorn
 
     from .render.pdf import renderer
+    from .api import _out_outside_publications
     root = publication_root(path)
+    _out_outside_publications(root, out_dir)  # the PDF cache inside the content would be content
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
