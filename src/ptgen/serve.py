@@ -65,6 +65,7 @@ class Preview:
         self.file_issues: dict[str, list[Issue]] = {}  # reading problems (F, Y), by file
         self.lint_issues: dict[str, list[Issue]] = {}  # project rules, by file
         self.pub_issues: list[Issue] = []  # publication rules
+        self.folders: set[str] = set()  # the departments' and units' folders (resolved)
         self._reload()
 
     # -- the content ------------------------------------------------------------------------------
@@ -357,9 +358,17 @@ def publication_root(path: Path) -> Path:
     return roots[0]
 
 
-def app(preview: Preview, out_dir: Path, pdf_server=None):
-    """The Starlette application: the pages, the events, the PDFs; nothing else."""
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "::1"]
+
+
+def app(preview: Preview, out_dir: Path, pdf_server=None, host: str = "127.0.0.1"):
+    """The Starlette application: the pages, the events, the PDFs; nothing else.  On a loopback
+    address it answers only requests addressed to this machine by name (the ``Host`` header), so
+    that a web page elsewhere cannot read the content through a name that points here (DNS
+    rebinding)."""
     from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
     from starlette.concurrency import run_in_threadpool
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse
@@ -433,7 +442,9 @@ def app(preview: Preview, out_dir: Path, pdf_server=None):
 
     routes = [Route(PREFIX + "events", events), Route(PREFIX + "pdf/{name}", pdf),
               Route(PREFIX + "{rest:path}", anything), Route("/{rest:path}", page, methods=["GET", "HEAD"])]
-    application = Starlette(routes=routes)
+    loopback = host in LOOPBACK_HOSTS or host.startswith("127.")
+    allowed = [*LOOPBACK_HOSTS, host] if loopback else ["*"]
+    application = Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=allowed)])
 
     def broadcast(change: Change) -> None:
         message = {"version": change.version, "pages": change.pages if change.pages == ALL else sorted(change.pages)}
@@ -454,12 +465,12 @@ def watch(preview: Preview, stop: threading.Event, on_change: Callable[[Change],
     import watchfiles
     for changes in watchfiles.watch(*preview.watched(), stop_event=stop, debounce=400, step=30,
                                     watch_filter=watchfiles.DefaultFilter(), raise_interrupt=False):
-        paths = sorted({p for _, p in changes if preview.relevant(p)})
-        if paths:
-            try:
+        try:
+            paths = sorted({p for _, p in changes if preview.relevant(p)})
+            if paths:
                 on_change(preview.apply(paths))
-            except Exception as exc:  # noqa: BLE001 - a bug must not stop the preview; say it
-                print(f"ptgen 内部错误：{type(exc).__name__}: {exc}", file=sys.stderr)
+        except Exception as exc:  # noqa: BLE001 - a bug must not stop the preview; say it
+            print(f"ptgen 内部错误：{type(exc).__name__}: {exc}", file=sys.stderr)
 
 
 def serve(path: Path, host: str = "127.0.0.1", port: int = 8000, out_dir: Path = Path("build"),
@@ -489,7 +500,7 @@ def serve(path: Path, host: str = "127.0.0.1", port: int = 8000, out_dir: Path =
         server_pdf = stack.enter_context(renderer(1))
         preview = Preview(root)
         preview.render_all()
-        application = app(preview, Path(out_dir), server_pdf)
+        application = app(preview, Path(out_dir), server_pdf, host)
         config = uvicorn.Config(application, log_level="warning", timeout_graceful_shutdown=1, lifespan="off")
         loop_holder: dict = {}
 
