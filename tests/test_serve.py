@@ -102,7 +102,7 @@ def test_browser_follows_edits_errors_and_fixes(tmp_path, serve, browser):
     server = serve(pub)
     shots = tmp_path / "shots"
     shots.mkdir()
-    browser.get(server.url + "353.html")
+    browser.get(server.url + "353.html#_Toc_4_4_0000000004")  # the project's table on its department's page
     wait = WebDriverWait(browser, 20, poll_frequency=0.05)
 
     def cells() -> str:  # read in one go: the page may be reloading meanwhile
