@@ -130,6 +130,20 @@ def test_browser_follows_edits_errors_and_fixes(tmp_path, serve, browser):
     assert "p.yaml" in findings
     assert "≥12个" in cells()
     browser.save_screenshot(str(shots / "3-broken.png"))
+    # Closed, the overlay stays closed through reloads while the errors are the same ones…
+    browser.find_element(By.ID, "ptgen-overlay-close").click()
+    assert overlay() is None
+    def version() -> int:
+        return int(browser.execute_script("var b = document.getElementById('ptgen-bar'); "
+                                          "return b ? b.getAttribute('data-version') : -1"))
+    before = version()
+    save(project, GOOD_PROJECT.replace("≥10个", "≥14个").replace("name: 信息系统运维费", "name: [信息系统运维费"))
+    wait.until(lambda b: version() > before)  # the page was reloaded
+    assert overlay() is None
+    # …and comes back when they change.
+    save(project, GOOD_PROJECT.replace("≥10个", "≥12个").replace("    value: ≥99%", "    value: [≥99%"))
+    shown = wait.until(lambda b: overlay())
+    assert "p.yaml" in shown
 
     # Fixed: the overlay goes, the page shows the new value.
     save(project, GOOD_PROJECT.replace("≥10个", "≥13个"))

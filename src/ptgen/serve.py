@@ -17,6 +17,7 @@ events and each department's PDF: nothing else, no folder listings.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html as htmlmod
 import json
 import sys
@@ -294,8 +295,15 @@ _STYLE = """
 _SCRIPT = """
 (function () {
   var page = %s, version = %d;
-  var close = document.getElementById("ptgen-overlay-close");
-  if (close) close.onclick = function () { document.getElementById("ptgen-overlay").hidden = true; };
+  var overlay = document.getElementById("ptgen-overlay");
+  if (overlay) {  // closed, it stays closed on every page until the errors change
+    var key = "ptgen-overlay-closed", errors = overlay.getAttribute("data-errors");
+    if (sessionStorage.getItem(key) === errors) overlay.hidden = true;
+    document.getElementById("ptgen-overlay-close").onclick = function () {
+      overlay.hidden = true;
+      sessionStorage.setItem(key, errors);
+    };
+  }
   var source = new EventSource("%sevents?page=" + encodeURIComponent(page) + "&v=" + version);
   source.onmessage = function (e) {
     var m = JSON.parse(e.data);
@@ -329,7 +337,9 @@ def _inject(page: bytes, findings: list[Issue], errors: list[Issue], name: str, 
                 f"{_items(findings)}</section>")
     tail = ""
     if errors:
-        tail += (f'<div id="ptgen-overlay" role="alertdialog" aria-label="内容有错误"><div class="box">'
+        digest = hashlib.sha256(json.dumps([(i.file, i.line, i.column, i.code, i.message) for i in errors],
+                                           ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+        tail += (f'<div id="ptgen-overlay" role="alertdialog" aria-label="内容有错误" data-errors="{digest}"><div class="box">'
                  f'<button id="ptgen-overlay-close" type="button">关闭</button>'
                  f"<h2>内容有 {len(errors)} 个错误</h2>{_items(errors)}"
                  "<p>改正后保存文件，页面会自动刷新；无法读取的文件显示的是它上一次的正确内容。</p></div></div>")
