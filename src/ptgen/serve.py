@@ -214,7 +214,8 @@ class Preview:
             di = next((k for k, p in enumerate(self.parts) if f"{p.slug}.html" == name), None)
             pdfs = [(f"{p.slug}.pdf", p.subtitle) for p in self.parts] if di is None else \
                 [(f"{self.parts[di].slug}.pdf", self.parts[di].subtitle)]
-            return _inject(body, self._panel(di), self._overlay(), name, self.version, pdfs), self.version
+            return _inject(body, self._panel(di), self._overlay(), name, self.version, pdfs,
+                           self._entries(di)), self.version
 
     def _render(self, name: str) -> bytes:
         from .render.html import compilation_page, environment, index_page
@@ -244,12 +245,23 @@ class Preview:
         return tuple((i.file, i.line, i.column, i.code, i.message) for i in self._overlay())
 
     def _panel(self, di: int | None) -> list[Issue]:
-        """The findings a page lists: a department's page, those in its files; other pages, all."""
-        found = self.issues()
+        """The findings a page lists (errors and warnings, as ``check`` lists them without
+        ``--verbose``): a department's page, those in its files; other pages, all."""
+        found = [i for i in self.issues() if i.severity is not Severity.INFO]
         if di is None or self.pub is None:
             return found
         prefix = f"{self.pub.name}/{self.pub.departments[di].folder}/"
         return [i for i in found if i.file.startswith(prefix)]
+
+    def _entries(self, di: int | None) -> dict[str, list[Issue]]:
+        """Each table's findings (by its anchor, the bookmark): shown above it on its department's page."""
+        if di is None:
+            return {}
+        by_file: dict[str, list[Issue]] = {}
+        for i in self._panel(di):
+            by_file.setdefault(i.file, []).append(i)
+        return {doc.project.bookmark: by_file[doc.source.rel]
+                for u in self.pub.departments[di].units for doc in u.projects if doc.source.rel in by_file}
 
     def _overlay(self) -> list[Issue]:
         return [i for i in self.issues() if i.severity is Severity.ERROR]
@@ -283,7 +295,11 @@ _STYLE = """
  display:flex;flex-wrap:wrap;gap:.4em 1em;align-items:center}
 #ptgen-bar a{color:#fde68a}
 #ptgen-findings{font:14px/1.5 sans-serif;margin:.5em;border:1px solid #d1d5db;padding:.3em .8em;background:#f9fafb}
-#ptgen-findings li.error{color:#b91c1c}#ptgen-findings li.warning{color:#92400e}
+#ptgen-findings summary{cursor:pointer;font-weight:bold}
+.ptgen-entry-findings{font:14px/1.5 sans-serif;border-left:4px solid #b91c1c;background:#fef2f2;padding:.2em .8em;margin:.5em 0}
+.ptgen-entry-findings.warning{border-color:#d97706;background:#fffbeb}
+#ptgen-findings li.error,.ptgen-entry-findings li.error{color:#b91c1c}
+#ptgen-findings li.warning,.ptgen-entry-findings li.warning{color:#92400e}
 #ptgen-findings code,#ptgen-overlay code{font-weight:bold}
 #ptgen-overlay{position:fixed;inset:0;z-index:1001;background:rgba(17,24,39,.82);color:#fff;font:15px/1.6 sans-serif;
  overflow:auto;padding:2em}
@@ -323,9 +339,10 @@ def _items(issues: list[Issue]) -> str:
 
 
 def _inject(page: bytes, findings: list[Issue], errors: list[Issue], name: str, version: int,
-            pdfs: list[tuple[str, str]]) -> bytes:
-    """``page`` with the preview's bar (PDF links, findings) at the top, the overlay of errors and
-    the script that reloads it when it changes."""
+            pdfs: list[tuple[str, str]], entries: dict[str, list[Issue]] | None = None) -> bytes:
+    """``page`` with the preview's bar (PDF links, findings) at the top, each table's findings
+    above it (``entries``, by anchor), the overlay of errors and the script that reloads it when
+    it changes."""
     from .render.html import href
     links = " ".join(f'<a class="ptgen-pdf" href="{PREFIX}pdf/{href(f)}">PDF：{htmlmod.escape(t or f)}</a>'
                      for f, t in pdfs)
@@ -333,8 +350,9 @@ def _inject(page: bytes, findings: list[Issue], errors: list[Issue], name: str, 
     bar = (f'<style>{_STYLE}</style><div id="ptgen-bar" data-version="{version}"><strong>ptgen 预览</strong>'
            f'<span>保存文件后自动刷新 · {counts}</span><a href="/">首页</a>{links}</div>')
     if findings:
-        bar += (f'<section id="ptgen-findings" aria-label="检查结果"><h2>本页的检查结果（{len(findings)} 条）</h2>'
-                f"{_items(findings)}</section>")
+        n_errors = sum(i.severity is Severity.ERROR for i in findings)
+        bar += (f'<details id="ptgen-findings"{" open" if len(findings) <= 8 else ""}><summary>本页的检查结果：'
+                f"{n_errors} 个错误，{len(findings) - n_errors} 个警告</summary>{_items(findings)}</details>")
     tail = ""
     if errors:
         digest = hashlib.sha256(json.dumps([(i.file, i.line, i.column, i.code, i.message) for i in errors],
@@ -345,6 +363,13 @@ def _inject(page: bytes, findings: list[Issue], errors: list[Issue], name: str, 
                  "<p>改正后保存文件，页面会自动刷新；无法读取的文件显示的是它上一次的正确内容。</p></div></div>")
     tail += f"<script>{_SCRIPT % (json.dumps(name), version, PREFIX)}</script>"
     text = page.decode("utf-8")
+    for anchor, issues in (entries or {}).items():
+        tag = f'<section class="pt-entry" id="{htmlmod.escape(anchor)}"'  # as macros.html writes a table
+        start = text.find(tag)
+        if start >= 0:
+            close = text.find(">", start) + 1
+            kind = "error" if any(i.severity is Severity.ERROR for i in issues) else "warning"
+            text = text[:close] + f'<aside class="ptgen-entry-findings {kind}" role="note">{_items(issues)}</aside>' + text[close:]
     at = text.find(">", text.find("<body")) + 1
     end = text.rfind("</body>")
     text = text[:at] + "\n" + bar + text[at:end] + tail + text[end:]
