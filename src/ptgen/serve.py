@@ -37,8 +37,8 @@ from .report import Issue, Report, Severity, locate
 PREFIX = "/__ptgen/"
 ALL = "*"  # every page changed (the overlay of errors is on every page)
 TEMPLATE_SUFFIXES = {".html", ".css", ".docx"}
-MAX_SHOWN = 200
-READ_CODES = {"Y001", "Y002", "Y007", "Y008", "Y009"}  # a file that could not be read as YAML (yamlio)  # findings listed on one page (the count says how many there are)
+MAX_SHOWN = 200  # findings listed in one list (the count says how many there are)
+READ_CODES = {"Y001", "Y002", "Y007", "Y008", "Y009"}  # a file that could not be read as YAML (yamlio)
 
 
 @dataclass
@@ -52,10 +52,9 @@ class Change:
 class Preview:
     """One publication for ``ptgen serve``; every method is safe to call from several threads."""
 
-    def __init__(self, root: Path, cache_dir: Path | None = None, builtin_templates: Path | None = None):
+    def __init__(self, root: Path, builtin_templates: Path | None = None):
         from .render.templates import BUILTIN_TEMPLATES
         self.root = Path(root)
-        self.cache_dir = cache_dir
         self.builtin_templates = builtin_templates or BUILTIN_TEMPLATES
         self.lock = threading.RLock()
         self.version = 0
@@ -81,8 +80,6 @@ class Preview:
             # ptgen.yaml, a department's or unit's file or the layout unreadable: keep showing the
             # last good publication (a structure file that does not parse would empty its pages)
             self.fatal = issues
-            if self.pub is None:
-                self.file_issues = _by_file(issues)
             return
         self.fatal = []
         self.pub = pub
@@ -94,7 +91,8 @@ class Preview:
         self.where = {str(Path(doc.source.path).resolve()): (di, ui, pi)
                       for di, d in enumerate(pub.departments) for ui, u in enumerate(d.units)
                       for pi, doc in enumerate(u.projects)}
-        self.folders = {str((self.root / d.folder / u).resolve()) for d in pub.departments for u in ["", *(x.folder for x in d.units)]}
+        self.folders = {str((self.root / d.folder / u).resolve())
+                        for d in pub.departments for u in ["", *(x.folder for x in d.units)]}
         self.env = None
         self.pages: dict[str, bytes] = {}
 
