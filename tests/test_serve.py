@@ -349,3 +349,36 @@ def test_starts_on_unreadable_settings_and_recovers(tmp_path, serve):
     assert server.get("/353.html")[0] == 404
     save(pub / "ptgen.yaml", SETTINGS)
     server.wait_for("/353.html", r'^(?![\s\S]*id="ptgen-overlay")[\s\S]*≥10个')
+
+
+def test_a_table_alone_is_drawn_again_when_nothing_else_changes(tmp_path):
+    """A change inside one table (an indicator's value) draws that table alone and puts it into
+    its department's page and the whole book, which come out byte for byte as drawn from scratch;
+    the index is not touched.  A change of the money draws the pages again (their totals)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate
+
+    from ptgen.serve import Preview
+    pub = generate(tmp_path / "pub", 6, departments=2, units_per_department=1)
+    preview = Preview(pub)
+    preview.render_all()
+    index = preview.pages["index.html"]
+    path = pub / "302" / "302101" / "p002.yaml"
+    text = path.read_text(encoding="utf-8")
+    m = re.search(r"^    value: (.+)$", text, re.M)
+    path.write_text(text[:m.start(1)] + "≥77777项" + text[m.end(1):], encoding="utf-8")
+    change = preview.apply([str(path)])
+    assert set(change.pages) == {"302.html", "pub.html"}
+    assert preview.pages["index.html"] is index
+    spliced = {name: preview.pages[name] for name in ("302.html", "pub.html")}
+    assert "≥77777项" in spliced["302.html"].decode("utf-8")
+    preview.pages.clear()  # from scratch: the same bytes
+    assert all(preview.page(name) and preview.pages[name] == data for name, data in spliced.items())
+    preview.render_all()
+    total = re.search(r'total: "([0-9.]+)"', text).group(1)
+    new = f"{float(total) + 1000:.2f}"
+    path.write_text(text.replace(f'total: "{total}"', f'total: "{new}"').replace(f'fiscal: "{total}"', f'fiscal: "{new}"'),
+                    encoding="utf-8")
+    change = preview.apply([str(path)])
+    assert set(change.pages) == {"302.html", "pub.html", "index.html"}
+    assert set(preview.pages) == {"301.html"}

@@ -132,11 +132,39 @@ class Preview:
         self.pub_issues = locate(lint.run(pub, scope="publication").issues, self.root.parent)
         self.file_issues = {k: v for k, v in self.file_issues.items() if v}
         self.lint_issues = {k: v for k, v in self.lint_issues.items() if v}
+        k = sum(len(x.projects) for x in d.units[:ui]) + pi  # the table's place in its department
+        old_entry = self.parts[di].entries[k]
         self.parts[di] = self._compile(di)
-        changed = {self.page_of(di), self.whole_page, "index.html"}
-        for name in changed:
-            self.pages.pop(name, None)
+        changed = {self.page_of(di), self.whole_page}
+        if not self._splice(old_entry, self.parts[di].entries[k], old.project.budget == project.budget, changed):
+            changed.add("index.html")  # its contents or totals
+            for name in changed:
+                self.pages.pop(name, None)
         return changed | ({ALL} if self._findings_key() != before else set())
+
+    def _splice(self, old, new, same_money: bool, names: set[str]) -> bool:
+        """Draw only the table that changed and put it in place of the old one in the pages
+        ``names`` (those not drawn yet wait to be asked for).  Only when nothing else on them
+        changes — the heading (contents) and the money (totals) are the same — and the pages come
+        from ptgen's own templates, where the table is the ``entry`` macro's output; False when
+        the pages must be drawn again."""
+        if not same_money or old.heading != new.heading or self.pub.settings.templates:
+            return False
+        from .render.html import base_context, environment
+        if self.env is None:
+            self.env = environment(self.pub)
+        macros = self.env.get_template("macros.html").make_module(vars=base_context(self.pub, "screen"))
+        before, after = str(macros.entry(old)), str(macros.entry(new))
+        for name in names:
+            body = self.pages.get(name)
+            if body is None:
+                continue
+            text = body.decode("utf-8")
+            if text.count(before) != 1:  # not drawn as expected: draw the page again
+                self.pages.pop(name)
+                continue
+            self.pages[name] = text.replace(before, after).encode("utf-8")
+        return True
 
     def apply(self, paths: list[str]) -> Change:
         """Take in the files saved (absolute paths); the pages to reload."""
