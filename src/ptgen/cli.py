@@ -244,6 +244,28 @@ def build_cmd(
     _print_build(run, path)
 
 
+@app.command("serve")
+def serve_cmd(
+    path: Annotated[Path, typer.Argument(help="出版物文件夹（含 ptgen.yaml）。")] = Path("content"),
+    port: Annotated[int, typer.Option("--port", help="端口；0 由系统选一个空闲端口。")] = 8000,
+    host: Annotated[str, typer.Option("--host", help="监听的地址。默认只有本机能访问；其他地址（例如 0.0.0.0）要明确指定。")] = "127.0.0.1",
+    out_dir: Annotated[Path, typer.Option("--out", help="PDF 缓存所在的输出文件夹（与 build 的 --out 相同，共用缓存）。")] = Path("build"),
+) -> None:
+    """在浏览器里预览网页版：保存文件后页面自动刷新，并显示检查结果。按 Ctrl+C 结束。"""
+    from . import serve
+
+    def ready(address: str) -> None:
+        out.print(f"预览地址：{address}（保存文件后页面自动刷新；按 Ctrl+C 结束）")
+        sys.stdout.flush()
+    try:
+        serve.serve(path, host=host, port=port, out_dir=out_dir, on_ready=ready)
+    except PtgenError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        pass
+    out.print("预览已结束。")
+
+
 class _Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so that every ``finally`` runs."""
 

@@ -84,14 +84,18 @@ def _config(settings: Settings, report: Report, pub: Publication) -> dict[str, S
     return effective
 
 
-def run(pub: Publication, select: set[str] | None = None, ignore: set[str] | None = None) -> Report:
-    """Run every enabled rule over ``pub``."""
+def run(pub: Publication, select: set[str] | None = None, ignore: set[str] | None = None,
+        scope: str | None = None, docs: list[ProjectDoc] | None = None) -> Report:
+    """Run every enabled rule over ``pub``.  With ``scope`` ("project" or "publication"), only the
+    rules of that scope (the ``rules:`` settings are reported with the publication's); with
+    ``docs``, the project rules check only those projects (``ptgen serve`` re-checks a saved file)."""
     report = Report()
-    effective = _config(pub.settings, report, pub)
+    effective = _config(pub.settings, report if scope != "project" else Report(), pub)
+    only = None if docs is None else {id(d) for d in docs}
     for rule in rules():
         severity = effective[rule.code]
         if severity is None or (select and not any(rule.code.startswith(s) for s in select)) or \
-                (ignore and any(rule.code.startswith(s) for s in ignore)):
+                (ignore and any(rule.code.startswith(s) for s in ignore)) or (scope and rule.scope != scope):
             continue
         if rule.scope == "publication":
             for f in rule.check_publication(pub):
@@ -100,6 +104,8 @@ def run(pub: Publication, select: set[str] | None = None, ignore: set[str] | Non
                 report.add(Issue(source.rel, line, col, rule.code, severity, f.message, f.text))
         else:
             for dept, unit, doc in pub.projects():
+                if only is not None and id(doc) not in only:
+                    continue
                 for f in rule.check_project(doc, unit, dept, pub.settings):
                     line, col = doc.source.pos(*f.path)
                     report.add(Issue(doc.source.rel, line, col, rule.code, severity, f.message, f.text))

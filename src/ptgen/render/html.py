@@ -168,31 +168,36 @@ def chart(views: list[DepartmentView], pub: Publication) -> dict:
 def render_html(pub: Publication, comps: list[tuple[str, Compilation]]) -> list[Rendered]:
     """Every page: one per department, the whole book, and index.html (which shows the whole book)."""
     env = environment(pub)
+    pages = [Rendered(f"{stem}.html", compilation_page(env, pub, comp).encode("utf-8"), comp) for stem, comp in comps]
+    pages.append(Rendered("index.html", index_page(env, pub, comps).encode("utf-8"), comps[-1][1]))
+    return pages
+
+
+def compilation_page(env: jinja2.Environment, pub: Publication, comp: Compilation) -> str:
+    """The web page of one compilation (a department, or the whole book)."""
+    return render_template(env, "compilation.html", **base_context(pub, "screen"), title=comp.title,
+                           subtitle=comp.subtitle, departments=departments(comp, pub),
+                           page_title=f"{comp.subtitle + ' · ' if comp.subtitle else ''}{comp.title}")
+
+
+def index_page(env: jinja2.Environment, pub: Publication, comps: list[tuple[str, Compilation]]) -> str:
+    """index.html: the files, the totals and the chart, from the whole book (the last of ``comps``)."""
     s = pub.settings
-    pages: list[Rendered] = []
-    whole_views: list[DepartmentView] = []
     files = {}
-    for stem, comp in comps:
+    for stem, comp in comps[:-1]:
         views = departments(comp, pub)
-        name = f"{stem}.html"
         if len(views) == 1 and stem != pub.name:
-            files[views[0].heading.anchor] = name
-        else:
-            whole_views, whole_name = views, name
-        html = render_template(env, "compilation.html", **base_context(pub, "screen"), title=comp.title,
-                               subtitle=comp.subtitle, departments=views,
-                               page_title=f"{comp.subtitle + ' · ' if comp.subtitle else ''}{comp.title}")
-        pages.append(Rendered(name, html.encode("utf-8"), comp))
+            files[views[0].heading.anchor] = f"{stem}.html"
+    whole_name = f"{comps[-1][0]}.html"
+    whole_views = departments(comps[-1][1], pub)
     for d in whole_views:
         d.file = href(files.get(d.heading.anchor, whole_name))
     grand = Totals()
     for _, _, doc in pub.projects():
         grand.add(doc.project.budget)
-    index = render_template(env, "index.html", **base_context(pub, "screen"), title=s.title, page_title=s.title,
-                            departments=whole_views, whole_file=href(whole_name), tables=sum(d.count for d in whole_views),
-                            totals=grand.shown(s), chart=chart(whole_views, pub))
-    pages.append(Rendered("index.html", index.encode("utf-8"), comps[-1][1]))
-    return pages
+    return render_template(env, "index.html", **base_context(pub, "screen"), title=s.title, page_title=s.title,
+                           departments=whole_views, whole_file=href(whole_name), tables=sum(d.count for d in whole_views),
+                           totals=grand.shown(s), chart=chart(whole_views, pub))
 
 
 def href(name: str) -> str:

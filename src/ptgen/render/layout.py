@@ -372,27 +372,37 @@ def compile_publication(pub: Publication) -> list[Compilation]:
     The department compilations share their block objects with the whole book, so a renderer can
     draw each table once and reuse it (and table numbers are those of the whole book).
     """
-    s = pub.settings
     nums = numbers(pub)
-    whole = Compilation(s.title, "", pub.name)
-    parts: list[Compilation] = []
-    for di, d in enumerate(pub.departments, 1):
-        part = Compilation(s.title, d.department.name, d.folder)
-        dkey = d.department.code or f"d{di}"
-        part.blocks.append(Heading(1, f"{d.department.code or ''}{d.department.name}", _anchor(dkey),
-                                   d.department.code or ""))
-        for ui, u in enumerate(d.units, 1):
-            ukey = u.unit.code or f"{dkey}_u{ui}"
-            part.blocks.append(Heading(2, f"{u.unit.code or ''}{u.unit.name}", _anchor(ukey), u.unit.code or ""))
-            for doc in u.projects:
-                p = doc.project
-                n = nums[id(doc)]
-                heading = Heading(3, title_text(n, p, s), p.bookmark)
-                tables = form_tables(d, u, p, s)
-                part.blocks.append(heading)
-                part.blocks.extend(tables)
-                part.entries.append(ProjectEntry(n, d, u, p, heading, tables))
-        parts.append(part)
+    parts = [compile_department(pub, di, d, nums) for di, d in enumerate(pub.departments, 1)]
+    return parts + [whole_book(pub, parts)]
+
+
+def compile_department(pub: Publication, di: int, d: DepartmentDoc, nums: dict[int, int]) -> Compilation:
+    """Department ``d`` (the ``di``-th, from 1) as its own compilation; ``nums`` from :func:`numbers`.
+    ``ptgen serve`` lays out again only the department of a project that changed."""
+    s = pub.settings
+    part = Compilation(s.title, d.department.name, d.folder)
+    dkey = d.department.code or f"d{di}"
+    part.blocks.append(Heading(1, f"{d.department.code or ''}{d.department.name}", _anchor(dkey),
+                               d.department.code or ""))
+    for ui, u in enumerate(d.units, 1):
+        ukey = u.unit.code or f"{dkey}_u{ui}"
+        part.blocks.append(Heading(2, f"{u.unit.code or ''}{u.unit.name}", _anchor(ukey), u.unit.code or ""))
+        for doc in u.projects:
+            p = doc.project
+            n = nums[id(doc)]
+            heading = Heading(3, title_text(n, p, s), p.bookmark)
+            tables = form_tables(d, u, p, s)
+            part.blocks.append(heading)
+            part.blocks.extend(tables)
+            part.entries.append(ProjectEntry(n, d, u, p, heading, tables))
+    return part
+
+
+def whole_book(pub: Publication, parts: list[Compilation]) -> Compilation:
+    """The whole publication from its departments' compilations (sharing their blocks)."""
+    whole = Compilation(pub.settings.title, "", pub.name)
+    for part in parts:
         whole.blocks.extend(part.blocks)
         whole.entries.extend(part.entries)
-    return parts + [whole]
+    return whole

@@ -557,22 +557,51 @@ class PdfBuild:
                 front_doc, pages = front, range(0, front.pages)
                 parts = [(d, chunks[d.heading.anchor], body(d)) for d in self.whole_views]
             title = comp.title + (f" · {comp.subtitle}" if comp.subtitle else "")
-            # The joined file is cached too: after a one-project change only its department and
-            # the whole book are joined again.
-            key = hashlib.sha256("\0".join([CACHE_VERSION, front_doc.pdf.name, str(pages), *(c.pdf.name for _, c, _ in parts),
-                                             title, self.pub.settings.region, when]).encode("utf-8")).hexdigest()[:32]
-            joined = cache.folder / f"join-{key}.pdf"
-            cache.used.add(joined)
-            if joined.exists():
-                data = joined.read_bytes()
-            else:
-                data = join(front_doc, pages, parts, title, self.pub.settings.region, when)
-                write_bytes(joined, data)
+            data = _cached_join(cache, front_doc, pages, parts, title, self.pub.settings.region, when)
             out.append(Rendered(f"{stem}.pdf", data, comp))
             if progress:
                 progress(f"pdf {stem}")
         cache.prune()
         return out
+
+
+def _cached_join(cache: ChunkCache, front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk, range]],
+                 title: str, author: str, when: str) -> bytes:
+    """:func:`join`, cached too: after a one-project change only its department and the whole book
+    are joined again."""
+    key = hashlib.sha256("\0".join([CACHE_VERSION, front.pdf.name, str(pages), *(c.pdf.name for _, c, _ in parts),
+                                     title, author, when]).encode("utf-8")).hexdigest()[:32]
+    joined = cache.folder / f"join-{key}.pdf"
+    cache.used.add(joined)
+    if joined.exists():
+        return joined.read_bytes()
+    data = join(front, pages, parts, title, author, when)
+    write_bytes(joined, data)
+    return data
+
+
+def department_pdf(pub: Publication, comp: Compilation, cache_dir: Path, server: Renderer) -> bytes:
+    """One department's PDF (``comp``: its compilation), the same bytes as ``build`` makes, from the
+    same cache: rendered by ``server`` only when its document is not there yet (``ptgen serve``)."""
+    from .docx import source_date
+    check_font(pub.settings.pdf_font)
+    cache = ChunkCache(cache_dir)
+    d = departments(comp, pub)[0]
+    html = body_html(pub, comp, [d], front={"title": comp.title, "subtitle": comp.subtitle, "toc": toc_entries([d])})
+    if cache.get(html) is None:
+        server.submit(d.heading.anchor, html, cache.path(html))
+        while not server.idle:
+            for done in server.poll(0.1):
+                if done.error:
+                    message, hint = done.error
+                    raise UserError("生成 PDF 失败：" + message, hint=hint)
+    c = cache.get(html)
+    if c is None:
+        raise UserError("生成 PDF 失败：排版结果没有生成。")
+    body = range(0, c.anchors.get("pdf-front", c.pages))
+    when = pdf_date(source_date().strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return _cached_join(cache, c, range(body.stop, c.pages), [(d, c, body)], f"{comp.title} · {comp.subtitle}"
+                        if comp.subtitle else comp.title, pub.settings.region, when)
 
 
 def renderer(jobs: int = 2) -> Renderer:
