@@ -314,3 +314,23 @@ def test_a_grid_printed_without_rules_fails(browser, site, tmp_path):
     problems = missing_borders(heads, pdf, tmp_path / "unruled")
     assert len(problems) == len(heads) + 3, problems  # every rule of the row is missing
     assert not missing_cells(page, pdf)
+
+
+TITLES = "return [...document.querySelectorAll('section.pt-entry h3')].map(h => h.textContent.replace(/\\s+/g, ''));"
+
+
+@pytest.mark.parametrize("pub", ["shanghai-2025", "tianjin-2025", "fengjie-2023"])
+def test_printing_repeats_the_grid_header_on_every_page_a_table_runs_over(browser, site, pub, shots):
+    """A table that runs over pages when printed from the browser carries its grid header on the
+    next page too, as in ptgen's PDF: the grid's header row is in <thead> in every form, those
+    whose side label (绩效指标) spans the grid included."""
+    page = department_page(site, pub)
+    pdf = print_page(browser, page, shots / f"{pub}-printed-pages.pdf")
+    heads, titles = browser.execute_script(GRID_HEADS), browser.execute_script(TITLES)
+    pages = words(pdf)
+    titled = [any(t in "".join(w for *_, w in ws) for t in titles) for ws in pages]
+    first = titled.index(True)  # (the pages before the first table: the page's heading, totals, contents)
+    continued = [n for n, ws in enumerate(pages, 1) if n > first + 1 and ws and not titled[n - 1]]
+    assert continued, f"{pub}: no table runs onto a second printed page ({pdf})"
+    bare = [n for n in continued if header_row(pages[n - 1], heads) is None]
+    assert not bare, f"{pub}: printed pages {bare} continue a table without its header {heads} ({pdf})"
