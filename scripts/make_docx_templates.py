@@ -110,12 +110,30 @@ CORE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:title>ptgen template</dc:title><dc:creator>ptgen</dc:creator><dc:language>zh-CN</dc:language><dcterms:created xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z</dcterms:modified></cp:coreProperties>"""
 
 
+def font_parts(parts: dict[str, str]) -> dict[str, str]:
+    """``parts`` with the font table and the theme (the fonts the document declares: 宋体, 黑体),
+    related from the document and with their content types."""
+    sys.path.insert(0, str(ROOT / "src"))  # the ptgen of this checkout, installed or not
+    from ptgen.render import docxfonts as f
+    parts = dict(parts)
+    parts["word/fontTable.xml"] = f.font_table()
+    parts["word/theme/theme1.xml"] = f.theme()
+    parts["word/_rels/document.xml.rels"] = parts["word/_rels/document.xml.rels"].replace(
+        "</Relationships>", f'<Relationship Id="rIdFontTable" Type="{f.RT_FONT_TABLE}" Target="fontTable.xml"/>'
+                            f'<Relationship Id="rIdTheme" Type="{f.RT_THEME}" Target="theme/theme1.xml"/></Relationships>')
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        "</Types>", f'<Override PartName="/word/fontTable.xml" ContentType="{f.CT_FONT_TABLE}"/>'
+                    f'<Override PartName="/word/theme/theme1.xml" ContentType="{f.CT_THEME}"/></Types>')
+    return parts
+
+
 def write(path: Path, cell_size: float) -> None:
     parts = {
         "[Content_Types].xml": CONTENT_TYPES, "_rels/.rels": RELS, "docProps/core.xml": CORE,
         "word/document.xml": document(), "word/_rels/document.xml.rels": DOC_RELS,
         "word/styles.xml": styles(cell_size), "word/settings.xml": SETTINGS, "word/footer1.xml": FOOTER,
     }
+    parts = font_parts(parts)
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, text in parts.items():

@@ -27,6 +27,7 @@ from xml.sax.saxutils import escape as _xml_escape
 
 from .. import layouts
 from ..errors import UserError
+from . import docxfonts
 from .formats import FormatRenderer, RenderContext, Rendered
 from .layout import Cell, Compilation, Heading, Row, Table
 from .richtext import ILLEGAL_XML_RE, Paragraph
@@ -265,6 +266,7 @@ def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: 
     except Exception as exc:  # a Jinja error in a user's template
         raise UserError(f"Word 模板 {template} 里的模板标签有错误：{exc}") from exc
     doc = tpl.docx
+    docxfonts.ensure(doc)
     props = doc.core_properties
     when = source_date()
     props.title = context.get("title", "")

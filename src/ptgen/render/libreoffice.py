@@ -22,8 +22,30 @@ def soffice() -> str:
     return exe
 
 
+# The fonts a ptgen document names, as LibreOffice should draw them where they are not installed
+# (Debian has none of them): 宋体 is a serif (Ming) face, 黑体 a sans (Gothic) one, both simplified
+# Chinese.  Times New Roman (the Latin font) goes to the serif too, as in the PDF.
+FONT_ALIASES = {"宋体": "Noto Serif CJK SC", "SimSun": "Noto Serif CJK SC", "Times New Roman": "Noto Serif CJK SC",
+                "黑体": "Noto Sans CJK SC", "SimHei": "Noto Sans CJK SC"}
+
+
+def fontconfig(workdir: Path) -> Path:
+    """A fontconfig file of ptgen's own for LibreOffice: the system's configuration, then
+    :data:`FONT_ALIASES` (without it, Debian's LibreOffice draws 宋体 in Noto Sans CJK JP)."""
+    from xml.sax.saxutils import escape
+    system = os.environ.get("FONTCONFIG_FILE") or "/etc/fonts/fonts.conf"
+    rules = "".join(f'<match target="pattern"><test qual="any" name="family"><string>{escape(name)}</string></test>'
+                    f'<edit name="family" mode="assign" binding="strong"><string>{escape(font)}</string></edit></match>\n'
+                    for name, font in FONT_ALIASES.items())
+    path = workdir / "fonts.conf"
+    path.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig>\n'
+                    f'<include ignore_missing="yes">{escape(system)}</include>\n{rules}</fontconfig>\n', encoding="utf-8")
+    return path
+
+
 def docx_to_pdf(docx: bytes, workdir: Path) -> Path:
-    """Convert with headless LibreOffice in a private profile (so a running instance does not interfere)."""
+    """Convert with headless LibreOffice in a private profile (so a running instance does not interfere),
+    with ptgen's fontconfig (:func:`fontconfig`, for this process only)."""
     src = workdir / "doc.docx"
     src.write_bytes(docx)
     profile = workdir / "profile"
@@ -34,7 +56,8 @@ def docx_to_pdf(docx: bytes, workdir: Path) -> Path:
     # Its own temporary files (lu*.tmp) go into our folder too, so that they go with it.
     (workdir / "tmp").mkdir()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            env=dict(os.environ, TMPDIR=str(workdir / "tmp")))
+                            env=dict(os.environ, TMPDIR=str(workdir / "tmp"),
+                                     FONTCONFIG_FILE=str(fontconfig(workdir))))
     try:
         stdout, stderr = proc.communicate(timeout=600)
     except BaseException:

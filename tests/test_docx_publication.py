@@ -1,0 +1,187 @@
+"""The DOCX as a publication (issue 12): declared fonts, a valid package, page numbers as the PDF
+cites them, the contents filled, tables that break across pages as a proof-reader wants."""
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ptgen import api
+from ptgen.build import build
+
+from helpers import CONTENT, W_NS, docx_xml
+
+needs_lo = pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (libreoffice-writer-nogui) not installed")
+PUBLICATIONS = sorted(p.parent.name for p in CONTENT.glob("*/ptgen.yaml"))
+R_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def load(root: Path):
+    result = api.check(root)
+    assert len(result.publications) == 1, result.report.issues
+    return result.publications[0]
+
+
+def built(name: str, tmp: Path) -> list[Path]:
+    shutil.copytree(CONTENT / name, tmp / name)
+    result = build(load(tmp / name), tmp / "out", ["docx"])
+    return [o.path for o in result.outputs]
+
+
+@pytest.fixture(scope="module")
+def docs(tmp_path_factory):
+    """Every example publication (content/*) built to DOCX: {publication: [department docs…, book]}."""
+    tmp = tmp_path_factory.mktemp("docx")
+    return {name: built(name, tmp) for name in PUBLICATIONS}
+
+
+def redline(tmp: Path) -> Path:
+    """``ptgen diff --format docx`` of one changed value in a git copy of the Tianjin example."""
+    repo = tmp / "repo"
+    shutil.copytree(CONTENT / "tianjin-2025", repo / "content" / "tianjin-2025")
+    git = ["git", "-c", "user.email=t@example.org", "-c", "user.name=t", "-c", "init.defaultBranch=main"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
+        subprocess.run([*git, *args], cwd=repo, check=True, capture_output=True)
+    p = next((repo / "content" / "tianjin-2025" / "353").rglob("*服务项目.yaml"))
+    p.write_text(p.read_text(encoding="utf-8").replace("value: ", "value: 改", 1), encoding="utf-8")
+    out = tmp / "redline.docx"
+    r = subprocess.run([sys.executable, "-m", "ptgen", "diff", "HEAD", "--format", "docx", "--output", str(out)],
+                       cwd=repo, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and out.exists(), r.stderr
+    return out
+
+
+def audit(path: Path) -> list[str]:
+    from openxml_audit import OpenXmlValidator, ValidationSeverity
+    result = OpenXmlValidator().validate(str(path))
+    return [f"{e.part_uri} {e.description}" for e in result.errors if e.severity == ValidationSeverity.ERROR]
+
+
+def fonts_declared(path: Path) -> None:
+    """The font table has 宋体 (SimSun) and 黑体 (SimHei) with charset 86 (GB2312); the theme's East
+    Asian fonts are 宋体; both are related from the document and have their content types."""
+    with zipfile.ZipFile(path) as zf:
+        rels = docx_xml(path, "word/_rels/document.xml.rels")
+        targets = {r.get("Type").rsplit("/", 1)[1]: r.get("Target") for r in rels}
+        assert targets.get("fontTable") == "fontTable.xml" and targets.get("theme") == "theme/theme1.xml", targets
+        types = zf.read("[Content_Types].xml").decode()
+        assert "wordprocessingml.fontTable+xml" in types and "officedocument.theme+xml" in types
+    table = {f.get(W_NS + "name"): f for f in docx_xml(path, "word/fontTable.xml")}
+    for name, latin, family in (("宋体", "SimSun", "auto"), ("黑体", "SimHei", "modern")):
+        f = table[name]
+        assert f.find(W_NS + "altName").get(W_NS + "val") == latin
+        assert f.find(W_NS + "charset").get(W_NS + "val") == "86"
+        assert f.find(W_NS + "family").get(W_NS + "val") == family
+        assert f.find(W_NS + "panose1") is not None and f.find(W_NS + "pitch") is not None
+    a = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+    theme = docx_xml(path, "word/theme/theme1.xml")
+    for which in ("majorFont", "minorFont"):
+        fonts = theme.find(f"{a}themeElements/{a}fontScheme/{a}{which}")
+        assert fonts.find(a + "ea").get("typeface") == "宋体"
+        assert {f.get("script"): f.get("typeface") for f in fonts.findall(a + "font")}["Hans"] == "宋体"
+
+
+def test_every_docx_ptgen_writes_declares_its_fonts_and_passes_openxml_audit(docs, tmp_path):
+    paths = [p for ps in docs.values() for p in ps] + [redline(tmp_path)]
+    assert len(paths) >= 2 * len(PUBLICATIONS) + 1
+    for path in paths:
+        fonts_declared(path)
+        assert audit(path) == [], path
+
+
+def test_a_hand_made_template_without_fonts_gets_them(tmp_path):
+    """A publication's own Word template without font table or theme (made by another program)."""
+    from ptgen.render.templates import BUILTIN_TEMPLATES
+    shutil.copytree(CONTENT / "tianjin-2025", tmp_path / "pub")
+    own = tmp_path / "pub" / "templates" / "docx" / "tianjin.docx"
+    own.parent.mkdir(parents=True)
+    with zipfile.ZipFile(Path(BUILTIN_TEMPLATES) / "docx" / "tianjin.docx") as src, zipfile.ZipFile(own, "w") as dst:
+        for item in src.infolist():
+            if item.filename in ("word/fontTable.xml", "word/theme/theme1.xml"):
+                continue
+            data = src.read(item)
+            if item.filename == "word/_rels/document.xml.rels":
+                data = re.sub(rb'<Relationship [^>]*(fontTable|theme)[^>]*/>', b"", data)
+            dst.writestr(item, data)
+    settings = tmp_path / "pub" / "ptgen.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "templates: templates\n", encoding="utf-8")
+    out = build(load(tmp_path / "pub"), tmp_path / "out", ["docx"]).outputs[-1].path
+    fonts_declared(out)
+    assert audit(out) == []
+
+
+# --- LibreOffice's rendering ---------------------------------------------------------------------
+
+def lo_pdf(docx: Path, tmp: Path) -> Path:
+    """LibreOffice's PDF of ``docx``, made as ptgen makes it (its own fontconfig)."""
+    from ptgen.render.libreoffice import docx_to_pdf
+    work = tmp / f"lo-{docx.stem}"
+    work.mkdir()
+    pdf = docx_to_pdf(docx.read_bytes(), work)
+    keep = tmp / f"{docx.stem}.pdf"
+    shutil.copy(pdf, keep)
+    return keep
+
+
+def pdffonts(pdf: Path) -> list[str]:
+    out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    return [line.split()[0].split("+")[-1] for line in out]
+
+
+def glyph_forms(pdf: Path) -> dict[str, int]:
+    """How many drawn CJK characters use the glyph of the SC face's cmap, and how many the JP
+    face's (where the two differ).  The Noto CJK collections share one CFF table, so every font
+    LibreOffice embeds from them is *named* ``NotoSerifCJKjp-…``: the face used shows only in the
+    glyphs (``cidNNNNN``) the characters map to."""
+    import pikepdf
+    from fontTools import t1Lib
+    from fontTools.ttLib import TTCollection
+
+    @functools.cache
+    def cmaps(path: str) -> dict[str, dict[int, str]]:
+        return {f["name"].getDebugName(1).split()[-1]: f.getBestCmap() for f in TTCollection(path).fonts}
+
+    counts = {"SC": 0, "JP": 0}
+    with pikepdf.open(pdf) as doc:
+        seen = set()
+        for page in doc.pages:
+            for font in page.Resources.Font.values():
+                base = str(font.BaseFont)
+                if font.objgen in seen or "CJK" not in base or "/FontFile" not in font.FontDescriptor:
+                    continue
+                seen.add(font.objgen)
+                style = ("Serif" if "Serif" in base else "Sans", "Bold" if "Bold" in base else "Regular")
+                path = next(Path("/usr/share/fonts").rglob(f"Noto{style[0]}CJK-{style[1]}.ttc"))
+                faces = cmaps(str(path))
+                pfa = pdf.parent / "font.pfa"
+                pfa.write_bytes(font.FontDescriptor.FontFile.read_bytes())
+                t1 = t1Lib.T1Font(str(pfa))
+                t1.parse()
+                encoding = t1.font["Encoding"]
+                cmap = font.ToUnicode.read_bytes().decode("latin-1")
+                for code, uni in re.findall(r"<([0-9A-Fa-f]{2})>\s*<([0-9A-Fa-f]{4})>", cmap):
+                    c, glyph = int(uni, 16), encoding[int(code, 16)]
+                    sc, jp = faces["SC"].get(c), faces["JP"].get(c)
+                    if sc != jp:
+                        counts["SC"] += glyph == sc
+                        counts["JP"] += glyph == jp
+    return counts
+
+
+@needs_lo
+def test_libreoffice_draws_songti_and_heiti_in_simplified_chinese_noto(docs, tmp_path):
+    """宋体 → Noto Serif CJK SC, 黑体 → Noto Sans CJK SC (ptgen's own fontconfig for LibreOffice):
+    before, LibreOffice drew 宋体 in Noto Sans CJK JP and the Latin text in DejaVu Serif."""
+    pdf = lo_pdf(next(p for p in docs["tianjin-2025"] if p.stem == "353"), tmp_path)
+    fonts = pdffonts(pdf)
+    assert fonts and all(re.fullmatch(r"Noto(Serif|Sans)CJKjp-(Regular|Bold)(-\w+)?", f) for f in fonts), fonts
+    assert any(f.startswith("NotoSerif") for f in fonts)  # the cells, in 宋体
+    forms = glyph_forms(pdf)
+    assert forms["SC"] > 100 and forms["JP"] == 0, forms
