@@ -185,3 +185,86 @@ def test_libreoffice_draws_songti_and_heiti_in_simplified_chinese_noto(docs, tmp
     assert any(f.startswith("NotoSerif") for f in fonts)  # the cells, in 宋体
     forms = glyph_forms(pdf)
     assert forms["SC"] > 100 and forms["JP"] == 0, forms
+
+
+# --- page numbers: the PDF's, in the DOCX (req. 4) ---------------------------------------------------
+
+def sections(path: Path) -> list:
+    """Every section's sectPr, in order (the last is the body's own)."""
+    body = docx_xml(path).find(W_NS + "body")
+    return [s for s in body.iter(W_NS + "sectPr")]
+
+
+def footer_text(path: Path, sect) -> str | None:
+    """The default footer's text, with the PAGE field shown as {PAGE}; None without a footer."""
+    ref = next((f for f in sect.findall(W_NS + "footerReference") if f.get(W_NS + "type") == "default"), None)
+    if ref is None:
+        return None
+    rels = {r.get("Id"): r.get("Target") for r in docx_xml(path, "word/_rels/document.xml.rels")}
+    ftr = docx_xml(path, "word/" + rels[ref.get(R_NS + "id")])
+    out = []
+    for el in ftr.iter(W_NS + "t", W_NS + "fldSimple", W_NS + "instrText"):
+        if el.tag == W_NS + "fldSimple":
+            out.append("{" + el.get(W_NS + "instr").strip() + "}")
+        elif el.tag == W_NS + "instrText":
+            out.append("{" + (el.text or "").strip() + "}")
+        elif el.getparent().getparent().tag != W_NS + "fldSimple":
+            out.append(el.text or "")
+    return "".join(out)
+
+
+def numbering(sect) -> tuple[str | None, str | None]:
+    n = sect.find(W_NS + "pgNumType")
+    return (None, None) if n is None else (n.get(W_NS + "fmt"), n.get(W_NS + "start"))
+
+
+def two_departments(root: Path) -> Path:
+    from helpers import GOOD_PROJECT, SETTINGS, make_publication
+    return make_publication(root, settings=SETTINGS.replace('  - "353"\n', '  - "353"\n  - "354"\n'), extra={
+        "354/department.yaml": 'code: "354"\nname: 第二部门\nunits:\n  - "354101"\n',
+        "354/354101/unit.yaml": 'code: "354101"\nname: 第二单位\nprojects:\n  - p.yaml\n  - q.yaml\n',
+        "354/354101/p.yaml": GOOD_PROJECT.replace("_Toc_4_4_0000000004", "_Toc_4_4_0000000005"),
+        "354/354101/q.yaml": GOOD_PROJECT.replace("_Toc_4_4_0000000004", "_Toc_4_4_0000000006").replace(
+            "信息系统运维费", "档案服务经费"),
+    })
+
+
+def test_docx_sections_number_pages_as_the_pdf_does(tmp_path):
+    """Cover: no number; contents: i, ii, … (lowerRoman from 1); each department its own section,
+    restarting at 1 with its code before the number (353-1, …), as the PDF's footer prints them."""
+    result = build(load(two_departments(tmp_path / "pub")), tmp_path / "out", ["docx"])
+    book = result.outputs[-1].path
+    sects = sections(book)
+    assert len(sects) == 4  # cover, contents, 353, 354
+    cover, toc, d353, d354 = sects
+    assert footer_text(book, cover) is None and numbering(cover) == (None, None)
+    assert footer_text(book, toc) == "{PAGE}" and numbering(toc) == ("lowerRoman", "1")
+    assert footer_text(book, d353) == "353-{PAGE}" and numbering(d353) == ("decimal", "1")
+    assert footer_text(book, d354) == "354-{PAGE}" and numbering(d354) == ("decimal", "1")
+    # A department's own document: cover, contents, its one section.
+    dept = result.outputs[0].path
+    assert [footer_text(dept, s) for s in sections(dept)] == [None, "{PAGE}", "353-{PAGE}"]
+    assert audit(book) == []
+
+
+def page_texts(pdf: Path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1]
+
+
+def footer_of(page: str) -> str:
+    lines = [line.strip() for line in page.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+@needs_lo
+def test_libreoffice_prints_the_pdf_page_numbers(tmp_path):
+    result = build(load(two_departments(tmp_path / "pub")), tmp_path / "out", ["docx"])
+    pages = page_texts(lo_pdf(result.outputs[-1].path, tmp_path))
+    feet = [footer_of(p) for p in pages]
+    assert "测试出版物" in pages[0] and not re.fullmatch(r"[ivx\d-]+", feet[0])  # the cover: no number
+    assert feet[1] == "i"
+    body = feet[2:]
+    first354 = next(k for k, p in enumerate(pages[2:]) if "354第二部门" in p.replace(" ", ""))
+    assert body[:first354] == [f"353-{k}" for k in range(1, first354 + 1)]
+    assert body[first354:] == [f"354-{k}" for k in range(1, len(body) - first354 + 1)]

@@ -161,15 +161,24 @@ class _Writer:
         return f"<w:tc><w:tcPr>{tcpr}</w:tcPr>{paras}</w:tc>"
 
 
-def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict | None = None) -> str:
+def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict | None = None,
+             section_break=None) -> str:
     """The body's XML.  ``cache`` (shared between the compilations of one build) keeps each table's
-    XML and each heading's bookmark id, so the whole book reuses what its departments drew."""
+    XML and each heading's bookmark id, so the whole book reuses what its departments drew.
+    ``section_break(k)``, if given, is the paragraph that ends department ``k``'s section: it goes
+    before the next department's heading (which then needs no page break of its own)."""
     cache = {} if cache is None else cache
     ids = cache.setdefault("bookmark-ids", {})
     out: list[str] = []
-    after_table = True  # the body starts on a new page, after the table of contents
+    after_table = False  # the body starts on a new page: the contents' section ends before it
+    departments = 0
     for block in comp.blocks:
         if isinstance(block, Heading):
+            if block.level == 1 and section_break is not None:
+                if departments:
+                    out.append(section_break(departments - 1))
+                departments += 1
+                after_table = False
             key = (id(block), after_table)
             bid = ids.setdefault(id(block), BOOKMARK_ID_BASE + len(ids))
             after_table = False
@@ -192,7 +201,7 @@ def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict
     return "".join(out)
 
 
-def toc_xml(comp: Compilation, page_numbers: dict[str, int] | None, warn: DocxWarnings) -> str:
+def toc_xml(comp: Compilation, page_numbers: dict[str, str] | None, warn: DocxWarnings) -> str:
     """A real TOC field (``TOC \\o "1-3" \\h \\z \\u``) whose result is already filled in: one hyperlinked
     entry per heading, each with a PAGEREF to its bookmark (empty until LibreOffice or Word fills it)."""
     w = _Writer(0, warn)
@@ -233,9 +242,11 @@ class _Xml:
         return self.xml
 
 
-def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: dict[str, int] | None = None,
-                cache: dict | None = None) -> tuple[bytes, DocxWarnings]:
-    """Render ``comp`` into the docxtpl ``template``; returns the .docx bytes and what was cleaned."""
+def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: dict[str, str] | None = None,
+                cache: dict | None = None, sections: bool = True) -> tuple[bytes, DocxWarnings]:
+    """Render ``comp`` into the docxtpl ``template``; returns the .docx bytes and what was cleaned.
+    ``page_numbers``: each heading's page as the contents cite it ("353-5"); ``sections``: each
+    department a section of its own, numbered as the PDF (else the body is one section, 1, 2, …)."""
     from docxtpl import DocxTemplate
 
     warn = DocxWarnings()
@@ -254,7 +265,9 @@ def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: 
     section = doc.sections[-1]
     text_width = int((section.page_width - section.left_margin - section.right_margin) / 635)  # EMU → twips
 
-    body = body_xml(comp, text_width, warn, cache)
+    from .docxsections import Sections, labels
+    parts = Sections(doc, labels(comp) if sections else None)
+    body = body_xml(comp, text_width, warn, cache, parts.department_break if sections else None)
     toc = toc_xml(comp, page_numbers, warn)
     ctx = dict(context, toc=_Xml(toc), body=_Xml(SENTINEL_XML))
     from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -267,6 +280,10 @@ def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: 
         raise UserError(f"Word 模板 {template} 里的模板标签有错误：{exc}") from exc
     doc = tpl.docx
     docxfonts.ensure(doc)
+    marker = next((p for p in doc.element.body.iter(W + "p") if "".join(t.text or "" for t in p.iter(W + "t")) == SENTINEL),
+                  None)
+    if marker is not None:  # else _zip says what is wrong with the template
+        parts.finish(marker)
     props = doc.core_properties
     when = source_date()
     props.title = context.get("title", "")

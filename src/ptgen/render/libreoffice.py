@@ -48,7 +48,7 @@ def docx_to_pdf(docx: bytes, workdir: Path) -> Path:
     with ptgen's fontconfig (:func:`fontconfig`, for this process only)."""
     src = workdir / "doc.docx"
     src.write_bytes(docx)
-    profile = workdir / "profile"
+    profile = workdir.resolve() / "profile"  # a file:// URL: a relative one makes LibreOffice wait forever
     cmd = [soffice(), f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
            "--convert-to", "pdf", "--outdir", str(workdir), str(src)]
     # In a session of its own: on a failure or an interrupt, LibreOffice and every process it
