@@ -268,3 +268,59 @@ def test_libreoffice_prints_the_pdf_page_numbers(tmp_path):
     first354 = next(k for k, p in enumerate(pages[2:]) if "354第二部门" in p.replace(" ", ""))
     assert body[:first354] == [f"353-{k}" for k in range(1, first354 + 1)]
     assert body[first354:] == [f"354-{k}" for k in range(1, len(body) - first354 + 1)]
+
+
+# --- the contents' page numbers (req. 4) -------------------------------------------------------------
+
+def toc_pages(path: Path) -> dict[str, str]:
+    """Each contents entry's text → the page number it shows."""
+    out = {}
+    for link in docx_xml(path).iter(W_NS + "hyperlink"):
+        texts = [t.text or "" for t in link.iter(W_NS + "t")]
+        out[texts[0]] = texts[-1]
+    return out
+
+
+def marked_for_update(path: Path) -> bool:
+    settings = zipfile.ZipFile(path).read("word/settings.xml").decode()
+    root = docx_xml(path)
+    begin = next(root.iter(W_NS + "fldChar"))
+    return "w:updateFields" in settings and begin.get(W_NS + "dirty") == "true"
+
+
+def cli_build(root: Path, out: Path, *args: str, path_env: str | None = None) -> subprocess.CompletedProcess:
+    import os
+    env = dict(os.environ)
+    if path_env is not None:
+        env["PATH"] = path_env
+    return subprocess.run([sys.executable, "-m", "ptgen", "build", str(root), "--out", str(out), "--format", "docx",
+                           *args], capture_output=True, text=True, timeout=600, env=env)
+
+
+@needs_lo
+def test_the_contents_carry_page_numbers_by_default_and_not_with_no_update_toc(tmp_path):
+    from helpers import make_publication
+    root = make_publication(tmp_path / "pub")
+    r = cli_build(root, tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    book = tmp_path / "out" / "docx" / "pub" / "pub.docx"
+    assert set(toc_pages(book).values()) == {"353-1"} and not marked_for_update(book)
+    assert "LibreOffice" not in r.stdout
+    r = cli_build(root, tmp_path / "out2", "--no-update-toc")
+    book = tmp_path / "out2" / "docx" / "pub" / "pub.docx"
+    assert r.returncode == 0 and set(toc_pages(book).values()) == {""} and marked_for_update(book)
+    assert "LibreOffice" not in r.stdout
+
+
+def test_without_libreoffice_the_contents_are_marked_for_update_and_the_build_says_so(tmp_path):
+    from helpers import make_publication
+    root = make_publication(tmp_path / "pub")
+    r = cli_build(root, tmp_path / "out", path_env=str(Path(sys.executable).parent))  # no soffice on PATH
+    assert r.returncode == 0, r.stderr
+    book = tmp_path / "out" / "docx" / "pub" / "pub.docx"
+    assert set(toc_pages(book).values()) == {""} and marked_for_update(book)
+    notes = [line for line in r.stdout.splitlines() if "LibreOffice" in line]
+    assert len(notes) == 1 and "没有找到 LibreOffice" in notes[0] and "打开" in notes[0], r.stdout
+    # Asked for explicitly, it is a set-up problem (exit 3), as before.
+    r = cli_build(root, tmp_path / "out2", "--update-toc", path_env=str(Path(sys.executable).parent))
+    assert r.returncode == 3 and "LibreOffice" in r.stderr and "Traceback" not in r.stderr

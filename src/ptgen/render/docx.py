@@ -205,7 +205,9 @@ def toc_xml(comp: Compilation, page_numbers: dict[str, str] | None, warn: DocxWa
     """A real TOC field (``TOC \\o "1-3" \\h \\z \\u``) whose result is already filled in: one hyperlinked
     entry per heading, each with a PAGEREF to its bookmark (empty until LibreOffice or Word fills it)."""
     w = _Writer(0, warn)
-    begin = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> TOC \\o "1-3" \\h \\z \\u '
+    # Without page numbers the field is marked dirty: Word and WPS lay it out anew when the file opens.
+    dirty = ' w:dirty="true"' if page_numbers is None else ""
+    begin = (f'<w:r><w:fldChar w:fldCharType="begin"{dirty}/></w:r><w:r><w:instrText xml:space="preserve"> TOC \\o "1-3" \\h \\z \\u '
              '</w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>')
     end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
     headings = comp.headings
@@ -348,22 +350,36 @@ def template_context(pub, comp: Compilation) -> dict:
             "money_unit": s.money_unit, "layout": s.layout}
 
 
+NO_LIBREOFFICE = ("没有找到 LibreOffice（libreoffice-writer-nogui），Word 目录没有填页码：已标记为打开时更新，"
+                  "Word / WPS 打开文件时会填上。")
+
+
 class DocxRenderer(FormatRenderer):
-    """One .docx per compilation; with ``--update-toc``, laid out by LibreOffice for the contents' page numbers."""
+    """One .docx per compilation.  The contents' page numbers come from LibreOffice's layout of the
+    whole book (``update_toc``; None: if LibreOffice is installed), else Word and WPS fill them on
+    opening (the fields are marked for update)."""
 
     name = "docx"
 
     def render(self, pub, comps, ctx: RenderContext) -> list[Rendered]:
-        from .libreoffice import libreoffice_pages
+        from .libreoffice import available, libreoffice_pages
         from .templates import find_template
         template = find_template(pub, "docx", layouts.of(pub.settings).word_template)
         cache: dict = {}  # each table's XML, drawn once for its department and reused for the whole book
+        update = ctx.update_toc
+        if update is None:
+            update = available()
+            if not update:
+                ctx.notes.append(NO_LIBREOFFICE)
+        pages = None
+        if update and comps:
+            # One layout, of the whole book (the last compilation): every department's section is
+            # numbered from 1 on a page of its own, so its pages are the same in its own document.
+            stem, comp = comps[-1]
+            pages = libreoffice_pages(render_docx(comp, template, template_context(pub, comp), cache=cache)[0], comp)
         out = []
         for stem, comp in comps:
-            data, _ = render_docx(comp, template, template_context(pub, comp), cache=cache)
-            if ctx.update_toc:
-                pages = libreoffice_pages(data, comp)
-                data, _ = render_docx(comp, template, template_context(pub, comp), pages, cache=cache)
+            data, _ = render_docx(comp, template, template_context(pub, comp), pages, cache=cache)
             out.append(Rendered(f"{stem}.docx", data, comp))
             ctx.step(f"docx {stem}")
         return out

@@ -1,4 +1,5 @@
-"""Page numbers for the Word table of contents (``--update-toc``), from LibreOffice's layout of the document."""
+"""Page numbers for the Word table of contents (by default when LibreOffice is installed; ``--update-toc``),
+from LibreOffice's layout of the document."""
 from __future__ import annotations
 
 import contextlib
@@ -18,7 +19,7 @@ def soffice() -> str:
     if not exe:
         raise SetupError("没有找到 LibreOffice，无法计算目录页码（--update-toc）。",
                          hint="安装 Debian 软件包 libreoffice-writer-nogui（apt-get install libreoffice-writer-nogui），"
-                              "或不加 --update-toc：Word / WPS 打开文件时会更新页码。")
+                              "或加 --no-update-toc：Word / WPS 打开文件时会更新页码。")
     return exe
 
 
@@ -71,8 +72,30 @@ def docx_to_pdf(docx: bytes, workdir: Path) -> Path:
     return pdf
 
 
-def libreoffice_pages(docx: bytes, comp: Compilation) -> dict[str, int]:
-    """Where each heading lands, read from the outline of LibreOffice's PDF of the document."""
+def available() -> bool:
+    return bool(shutil.which("soffice") or shutil.which("libreoffice"))
+
+
+def libreoffice_pages(docx: bytes, comp: Compilation) -> dict[str, str]:
+    """Where each heading lands, as the contents cite it ("353-5": the department's section, then the
+    page in it; see :mod:`.docxsections`), read from the outline of LibreOffice's PDF of the document.
+    Each department's section starts on a page of its own numbered 1, so its pages do not depend on
+    what comes before it: the whole book's layout gives every department document's numbers too."""
+    from .docxsections import labels
+    absolute = _absolute_pages(docx, comp)
+    sections = iter(labels(comp))
+    out: dict[str, str] = {}
+    label, first = "", 1
+    for h in comp.headings:
+        if h.level == 1:
+            label, first = next(sections), absolute.get(h.anchor, first)
+        if h.anchor in absolute:
+            out[h.anchor] = f"{label}-{absolute[h.anchor] - first + 1}"
+    return out
+
+
+def _absolute_pages(docx: bytes, comp: Compilation) -> dict[str, int]:
+    """Each heading's page in the whole document (1 = the cover)."""
     from pypdf import PdfReader
 
     with tempfile.TemporaryDirectory(prefix="ptgen-lo-") as tmp:
