@@ -324,3 +324,27 @@ def test_without_libreoffice_the_contents_are_marked_for_update_and_the_build_sa
     # Asked for explicitly, it is a set-up problem (exit 3), as before.
     r = cli_build(root, tmp_path / "out2", "--update-toc", path_env=str(Path(sys.executable).parent))
     assert r.returncode == 3 and "LibreOffice" in r.stderr and "Traceback" not in r.stderr
+
+
+# --- borders --------------------------------------------------------------------------------------
+
+def test_a_borderless_title_line_draws_no_rule_under_it(docs):
+    """Shanghai's form title stands above its year line with no rule between them (both lines are
+    borderless in the definition); the year line's bottom is the form's top border, kept."""
+    from helpers import read_docx_tables
+    book = docs["shanghai-2025"][-1]
+    body = docx_xml(book).find(W_NS + "body")
+    table = body.find(W_NS + "tbl")
+    rows = table.findall(W_NS + "tr")
+
+    def borders(row):
+        tc = row.find(W_NS + "tc")
+        b = tc.find(f"{W_NS}tcPr/{W_NS}tcBorders")
+        return {el.tag.replace(W_NS, ""): el.get(W_NS + "val") for el in b}
+    assert "财政项目支出绩效目标申报表" in "".join(t.text for t in rows[0].iter(W_NS + "t"))
+    assert borders(rows[0]) == {"top": "nil", "left": "nil", "bottom": "nil", "right": "nil"}
+    assert borders(rows[1]) == {"top": "nil", "left": "nil", "right": "nil"}
+    # Tianjin's agency line sits on the header block: its bottom is the block's top border.
+    tj = docx_xml(docs["tianjin-2025"][-1]).find(W_NS + "body").find(W_NS + "tbl")
+    assert "bottom" not in borders(tj.find(W_NS + "tr"))
+    assert read_docx_tables(book)  # still reads as tables

@@ -124,11 +124,14 @@ class _Writer:
                    '<w:jc w:val="center"/><w:tblLayout w:type="fixed"/><w:tblLook w:val="0000"/></w:tblPr><w:tblGrid>')
         out.append("".join(f'<w:gridCol w:w="{c}"/>' for c in cols))
         out.append("</w:tblGrid>")
-        for row in t.rows:
-            self.row(row, cols)
+        for k, row in enumerate(t.rows):
+            # A borderless line above another (a form's title above its year) has no rule under it
+            # either; above a bordered row, its bottom is the table's top border.
+            open_below = row.borderless and k + 1 < len(t.rows) and t.rows[k + 1].borderless
+            self.row(row, cols, open_below)
         out.append("</w:tbl>")
 
-    def row(self, row: Row, cols: list[int]) -> None:
+    def row(self, row: Row, cols: list[int], open_below: bool = False) -> None:
         # Rows never split across pages; the grid's header row repeats on every page.
         trpr = ("" if row.can_split else "<w:cantSplit/>") + ("<w:tblHeader/>" if row.header else "")
         if row.change:
@@ -139,10 +142,10 @@ class _Writer:
         for cell in row.cells:
             width = sum(cols[col:col + cell.span])
             col += cell.span
-            out.append(self.cell(cell, width, row.borderless))
+            out.append(self.cell(cell, width, row.borderless, open_below))
         out.append("</w:tr>")
 
-    def cell(self, cell: Cell, width: int, borderless: bool) -> str:
+    def cell(self, cell: Cell, width: int, borderless: bool, open_below: bool = False) -> str:
         tcpr = f'<w:tcW w:w="{width}" w:type="dxa"/>'
         if cell.span > 1:
             tcpr += f'<w:gridSpan w:val="{cell.span}"/>'
@@ -151,7 +154,8 @@ class _Writer:
         elif cell.rows > 1:
             tcpr += '<w:vMerge w:val="restart"/>'
         if borderless:
-            tcpr += '<w:tcBorders><w:top w:val="nil"/><w:left w:val="nil"/><w:right w:val="nil"/></w:tcBorders>'
+            tcpr += ('<w:tcBorders><w:top w:val="nil"/><w:left w:val="nil"/>' + ('<w:bottom w:val="nil"/>' if open_below else "")
+                     + '<w:right w:val="nil"/></w:tcBorders>')
         tcpr += '<w:vAlign w:val="center"/>'
         style = ROLE_STYLE[cell.role]
         if cell.merged:
