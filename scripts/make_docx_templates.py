@@ -129,6 +129,56 @@ def font_parts(parts: dict[str, str]) -> dict[str, str]:
     return parts
 
 
+# The PDF's page (templates/html/print.css), so that the DOCX breaks its pages where the PDF does
+# and both cite the same page numbers: A4, margins 22 mm top, 18 mm sides, 20 mm bottom; lines
+# 1.35 times the font size, cells padded 1.5 pt / 3 pt; headings sized and spaced as the PDF's.
+PDF_MARGINS = dict(top=1247, right=1020, bottom=1134, left=1020)  # twips
+PDF_LINE = 1.35
+# style → (font size in pt, space before, space after in pt); the spacer is 8 pt high
+PDF_SPACING = {"Heading1": (18, 0, 12), "Heading2": (15, 12, 12), "Heading3": (14, 5.6, 11.2), "PTSpacer": (8 / PDF_LINE, 0, 0)}
+
+
+def pdf_metrics(parts: dict[str, str], cell_size: float) -> dict[str, str]:
+    """``parts`` with the page, line heights and spacing of the PDF (see ``PDF_MARGINS``)."""
+    import re
+
+    from lxml import etree
+    parts = dict(parts)
+    doc = parts["word/document.xml"]
+    for side, twips in PDF_MARGINS.items():
+        doc, n = re.subn(rf'(<w:pgMar [^>]*w:{side}=")\d+"', rf'\g<1>{twips}"', doc)
+        assert n == 1, side
+    # No document grid: it would snap every line to 15.6 pt (the PDF's are 1.35 × the font size).
+    doc, n = re.subn(r'<w:docGrid [^>]*/>', '<w:docGrid w:linePitch="312"/>', doc)
+    assert n == 1
+    parts["word/document.xml"] = doc
+    w = f"{{{W}}}"
+    root = etree.fromstring(parts["word/styles.xml"].encode("utf-8"))
+    styles = {s.get(w + "styleId"): s for s in root.iter(w + "style")}
+
+    def spacing(sid: str, size: float, before: float, after: float) -> None:
+        ppr = styles[sid].find(w + "pPr")
+        sp = ppr.find(w + "spacing")
+        if sp is None:
+            sp = etree.Element(w + "spacing")
+            later = [e for e in ppr if etree.QName(e).localname in ("ind", "contextualSpacing", "jc", "outlineLvl")]
+            (later[0].addprevious if later else ppr.append)(sp)
+        sp.attrib.clear()
+        sp.set(w + "before", str(round(before * 20)))
+        sp.set(w + "after", str(round(after * 20)))
+        sp.set(w + "line", str(round(size * PDF_LINE * 20)))
+        sp.set(w + "lineRule", "exact")
+
+    spacing("PTCell", cell_size, 1.5, 1.5)
+    for sid, (size, before, after) in PDF_SPACING.items():
+        spacing(sid, size, before, after)
+    table = styles["PTTable"].find(f"{w}tblPr/{w}tblCellMar")
+    for side in ("left", "right"):
+        table.find(w + side).set(w + "w", "60")  # 3 pt
+    parts["word/styles.xml"] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True).decode()
+    return parts
+
+
 def write(path: Path, cell_size: float) -> None:
     parts = {
         "[Content_Types].xml": CONTENT_TYPES, "_rels/.rels": RELS, "docProps/core.xml": CORE,
@@ -136,6 +186,7 @@ def write(path: Path, cell_size: float) -> None:
         "word/styles.xml": styles(cell_size), "word/settings.xml": SETTINGS, "word/footer1.xml": FOOTER,
     }
     parts = font_parts(parts)
+    parts = pdf_metrics(parts, cell_size)
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, text in parts.items():

@@ -348,3 +348,31 @@ def test_a_borderless_title_line_draws_no_rule_under_it(docs):
     tj = docx_xml(docs["tianjin-2025"][-1]).find(W_NS + "body").find(W_NS + "tbl")
     assert "bottom" not in borders(tj.find(W_NS + "tr"))
     assert read_docx_tables(book)  # still reads as tables
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@needs_lo
+def test_docx_and_pdf_contents_cite_the_same_pages_for_the_tianjin_example(tmp_path):
+    """The DOCX keeps the PDF's page (A4, its margins, line heights, cell padding, heading sizes),
+    so LibreOffice breaks its pages where WeasyPrint does: every contents entry of the DOCX cites
+    the page the PDF's contents cite."""
+    shutil.copytree(CONTENT / "tianjin-2025", tmp_path / "tianjin-2025")
+    result = build(load(tmp_path / "tianjin-2025"), tmp_path / "out", ["docx", "pdf"], update_toc=True)
+    docx = next(o.path for o in result.outputs if o.path.name == "353.docx")
+    pdf = next(o.path for o in result.outputs if o.path.name == "353.pdf")
+    entries = list(toc_pages(docx).items())
+    pdf_pages = page_texts(pdf)
+    contents = squash("".join(p for p in pdf_pages[:4] if "目录" in squash(p) or re.search(r"\d+-\d+\s*$", p, re.M)))
+    starts, at = [], 0
+    for title, _ in entries:
+        at = contents.index(squash(title), at)
+        starts.append((at, at + len(squash(title))))
+    ends = [s for s, _ in starts[1:]] + [len(contents)]
+    # What stands between an entry's title and the next one's is the page the PDF cites.
+    agree = [(title, page, re.match(r"\d+-\d+", contents[end:nxt]).group(0))
+             for (title, page), (_, end), nxt in zip(entries, starts, ends)]
+    assert len(agree) == 33
+    assert [a for a in agree if a[1] != a[2]] == []
