@@ -29,7 +29,7 @@ from .. import layouts
 from ..errors import UserError
 from . import docxfonts
 from .formats import FormatRenderer, RenderContext, Rendered
-from .layout import Cell, Compilation, Heading, Row, Table
+from .layout import Cell, Compilation, Heading, Row, Spacer, Table
 from .richtext import ILLEGAL_XML_RE, Paragraph
 
 STYLE_IDS = {
@@ -115,7 +115,8 @@ class _Writer:
                         f'<w:r><w:t xml:space="preserve">{self.esc(h.text)}</w:t></w:r>'
                         f'<w:bookmarkEnd w:id="{bid}"/></w:p>')
 
-    def table(self, t: Table) -> None:
+    def table(self, t: Table, keep_all: bool = False) -> None:
+        """``t``; ``keep_all``: every row stays with what follows (a header block above its grid)."""
         total = sum(t.widths)
         cols = [self.text_width * w // total for w in t.widths]
         cols[-1] += self.text_width - sum(cols)
@@ -124,14 +125,15 @@ class _Writer:
                    '<w:jc w:val="center"/><w:tblLayout w:type="fixed"/><w:tblLook w:val="0000"/></w:tblPr><w:tblGrid>')
         out.append("".join(f'<w:gridCol w:w="{c}"/>' for c in cols))
         out.append("</w:tblGrid>")
+        keep = kept_rows(t, keep_all)
         for k, row in enumerate(t.rows):
             # A borderless line above another (a form's title above its year) has no rule under it
             # either; above a bordered row, its bottom is the table's top border.
             open_below = row.borderless and k + 1 < len(t.rows) and t.rows[k + 1].borderless
-            self.row(row, cols, open_below)
+            self.row(row, cols, open_below, k in keep)
         out.append("</w:tbl>")
 
-    def row(self, row: Row, cols: list[int], open_below: bool = False) -> None:
+    def row(self, row: Row, cols: list[int], open_below: bool = False, keep: bool = False) -> None:
         # Rows never split across pages; the grid's header row repeats on every page.
         trpr = ("" if row.can_split else "<w:cantSplit/>") + ("<w:tblHeader/>" if row.header else "")
         if row.change:
@@ -142,10 +144,10 @@ class _Writer:
         for cell in row.cells:
             width = sum(cols[col:col + cell.span])
             col += cell.span
-            out.append(self.cell(cell, width, row.borderless, open_below))
+            out.append(self.cell(cell, width, row.borderless, open_below, keep))
         out.append("</w:tr>")
 
-    def cell(self, cell: Cell, width: int, borderless: bool, open_below: bool = False) -> str:
+    def cell(self, cell: Cell, width: int, borderless: bool, open_below: bool = False, keep: bool = False) -> str:
         tcpr = f'<w:tcW w:w="{width}" w:type="dxa"/>'
         if cell.span > 1:
             tcpr += f'<w:gridSpan w:val="{cell.span}"/>'
@@ -157,12 +159,29 @@ class _Writer:
             tcpr += ('<w:tcBorders><w:top w:val="nil"/><w:left w:val="nil"/>' + ('<w:bottom w:val="nil"/>' if open_below else "")
                      + '<w:right w:val="nil"/></w:tcBorders>')
         tcpr += '<w:vAlign w:val="center"/>'
-        style = ROLE_STYLE[cell.role]
+        ppr = f'<w:pPr><w:pStyle w:val="{ROLE_STYLE[cell.role]}"/>{"<w:keepNext/>" if keep else ""}</w:pPr>'
         if cell.merged:
-            paras = f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr></w:p>'
+            paras = f'<w:p>{ppr}</w:p>'
         else:
-            paras = "".join(f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{self.runs(p)}</w:p>' for p in cell.paras)
+            paras = "".join(f'<w:p>{ppr}{self.runs(p)}</w:p>' for p in cell.paras)
         return f"<w:tc><w:tcPr>{tcpr}</w:tcPr>{paras}</w:tc>"
+
+
+def kept_rows(t: Table, keep_all: bool = False) -> set[int]:
+    """The rows of ``t`` kept on the page of the row after them (``w:keepNext`` on their paragraphs):
+    the grid's header row with its first row, the first row with the second (no lone row at a page
+    foot), the last but one with the last (no lone row at the top of the next page), the line above
+    the grid's header with it unless that line may break across pages; all rows with ``keep_all``."""
+    rows = t.rows
+    keep = set(range(len(rows))) if keep_all else set()
+    head = next((k for k, r in enumerate(rows) if any(c.role == "head" for c in r.cells)), None)
+    if head is not None:
+        keep.add(head)
+        if head > 0 and not rows[head - 1].can_split:
+            keep.add(head - 1)
+        if len(rows) - head - 1 >= 2:
+            keep.update((head + 1, len(rows) - 2))
+    return keep
 
 
 def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict | None = None,
@@ -176,7 +195,8 @@ def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict
     out: list[str] = []
     after_table = False  # the body starts on a new page: the contents' section ends before it
     departments = 0
-    for block in comp.blocks:
+    blocks = comp.blocks
+    for k, block in enumerate(blocks):
         if isinstance(block, Heading):
             if block.level == 1 and section_break is not None:
                 if departments:
@@ -197,8 +217,8 @@ def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict
             w = _Writer(text_width, DocxWarnings(), cache.get("track"))
             if isinstance(block, Heading):
                 w.heading(block, page_break=key[1], bookmark_id=bid)
-            else:
-                w.table(block)
+            else:  # a table above a spacer is a header block: it stays with the grid below
+                w.table(block, keep_all=k + 1 < len(blocks) and isinstance(blocks[k + 1], Spacer))
             hit = cache[key] = ("".join(w.out), w.warn.stripped)
         out.append(hit[0])
         warn.stripped += hit[1]
