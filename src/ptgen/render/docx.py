@@ -115,8 +115,10 @@ class _Writer:
                         f'<w:r><w:t xml:space="preserve">{self.esc(h.text)}</w:t></w:r>'
                         f'<w:bookmarkEnd w:id="{bid}"/></w:p>')
 
-    def table(self, t: Table, keep_all: bool = False) -> None:
-        """``t``; ``keep_all``: every row stays with what follows (a header block above its grid)."""
+    def table(self, t: Table, keep_all: bool = False, restarts: frozenset[int] = frozenset()) -> None:
+        """``t``; ``keep_all``: every row stays with what follows (a header block above its grid);
+        ``restarts``: rows that begin a page inside a vertical merge, where the merge starts again
+        with its text repeated (Word and LibreOffice print a merged cell's text on its first page only)."""
         total = sum(t.widths)
         cols = [self.text_width * w // total for w in t.widths]
         cols[-1] += self.text_width - sum(cols)
@@ -126,10 +128,13 @@ class _Writer:
         out.append("".join(f'<w:gridCol w:w="{c}"/>' for c in cols))
         out.append("</w:tblGrid>")
         keep = kept_rows(t, keep_all)
+        origin: dict[int, Cell] = {}  # grid column → the cell a merge there started with
         for k, row in enumerate(t.rows):
             # A borderless line above another (a form's title above its year) has no rule under it
             # either; above a bordered row, its bottom is the table's top border.
             open_below = row.borderless and k + 1 < len(t.rows) and t.rows[k + 1].borderless
+            if restarts:
+                row = _restarted(row, origin, k in restarts)
             self.row(row, cols, open_below, k in keep)
         out.append("</w:tbl>")
 
@@ -167,6 +172,20 @@ class _Writer:
         return f"<w:tc><w:tcPr>{tcpr}</w:tcPr>{paras}</w:tc>"
 
 
+def _restarted(row: Row, origin: dict[int, Cell], restart: bool) -> Row:
+    """``row`` with each merged cell made the start of a merge of its own, holding the text of the
+    merge it continues, when ``restart``; ``origin`` follows which cell each column's merge began with."""
+    col, cells = 0, []
+    for cell in row.cells:
+        if cell.merged and restart and col in origin:
+            cell = origin[col]._replace(merged=False, rows=2)  # rows > 1: drawn as a vMerge restart
+        elif not cell.merged:
+            origin[col] = cell
+        cells.append(cell)
+        col += cell.span
+    return row._replace(cells=tuple(cells))
+
+
 def kept_rows(t: Table, keep_all: bool = False) -> set[int]:
     """The rows of ``t`` kept on the page of the row after them (``w:keepNext`` on their paragraphs):
     the grid's header row with its first row, the first row with the second (no lone row at a page
@@ -185,7 +204,7 @@ def kept_rows(t: Table, keep_all: bool = False) -> set[int]:
 
 
 def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict | None = None,
-             section_break=None) -> str:
+             section_break=None, restarts: dict[int, frozenset[int]] | None = None) -> str:
     """The body's XML.  ``cache`` (shared between the compilations of one build) keeps each table's
     XML and each heading's bookmark id, so the whole book reuses what its departments drew.
     ``section_break(k)``, if given, is the paragraph that ends department ``k``'s section: it goes
@@ -207,7 +226,7 @@ def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict
             bid = ids.setdefault(id(block), BOOKMARK_ID_BASE + len(ids))
             after_table = False
         elif isinstance(block, Table):
-            key = id(block)
+            key = (id(block), (restarts or {}).get(id(block), frozenset()))
             after_table = True
         else:
             out.append('<w:p><w:pPr><w:pStyle w:val="PTSpacer"/></w:pPr></w:p>')
@@ -218,7 +237,7 @@ def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict
             if isinstance(block, Heading):
                 w.heading(block, page_break=key[1], bookmark_id=bid)
             else:  # a table above a spacer is a header block: it stays with the grid below
-                w.table(block, keep_all=k + 1 < len(blocks) and isinstance(blocks[k + 1], Spacer))
+                w.table(block, keep_all=k + 1 < len(blocks) and isinstance(blocks[k + 1], Spacer), restarts=key[1])
             hit = cache[key] = ("".join(w.out), w.warn.stripped)
         out.append(hit[0])
         warn.stripped += hit[1]
@@ -269,10 +288,13 @@ class _Xml:
 
 
 def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: dict[str, str] | None = None,
-                cache: dict | None = None, sections: bool = True) -> tuple[bytes, DocxWarnings]:
+                cache: dict | None = None, sections: bool = True,
+                restarts: dict[int, frozenset[int]] | None = None) -> tuple[bytes, DocxWarnings]:
     """Render ``comp`` into the docxtpl ``template``; returns the .docx bytes and what was cleaned.
     ``page_numbers``: each heading's page as the contents cite it ("353-5"); ``sections``: each
-    department a section of its own, numbered as the PDF (else the body is one section, 1, 2, …)."""
+    department a section of its own, numbered as the PDF (else the body is one section, 1, 2, …);
+    ``restarts``: the rows of each table (by ``id``) that begin a page inside a vertical merge
+    (see ``libreoffice_layout``)."""
     from docxtpl import DocxTemplate
 
     warn = DocxWarnings()
@@ -293,7 +315,7 @@ def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: 
 
     from .docxsections import Sections, labels
     parts = Sections(doc, labels(comp) if sections else None)
-    body = body_xml(comp, text_width, warn, cache, parts.department_break if sections else None)
+    body = body_xml(comp, text_width, warn, cache, parts.department_break if sections else None, restarts)
     toc = toc_xml(comp, page_numbers, warn)
     ctx = dict(context, toc=_Xml(toc), body=_Xml(SENTINEL_XML))
     from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -386,7 +408,7 @@ class DocxRenderer(FormatRenderer):
     name = "docx"
 
     def render(self, pub, comps, ctx: RenderContext) -> list[Rendered]:
-        from .libreoffice import available, libreoffice_pages
+        from .libreoffice import available, libreoffice_layout
         from .templates import find_template
         template = find_template(pub, "docx", layouts.of(pub.settings).word_template)
         cache: dict = {}  # each table's XML, drawn once for its department and reused for the whole book
@@ -395,15 +417,23 @@ class DocxRenderer(FormatRenderer):
             update = available()
             if not update:
                 ctx.notes.append(NO_LIBREOFFICE)
-        pages = None
+        pages, restarts = None, None
         if update and comps:
-            # One layout, of the whole book (the last compilation): every department's section is
+            # The layout of the whole book (the last compilation): every department's section is
             # numbered from 1 on a page of its own, so its pages are the same in its own document.
+            # Where a row begins a page inside a vertical merge, the merge starts again there with
+            # its label, and the book is laid out once more for the contents' page numbers.
             stem, comp = comps[-1]
-            pages = libreoffice_pages(render_docx(comp, template, template_context(pub, comp), cache=cache)[0], comp)
+            context = template_context(pub, comp)
+            pages, restarts = libreoffice_layout(render_docx(comp, template, context, cache=cache)[0], comp)
+            if restarts:
+                again = libreoffice_layout(render_docx(comp, template, context, cache=cache, restarts=restarts)[0], comp)
+                pages = again.pages
+                for table, rows in again.restarts.items():  # a row that moved onto a new page meanwhile
+                    restarts[table] = restarts.get(table, frozenset()) | rows
         out = []
         for stem, comp in comps:
-            data, _ = render_docx(comp, template, template_context(pub, comp), pages, cache=cache)
+            data, _ = render_docx(comp, template, template_context(pub, comp), pages, cache=cache, restarts=restarts)
             out.append(Rendered(f"{stem}.docx", data, comp))
             ctx.step(f"docx {stem}")
         return out

@@ -2,16 +2,19 @@
 from LibreOffice's layout of the document."""
 from __future__ import annotations
 
+import bisect
 import contextlib
+import itertools
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import SetupError
-from .layout import Compilation
+from .layout import Compilation, Table
 
 
 def soffice() -> str:
@@ -76,13 +79,36 @@ def available() -> bool:
     return bool(shutil.which("soffice") or shutil.which("libreoffice"))
 
 
+class Layout(NamedTuple):
+    """What LibreOffice's layout of a document says: each heading's page as the contents cite it,
+    and the rows that begin a page inside a vertical merge (by ``id`` of their table)."""
+    pages: dict[str, str]
+    restarts: dict[int, frozenset[int]]
+
+
+def libreoffice_layout(docx: bytes, comp: Compilation) -> Layout:
+    """Lay ``docx`` (of ``comp``) out in LibreOffice once and read its PDF: the outline gives each
+    heading's page, the text of each page which grid rows stand on it."""
+    from pypdf import PdfReader
+
+    with tempfile.TemporaryDirectory(prefix="ptgen-lo-") as tmp:
+        pdf = docx_to_pdf(docx, Path(tmp))
+        absolute = _absolute_pages(PdfReader(pdf), comp)
+        texts = _page_texts(pdf)
+    return Layout(_labels(absolute, comp), _restarts(texts, comp))
+
+
 def libreoffice_pages(docx: bytes, comp: Compilation) -> dict[str, str]:
-    """Where each heading lands, as the contents cite it ("353-5": the department's section, then the
-    page in it; see :mod:`.docxsections`), read from the outline of LibreOffice's PDF of the document.
-    Each department's section starts on a page of its own numbered 1, so its pages do not depend on
-    what comes before it: the whole book's layout gives every department document's numbers too."""
+    """Where each heading lands, as the contents cite it (see :func:`libreoffice_layout`)."""
+    return libreoffice_layout(docx, comp).pages
+
+
+def _labels(absolute: dict[str, int], comp: Compilation) -> dict[str, str]:
+    """Each heading's page as the contents cite it ("353-5": the department's section, then the page
+    in it; see :mod:`.docxsections`).  Each department's section starts on a page of its own
+    numbered 1, so its pages do not depend on what comes before it: the whole book's layout gives
+    every department document's numbers too."""
     from .docxsections import labels
-    absolute = _absolute_pages(docx, comp)
     sections = iter(labels(comp))
     out: dict[str, str] = {}
     label, first = "", 1
@@ -94,21 +120,62 @@ def libreoffice_pages(docx: bytes, comp: Compilation) -> dict[str, str]:
     return out
 
 
-def _absolute_pages(docx: bytes, comp: Compilation) -> dict[str, int]:
-    """Each heading's page in the whole document (1 = the cover)."""
-    from pypdf import PdfReader
+def _page_texts(pdf: Path) -> list[str]:
+    """Each page's text in drawing order (LibreOffice draws a table cell by cell), without whitespace."""
+    exe = shutil.which("pdftotext")
+    if not exe:
+        return []
+    text = subprocess.run([exe, "-raw", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                          timeout=600).stdout
+    return [_squash(p) for p in text.split("\f")[:-1]]
 
-    with tempfile.TemporaryDirectory(prefix="ptgen-lo-") as tmp:
-        reader = PdfReader(docx_to_pdf(docx, Path(tmp)))
-        flat: list[tuple[str, int]] = []
 
-        def walk(items):
-            for it in items:
-                if isinstance(it, list):
-                    walk(it)
-                else:
-                    flat.append((str(it.title).strip(), reader.get_destination_page_number(it) + 1))
-        walk(reader.outline)
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def _restarts(pages: list[str], comp: Compilation) -> dict[int, frozenset[int]]:
+    """The rows of each table that begin a page while one of their cells continues a vertical merge
+    from the page before (Word and LibreOffice print a merged cell's text on its first page only).
+
+    Each row is found by its text (the cells it prints, in order) after the previous one; a row
+    whose text is not found is taken to stand where the previous one does."""
+    if not pages:
+        return {}
+    flat = "".join(pages)
+    ends = list(itertools.accumulate(len(p) for p in pages))
+    out: dict[int, frozenset[int]] = {}
+    at = 0
+    for block in comp.blocks:
+        if not isinstance(block, Table):
+            continue
+        page, rows = None, set()
+        for k, row in enumerate(block.rows):
+            key = "".join(_squash(c.text) for c in row.cells if not c.merged)
+            found = flat.find(key, at) if key else -1
+            if found < 0:
+                continue
+            at = found + len(key)
+            here = bisect.bisect_right(ends, found)
+            if page is not None and here > page and any(c.merged for c in row.cells):
+                rows.add(k)
+            page = here
+        if rows:
+            out[id(block)] = frozenset(rows)
+    return out
+
+
+def _absolute_pages(reader, comp: Compilation) -> dict[str, int]:
+    """Each heading's page in the whole document (1 = the cover), from the PDF's outline."""
+    flat: list[tuple[str, int]] = []
+
+    def walk(items):
+        for it in items:
+            if isinstance(it, list):
+                walk(it)
+            else:
+                flat.append((str(it.title).strip(), reader.get_destination_page_number(it) + 1))
+    walk(reader.outline)
     pages: dict[str, int] = {}
     i = 0
     for h in comp.headings:  # same order as the outline; match by text so a skipped entry cannot shift the rest
