@@ -459,3 +459,33 @@ def test_no_lone_indicator_row_and_the_header_block_stays_with_its_grid(name, tm
                 assert squash(label) in pages[page], (project, page, label)
     if name == "tianjin-2025":
         assert continued >= 10  # the example has tables across pages, 产出指标 merged across some
+
+
+@needs_lo
+def test_a_grid_header_below_its_form_repeats_when_the_definition_says_so(tmp_path):
+    """Word repeats header rows only from a table's top: a form whose grid sits under its fields
+    (Shanghai) gets the grid as a table of its own, its header row repeated.  The shipped
+    definitions of such forms say header_repeats: false; a publication's own copy saying true."""
+    shutil.copytree(CONTENT / "shanghai-2025", tmp_path / "pub")
+    (tmp_path / "pub" / "layouts").mkdir()
+    text = (CONTENT.parent / "layouts" / "shanghai.yaml").read_text(encoding="utf-8")
+    (tmp_path / "pub" / "layouts" / "shanghai-repeat.yaml").write_text(
+        text.replace("header_repeats: false", "header_repeats: true").replace("name: shanghai", "name: shanghai-repeat"),
+        encoding="utf-8")
+    settings = tmp_path / "pub" / "ptgen.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("layout: shanghai", "layout: shanghai-repeat"),
+                        encoding="utf-8")
+    pub = load(tmp_path / "pub")
+    docx = build(pub, tmp_path / "out", ["docx"], update_toc=True).outputs[-1].path
+    tables = docx_xml(docx).findall(f"{W_NS}body/{W_NS}tbl")
+    assert len(tables) == 4  # per project: the form, then its grid
+    for grid in tables[1::2]:
+        first = grid.find(W_NS + "tr")
+        assert first.find(f"{W_NS}trPr/{W_NS}tblHeader") is not None
+        assert "一级指标" in "".join(t.text for t in first.iter(W_NS + "t"))
+    pages = raw_pages(lo_pdf(docx, tmp_path))
+    head = "绩效指标一级指标二级指标三级指标年度(/项目)指标值"
+    for project, title, rows in indicator_pages(pub, pages):
+        for page in sorted(set(rows) - {title}):
+            assert pages[page].startswith(head), (project, page)
+            assert pages[page].count("绩效指标") == 1  # the side label: in the repeated header only

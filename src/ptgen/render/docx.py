@@ -123,13 +123,24 @@ class _Writer:
         cols = [self.text_width * w // total for w in t.widths]
         cols[-1] += self.text_width - sum(cols)
         out = self.out
-        out.append(f'<w:tbl><w:tblPr><w:tblStyle w:val="PTTable"/><w:tblW w:w="{self.text_width}" w:type="dxa"/>'
-                   '<w:jc w:val="center"/><w:tblLayout w:type="fixed"/><w:tblLook w:val="0000"/></w:tblPr><w:tblGrid>')
-        out.append("".join(f'<w:gridCol w:w="{c}"/>' for c in cols))
-        out.append("</w:tblGrid>")
+        # Word repeats header rows only from a table's top: a header row below other rows (a grid
+        # under its form) starts a table of its own, after a hairline paragraph kept with it.
+        split = next((k for k in range(1, len(t.rows)) if t.rows[k].header and not t.rows[k - 1].header), None)
+
+        def start(bottom_open: bool = False) -> None:
+            borders = '<w:tblBorders><w:bottom w:val="nil"/></w:tblBorders>' if bottom_open else ""
+            out.append(f'<w:tbl><w:tblPr><w:tblStyle w:val="PTTable"/><w:tblW w:w="{self.text_width}" w:type="dxa"/>'
+                       f'<w:jc w:val="center"/>{borders}<w:tblLayout w:type="fixed"/><w:tblLook w:val="0000"/></w:tblPr><w:tblGrid>')
+            out.append("".join(f'<w:gridCol w:w="{c}"/>' for c in cols))
+            out.append("</w:tblGrid>")
+        start(bottom_open=split is not None)
         keep = kept_rows(t, keep_all)
-        origin: dict[int, Cell] = {}  # grid column → the cell a merge there started with
+        origin: dict[int, tuple[Cell, bool]] = {}  # grid column → the cell a merge there started with
         for k, row in enumerate(t.rows):
+            if k == split:
+                out.append('</w:tbl><w:p><w:pPr><w:keepNext/><w:spacing w:before="0" w:after="0" w:line="20" '
+                           'w:lineRule="exact"/><w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr></w:pPr></w:p>')
+                start()
             # A borderless line above another (a form's title above its year) has no rule under it
             # either; above a bordered row, its bottom is the table's top border.
             open_below = row.borderless and k + 1 < len(t.rows) and t.rows[k + 1].borderless
@@ -172,15 +183,16 @@ class _Writer:
         return f"<w:tc><w:tcPr>{tcpr}</w:tcPr>{paras}</w:tc>"
 
 
-def _restarted(row: Row, origin: dict[int, Cell], restart: bool) -> Row:
+def _restarted(row: Row, origin: dict[int, tuple[Cell, bool]], restart: bool) -> Row:
     """``row`` with each merged cell made the start of a merge of its own, holding the text of the
-    merge it continues, when ``restart``; ``origin`` follows which cell each column's merge began with."""
+    merge it continues, when ``restart``; ``origin`` follows which cell each column's merge began
+    with, and whether in a header row (repeated on the page already: that merge is left alone)."""
     col, cells = 0, []
     for cell in row.cells:
-        if cell.merged and restart and col in origin:
-            cell = origin[col]._replace(merged=False, rows=2)  # rows > 1: drawn as a vMerge restart
+        if cell.merged and restart and col in origin and not origin[col][1]:
+            cell = origin[col][0]._replace(merged=False, rows=2)  # rows > 1: drawn as a vMerge restart
         elif not cell.merged:
-            origin[col] = cell
+            origin[col] = (cell, row.header)
         cells.append(cell)
         col += cell.span
     return row._replace(cells=tuple(cells))
