@@ -96,7 +96,9 @@ def document() -> str:
 
 
 FOOTER = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:ftr xmlns:w="{W}" xmlns:r="{R}"><w:p><w:pPr><w:pStyle w:val="Footer"/></w:pPr><w:r><w:t xml:space="preserve">- </w:t></w:r><w:fldSimple w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple><w:r><w:t xml:space="preserve"> -</w:t></w:r></w:p></w:ftr>"""
+<w:ftr xmlns:w="{W}" xmlns:r="{R}"><w:p><w:pPr><w:pStyle w:val="Footer"/></w:pPr><w:fldSimple w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple></w:p></w:ftr>"""
+# The page number alone: ptgen gives each department's section a copy of this footer with the
+# department's code before the number ("353-5", as the PDF), the contents i, ii, … and the cover none.
 
 SETTINGS = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:settings xmlns:w="{W}"><w:defaultTabStop w:val="420"/><w:characterSpacingControl w:val="compressPunctuation"/><w:compat><w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="15"/></w:compat></w:settings>"""
@@ -114,12 +116,81 @@ CORE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:title>ptgen template</dc:title><dc:creator>ptgen</dc:creator><dc:language>zh-CN</dc:language><dcterms:created xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z</dcterms:modified></cp:coreProperties>"""
 
 
+def font_parts(parts: dict[str, str]) -> dict[str, str]:
+    """``parts`` with the font table and the theme (the fonts the document declares: 宋体, 黑体),
+    related from the document and with their content types."""
+    sys.path.insert(0, str(ROOT / "src"))  # the ptgen of this checkout, installed or not
+    from ptgen.render import docxfonts as f
+    parts = dict(parts)
+    parts["word/fontTable.xml"] = f.font_table()
+    parts["word/theme/theme1.xml"] = f.theme()
+    parts["word/_rels/document.xml.rels"] = parts["word/_rels/document.xml.rels"].replace(
+        "</Relationships>", f'<Relationship Id="rIdFontTable" Type="{f.RT_FONT_TABLE}" Target="fontTable.xml"/>'
+                            f'<Relationship Id="rIdTheme" Type="{f.RT_THEME}" Target="theme/theme1.xml"/></Relationships>')
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        "</Types>", f'<Override PartName="/word/fontTable.xml" ContentType="{f.CT_FONT_TABLE}"/>'
+                    f'<Override PartName="/word/theme/theme1.xml" ContentType="{f.CT_THEME}"/></Types>')
+    return parts
+
+
+# The PDF's page (templates/html/print.css), so that the DOCX breaks its pages where the PDF does
+# and both cite the same page numbers: A4, margins 22 mm top, 18 mm sides, 20 mm bottom; lines
+# 1.35 times the font size, cells padded 1.5 pt / 3 pt; headings sized and spaced as the PDF's.
+PDF_MARGINS = dict(top=1247, right=1020, bottom=1134, left=1020)  # twips
+PDF_LINE = 1.35
+# style → (font size in pt, space before, space after in pt); the spacer is 8 pt high
+PDF_SPACING = {"Heading1": (18, 0, 12), "Heading2": (15, 12, 12), "Heading3": (14, 5.6, 11.2), "PTSpacer": (8 / PDF_LINE, 0, 0)}
+
+
+def pdf_metrics(parts: dict[str, str], cell_size: float) -> dict[str, str]:
+    """``parts`` with the page, line heights and spacing of the PDF (see ``PDF_MARGINS``)."""
+    import re
+
+    from lxml import etree
+    parts = dict(parts)
+    doc = parts["word/document.xml"]
+    for side, twips in PDF_MARGINS.items():
+        doc, n = re.subn(rf'(<w:pgMar [^>]*w:{side}=")\d+"', rf'\g<1>{twips}"', doc)
+        assert n == 1, side
+    # No document grid: it would snap every line to 15.6 pt (the PDF's are 1.35 × the font size).
+    doc, n = re.subn(r'<w:docGrid [^>]*/>', '<w:docGrid w:linePitch="312"/>', doc)
+    assert n == 1
+    parts["word/document.xml"] = doc
+    w = f"{{{W}}}"
+    root = etree.fromstring(parts["word/styles.xml"].encode("utf-8"))
+    styles = {s.get(w + "styleId"): s for s in root.iter(w + "style")}
+
+    def spacing(sid: str, size: float, before: float, after: float) -> None:
+        ppr = styles[sid].find(w + "pPr")
+        sp = ppr.find(w + "spacing")
+        if sp is None:
+            sp = etree.Element(w + "spacing")
+            later = [e for e in ppr if etree.QName(e).localname in ("ind", "contextualSpacing", "jc", "outlineLvl")]
+            (later[0].addprevious if later else ppr.append)(sp)
+        sp.attrib.clear()
+        sp.set(w + "before", str(round(before * 20)))
+        sp.set(w + "after", str(round(after * 20)))
+        sp.set(w + "line", str(round(size * PDF_LINE * 20)))
+        sp.set(w + "lineRule", "exact")
+
+    spacing("PTCell", cell_size, 1.5, 1.5)
+    for sid, (size, before, after) in PDF_SPACING.items():
+        spacing(sid, size, before, after)
+    table = styles["PTTable"].find(f"{w}tblPr/{w}tblCellMar")
+    for side in ("left", "right"):
+        table.find(w + side).set(w + "w", "60")  # 3 pt
+    parts["word/styles.xml"] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True).decode()
+    return parts
+
+
 def write(path: Path, cell_size: float) -> None:
     parts = {
         "[Content_Types].xml": CONTENT_TYPES, "_rels/.rels": RELS, "docProps/core.xml": CORE,
         "word/document.xml": document(), "word/_rels/document.xml.rels": DOC_RELS,
         "word/styles.xml": styles(cell_size), "word/settings.xml": SETTINGS, "word/footer1.xml": FOOTER,
     }
+    parts = font_parts(parts)
+    parts = pdf_metrics(parts, cell_size)
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, text in parts.items():

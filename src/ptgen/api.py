@@ -80,7 +80,7 @@ Progress = Callable[[Publication, int], ContextManager[Callable[[str], None] | N
 
 
 def build(path: Path, out_dir: Path, formats: list[str], strict: bool = False, force: bool = False,
-          update_toc: bool = False, verify: bool = False, jobs: int | None = None,
+          update_toc: bool | None = False, verify: bool = False, jobs: int | None = None,
           on_wait: Callable[[str], None] | None = None, progress: Progress | None = None) -> BuildRun:
     """Check the publications at or below ``path``, render them in ``formats``, write every output
     into ``out_dir`` as one set and (with ``verify``) read them back.

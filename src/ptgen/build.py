@@ -160,7 +160,7 @@ def write(out_dir: Path, results: list[tuple[Publication, BuildResult]], formats
     return remove
 
 
-def build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool = False,
+def build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool | None = False,
           progress: Callable[[str], None] | None = None, jobs: int | None = None,
           services: dict[str, object] | None = None, write_outputs: bool = True) -> BuildResult:
     """Render ``pub`` into ``out_dir/<format>/<publication>/``; returns what was rendered.
@@ -188,6 +188,7 @@ def build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool 
         for r in renderers:
             result.outputs += [Output(r.name, Path(out_dir) / r.name / pub.name / f.name, f.compilation, f.data)
                                for f in r.render(pub, comps, ctx)]
+        result.warnings += ctx.notes
         if dropped:
             result.warnings.append(f"内容里有 {dropped} 个不可见的控制字符，已删除（ptgen check 的 X08 指出了位置）。")
         if write_outputs:

@@ -219,7 +219,10 @@ def build_cmd(
     formats: Annotated[str, typer.Option("--format", help="输出格式，逗号分隔：docx,html,pdf。")] = "docx,html,pdf",
     strict: Annotated[bool, typer.Option(help="有警告也不生成。")] = False,
     force: Annotated[bool, typer.Option("--force", help="有错误也生成（例如原样重现去年已发布的表格，连同其中的错误）。")] = False,
-    update_toc: Annotated[bool, typer.Option("--update-toc", help="用 LibreOffice 排版一遍，把页码填进 Word 目录（较慢）。")] = False,
+    update_toc: Annotated[Optional[bool], typer.Option(
+        "--update-toc/--no-update-toc",
+        help="用 LibreOffice 排版一遍，把页码填进 Word 目录（默认：装有 LibreOffice 时填写；--no-update-toc 不填，"
+             "Word / WPS 打开时更新）。")] = None,
     verify: Annotated[bool, typer.Option("--verify", help="生成后读回每个文件，逐字核对每张表的标题和每个单元格的文字与 YAML 一致。")] = False,
 ) -> None:
     """生成出版物（每个主管部门一册，另加全书一册）。先做与 check 相同的检查，有错误时不生成。"""

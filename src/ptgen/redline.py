@@ -110,5 +110,5 @@ def redline(diff: Diff, base_pubs: list[Publication], head_pubs: list[Publicatio
     cache = {"track": {"ids": itertools.count(1), "date": date.strftime("%Y-%m-%dT%H:%M:%SZ")}}
     pub = (head_pubs or base_pubs)[0]
     context = {"title": comp.title, "subtitle": comp.subtitle, "year": pub.settings.year, "region": pub.settings.region}
-    data, _ = render_docx(comp, template, context, cache=cache)
+    data, _ = render_docx(comp, template, context, cache=cache, sections=False)  # one body section: pages 1, 2, …
     return data

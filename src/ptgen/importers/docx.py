@@ -320,12 +320,15 @@ def _head_keys(grid) -> list[str]:
 
 def _joined(tables: list[list[list[_Cell]]], defs: list[TableDef]) -> list[list[list[_Cell]]]:
     """The tables, with an indicator grid that a page break or a converter cut in two made whole
-    again: a table that starts with a grid's header row, after the table that has that row, continues it."""
+    again: a table that starts with a grid's header row, after the table that has that row, continues it;
+    so does one that starts with the header of a grid that sits below its form's rows (ptgen's DOCX
+    puts such a grid in a table of its own, so that its header row repeats on every page)."""
     heads = [_head_keys(t.grid) for t in defs if t.grid is not None]
+    below = [_head_keys(t.grid) for t in defs if t.grid is not None and t.rows]
     out: list[list[list[_Cell]]] = []
     for rows in tables:
         first = [c.key for c in rows[0]] if rows else None
-        if out and first in heads and any([c.key for c in row] == first for row in out[-1]):
+        if out and first in heads and (first in below or any([c.key for c in row] == first for row in out[-1])):
             out[-1] = out[-1] + rows
         else:
             out.append(rows)

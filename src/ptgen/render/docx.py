@@ -27,8 +27,9 @@ from xml.sax.saxutils import escape as _xml_escape
 
 from .. import layouts
 from ..errors import UserError
+from . import docxfonts
 from .formats import FormatRenderer, RenderContext, Rendered
-from .layout import Cell, Compilation, Heading, Row, Table, cover_lines
+from .layout import Cell, Compilation, Heading, Row, Spacer, Table, cover_lines
 from .richtext import ILLEGAL_XML_RE, Paragraph
 
 STYLE_IDS = {
@@ -114,20 +115,41 @@ class _Writer:
                         f'<w:r><w:t xml:space="preserve">{self.esc(h.text)}</w:t></w:r>'
                         f'<w:bookmarkEnd w:id="{bid}"/></w:p>')
 
-    def table(self, t: Table) -> None:
+    def table(self, t: Table, keep_all: bool = False, restarts: frozenset[int] = frozenset()) -> None:
+        """``t``; ``keep_all``: every row stays with what follows (a header block above its grid);
+        ``restarts``: rows that begin a page inside a vertical merge, where the merge starts again
+        with its text repeated (Word and LibreOffice print a merged cell's text on its first page only)."""
         total = sum(t.widths)
         cols = [self.text_width * w // total for w in t.widths]
         cols[-1] += self.text_width - sum(cols)
         out = self.out
-        out.append(f'<w:tbl><w:tblPr><w:tblStyle w:val="PTTable"/><w:tblW w:w="{self.text_width}" w:type="dxa"/>'
-                   '<w:jc w:val="center"/><w:tblLayout w:type="fixed"/><w:tblLook w:val="0000"/></w:tblPr><w:tblGrid>')
-        out.append("".join(f'<w:gridCol w:w="{c}"/>' for c in cols))
-        out.append("</w:tblGrid>")
-        for row in t.rows:
-            self.row(row, cols)
+        # Word repeats header rows only from a table's top: a header row below other rows (a grid
+        # under its form) starts a table of its own, after a hairline paragraph kept with it.
+        split = next((k for k in range(1, len(t.rows)) if t.rows[k].header and not t.rows[k - 1].header), None)
+
+        def start(bottom_open: bool = False) -> None:
+            borders = '<w:tblBorders><w:bottom w:val="nil"/></w:tblBorders>' if bottom_open else ""
+            out.append(f'<w:tbl><w:tblPr><w:tblStyle w:val="PTTable"/><w:tblW w:w="{self.text_width}" w:type="dxa"/>'
+                       f'<w:jc w:val="center"/>{borders}<w:tblLayout w:type="fixed"/><w:tblLook w:val="0000"/></w:tblPr><w:tblGrid>')
+            out.append("".join(f'<w:gridCol w:w="{c}"/>' for c in cols))
+            out.append("</w:tblGrid>")
+        start(bottom_open=split is not None)
+        keep = kept_rows(t, keep_all)
+        origin: dict[int, tuple[Cell, bool]] = {}  # grid column → the cell a merge there started with
+        for k, row in enumerate(t.rows):
+            if k == split:
+                out.append('</w:tbl><w:p><w:pPr><w:keepNext/><w:spacing w:before="0" w:after="0" w:line="20" '
+                           'w:lineRule="exact"/><w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr></w:pPr></w:p>')
+                start()
+            # A borderless line above another (a form's title above its year) has no rule under it
+            # either; above a bordered row, its bottom is the table's top border.
+            open_below = row.borderless and k + 1 < len(t.rows) and t.rows[k + 1].borderless
+            if restarts:
+                row = _restarted(row, origin, k in restarts)
+            self.row(row, cols, open_below, k in keep)
         out.append("</w:tbl>")
 
-    def row(self, row: Row, cols: list[int]) -> None:
+    def row(self, row: Row, cols: list[int], open_below: bool = False, keep: bool = False) -> None:
         # Rows never split across pages; the grid's header row repeats on every page.
         trpr = ("" if row.can_split else "<w:cantSplit/>") + ("<w:tblHeader/>" if row.header else "")
         if row.change:
@@ -138,10 +160,10 @@ class _Writer:
         for cell in row.cells:
             width = sum(cols[col:col + cell.span])
             col += cell.span
-            out.append(self.cell(cell, width, row.borderless))
+            out.append(self.cell(cell, width, row.borderless, open_below, keep))
         out.append("</w:tr>")
 
-    def cell(self, cell: Cell, width: int, borderless: bool) -> str:
+    def cell(self, cell: Cell, width: int, borderless: bool, open_below: bool = False, keep: bool = False) -> str:
         tcpr = f'<w:tcW w:w="{width}" w:type="dxa"/>'
         if cell.span > 1:
             tcpr += f'<w:gridSpan w:val="{cell.span}"/>'
@@ -150,30 +172,73 @@ class _Writer:
         elif cell.rows > 1:
             tcpr += '<w:vMerge w:val="restart"/>'
         if borderless:
-            tcpr += '<w:tcBorders><w:top w:val="nil"/><w:left w:val="nil"/><w:right w:val="nil"/></w:tcBorders>'
+            tcpr += ('<w:tcBorders><w:top w:val="nil"/><w:left w:val="nil"/>' + ('<w:bottom w:val="nil"/>' if open_below else "")
+                     + '<w:right w:val="nil"/></w:tcBorders>')
         tcpr += '<w:vAlign w:val="center"/>'
-        style = ROLE_STYLE[cell.role]
+        ppr = f'<w:pPr><w:pStyle w:val="{ROLE_STYLE[cell.role]}"/>{"<w:keepNext/>" if keep else ""}</w:pPr>'
         if cell.merged:
-            paras = f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr></w:p>'
+            paras = f'<w:p>{ppr}</w:p>'
         else:
-            paras = "".join(f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{self.runs(p)}</w:p>' for p in cell.paras)
+            paras = "".join(f'<w:p>{ppr}{self.runs(p)}</w:p>' for p in cell.paras)
         return f"<w:tc><w:tcPr>{tcpr}</w:tcPr>{paras}</w:tc>"
 
 
-def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict | None = None) -> str:
+def _restarted(row: Row, origin: dict[int, tuple[Cell, bool]], restart: bool) -> Row:
+    """``row`` with each merged cell made the start of a merge of its own, holding the text of the
+    merge it continues, when ``restart``; ``origin`` follows which cell each column's merge began
+    with, and whether in a header row (repeated on the page already: that merge is left alone)."""
+    col, cells = 0, []
+    for cell in row.cells:
+        if cell.merged and restart and col in origin and not origin[col][1]:
+            cell = origin[col][0]._replace(merged=False, rows=2)  # rows > 1: drawn as a vMerge restart
+        elif not cell.merged:
+            origin[col] = (cell, row.header)
+        cells.append(cell)
+        col += cell.span
+    return row._replace(cells=tuple(cells))
+
+
+def kept_rows(t: Table, keep_all: bool = False) -> set[int]:
+    """The rows of ``t`` kept on the page of the row after them (``w:keepNext`` on their paragraphs):
+    the grid's header row with its first row, the first row with the second (no lone row at a page
+    foot), the last but one with the last (no lone row at the top of the next page), the line above
+    the grid's header with it unless that line may break across pages; all rows with ``keep_all``."""
+    rows = t.rows
+    keep = set(range(len(rows))) if keep_all else set()
+    head = next((k for k, r in enumerate(rows) if any(c.role == "head" for c in r.cells)), None)
+    if head is not None:
+        keep.add(head)
+        if head > 0 and not rows[head - 1].can_split:
+            keep.add(head - 1)
+        if len(rows) - head - 1 >= 2:
+            keep.update((head + 1, len(rows) - 2))
+    return keep
+
+
+def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict | None = None,
+             section_break=None, restarts: dict[int, frozenset[int]] | None = None) -> str:
     """The body's XML.  ``cache`` (shared between the compilations of one build) keeps each table's
-    XML and each heading's bookmark id, so the whole book reuses what its departments drew."""
+    XML and each heading's bookmark id, so the whole book reuses what its departments drew.
+    ``section_break(k)``, if given, is the paragraph that ends department ``k``'s section: it goes
+    before the next department's heading (which then needs no page break of its own)."""
     cache = {} if cache is None else cache
     ids = cache.setdefault("bookmark-ids", {})
     out: list[str] = []
-    after_table = True  # the body starts on a new page, after the table of contents
-    for block in comp.blocks:
+    after_table = False  # the body starts on a new page: the contents' section ends before it
+    departments = 0
+    blocks = comp.blocks
+    for k, block in enumerate(blocks):
         if isinstance(block, Heading):
+            if block.level == 1 and section_break is not None:
+                if departments:
+                    out.append(section_break(departments - 1))
+                departments += 1
+                after_table = False
             key = (id(block), after_table)
             bid = ids.setdefault(id(block), BOOKMARK_ID_BASE + len(ids))
             after_table = False
         elif isinstance(block, Table):
-            key = id(block)
+            key = (id(block), (restarts or {}).get(id(block), frozenset()))
             after_table = True
         else:
             out.append('<w:p><w:pPr><w:pStyle w:val="PTSpacer"/></w:pPr></w:p>')
@@ -183,19 +248,21 @@ def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict
             w = _Writer(text_width, DocxWarnings(), cache.get("track"))
             if isinstance(block, Heading):
                 w.heading(block, page_break=key[1], bookmark_id=bid)
-            else:
-                w.table(block)
+            else:  # a table above a spacer is a header block: it stays with the grid below
+                w.table(block, keep_all=k + 1 < len(blocks) and isinstance(blocks[k + 1], Spacer), restarts=key[1])
             hit = cache[key] = ("".join(w.out), w.warn.stripped)
         out.append(hit[0])
         warn.stripped += hit[1]
     return "".join(out)
 
 
-def toc_xml(comp: Compilation, page_numbers: dict[str, int] | None, warn: DocxWarnings) -> str:
+def toc_xml(comp: Compilation, page_numbers: dict[str, str] | None, warn: DocxWarnings) -> str:
     """A real TOC field (``TOC \\o "1-3" \\h \\z \\u``) whose result is already filled in: one hyperlinked
     entry per heading, each with a PAGEREF to its bookmark (empty until LibreOffice or Word fills it)."""
     w = _Writer(0, warn)
-    begin = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> TOC \\o "1-3" \\h \\z \\u '
+    # Without page numbers the field is marked dirty: Word and WPS lay it out anew when the file opens.
+    dirty = ' w:dirty="true"' if page_numbers is None else ""
+    begin = (f'<w:r><w:fldChar w:fldCharType="begin"{dirty}/></w:r><w:r><w:instrText xml:space="preserve"> TOC \\o "1-3" \\h \\z \\u '
              '</w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>')
     end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
     headings = comp.headings
@@ -232,9 +299,14 @@ class _Xml:
         return self.xml
 
 
-def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: dict[str, int] | None = None,
-                cache: dict | None = None) -> tuple[bytes, DocxWarnings]:
-    """Render ``comp`` into the docxtpl ``template``; returns the .docx bytes and what was cleaned."""
+def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: dict[str, str] | None = None,
+                cache: dict | None = None, sections: bool = True,
+                restarts: dict[int, frozenset[int]] | None = None) -> tuple[bytes, DocxWarnings]:
+    """Render ``comp`` into the docxtpl ``template``; returns the .docx bytes and what was cleaned.
+    ``page_numbers``: each heading's page as the contents cite it ("353-5"); ``sections``: each
+    department a section of its own, numbered as the PDF (else the body is one section, 1, 2, …);
+    ``restarts``: the rows of each table (by ``id``) that begin a page inside a vertical merge
+    (see ``libreoffice_layout``)."""
     from docxtpl import DocxTemplate
 
     warn = DocxWarnings()
@@ -253,7 +325,9 @@ def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: 
     section = doc.sections[-1]
     text_width = int((section.page_width - section.left_margin - section.right_margin) / 635)  # EMU → twips
 
-    body = body_xml(comp, text_width, warn, cache)
+    from .docxsections import Sections, labels
+    parts = Sections(doc, labels(comp) if sections else None)
+    body = body_xml(comp, text_width, warn, cache, parts.department_break if sections else None, restarts)
     toc = toc_xml(comp, page_numbers, warn)
     ctx = dict(context, toc=_Xml(toc), body=_Xml(SENTINEL_XML))
     from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -265,6 +339,11 @@ def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: 
     except Exception as exc:  # a Jinja error in a user's template
         raise UserError(f"Word 模板 {template} 里的模板标签有错误：{exc}") from exc
     doc = tpl.docx
+    docxfonts.ensure(doc)
+    marker = next((p for p in doc.element.body.iter(W + "p") if "".join(t.text or "" for t in p.iter(W + "t")) == SENTINEL),
+                  None)
+    if marker is not None:  # else _zip says what is wrong with the template
+        parts.finish(marker)
     props = doc.core_properties
     when = source_date()
     props.title = context.get("title", "")
@@ -333,22 +412,44 @@ def template_context(pub, comp: Compilation) -> dict:
             "issuer": s.issuer or "", "date": s.date or ""}
 
 
+NO_LIBREOFFICE = ("没有找到 LibreOffice（libreoffice-writer-nogui），Word 目录没有填页码：已标记为打开时更新，"
+                  "Word / WPS 打开文件时会填上。")
+
+
 class DocxRenderer(FormatRenderer):
-    """One .docx per compilation; with ``--update-toc``, laid out by LibreOffice for the contents' page numbers."""
+    """One .docx per compilation.  The contents' page numbers come from LibreOffice's layout of the
+    whole book (``update_toc``; None: if LibreOffice is installed), else Word and WPS fill them on
+    opening (the fields are marked for update)."""
 
     name = "docx"
 
     def render(self, pub, comps, ctx: RenderContext) -> list[Rendered]:
-        from .libreoffice import libreoffice_pages
+        from .libreoffice import available, libreoffice_layout
         from .templates import find_template
         template = find_template(pub, "docx", layouts.of(pub.settings).word_template)
         cache: dict = {}  # each table's XML, drawn once for its department and reused for the whole book
+        update = ctx.update_toc
+        if update is None:
+            update = available()
+            if not update:
+                ctx.notes.append(NO_LIBREOFFICE)
+        pages, restarts = None, None
+        if update and comps:
+            # The layout of the whole book (the last compilation): every department's section is
+            # numbered from 1 on a page of its own, so its pages are the same in its own document.
+            # Where a row begins a page inside a vertical merge, the merge starts again there with
+            # its label, and the book is laid out once more for the contents' page numbers.
+            stem, comp = comps[-1]
+            context = template_context(pub, comp)
+            pages, restarts = libreoffice_layout(render_docx(comp, template, context, cache=cache)[0], comp)
+            if restarts:
+                again = libreoffice_layout(render_docx(comp, template, context, cache=cache, restarts=restarts)[0], comp)
+                pages = again.pages
+                for table, rows in again.restarts.items():  # a row that moved onto a new page meanwhile
+                    restarts[table] = restarts.get(table, frozenset()) | rows
         out = []
         for stem, comp in comps:
-            data, _ = render_docx(comp, template, template_context(pub, comp), cache=cache)
-            if ctx.update_toc:
-                pages = libreoffice_pages(data, comp)
-                data, _ = render_docx(comp, template, template_context(pub, comp), pages, cache=cache)
+            data, _ = render_docx(comp, template, template_context(pub, comp), pages, cache=cache, restarts=restarts)
             out.append(Rendered(f"{stem}.docx", data, comp))
             ctx.step(f"docx {stem}")
         return out

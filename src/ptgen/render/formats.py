@@ -59,11 +59,12 @@ class RenderContext:
     """What a renderer gets besides the publication: where the build writes (for caches), the
     options, the progress callback, and the services started for the build (by format name)."""
     out_dir: Path
-    update_toc: bool = False
+    update_toc: bool | None = False  # None: the DOCX contents get page numbers if LibreOffice is installed
     progress: Callable[[str], None] | None = None
     jobs: int | None = None
     services: dict[str, object] = field(default_factory=dict)
     stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)  # closed when the build ends
+    notes: list[str] = field(default_factory=list)  # what the build says about the outputs (one line each)
 
     def step(self, name: str) -> None:
         if self.progress:

@@ -449,6 +449,7 @@ class PdfBuild:
         self.front_html = ""  # the whole book's cover and contents
         self.errors: list[tuple[str, str | None]] = []
         self.rendered: list[str] = []  # department anchors, in the order their render finished
+        self.submitted: set[str] = set()  # departments rendered by this build (the others came from the cache)
         self._extra = 0  # the slot lent to the front matter
 
     def _order(self) -> list[int]:
@@ -478,6 +479,7 @@ class PdfBuild:
                 self.pub, comp, [d], front={"title": comp.title, "subtitle": comp.subtitle, "toc": toc_entries([d])})
             if self.cache.get(html) is None and not self.errors:
                 self.renderer.submit(d.heading.anchor, html, self.cache.path(html))
+                self.submitted.add(d.heading.anchor)
             self._collect(0)  # keep the renderer fed while the rest is being made
 
     def _collect(self, timeout: float) -> None:
@@ -510,7 +512,9 @@ class PdfBuild:
         ``progress`` hears of each department as its render finishes (or is found in the cache),
         then of each joined PDF."""
         stems = {d.heading.anchor: stem for d, (stem, _) in zip(self.views, self.comps)}
-        cached = [a for a, html in self.htmls.items() if a not in self.rendered and self.cache.get(html)]
+        # Found in the cache: not rendered by this build (one that finished before ``finish`` is
+        # in the cache too, but its render is reported when it is collected).
+        cached = [a for a, html in self.htmls.items() if a not in self.submitted and self.cache.get(html)]
         told: set[str] = set()
 
         def tell() -> None:
