@@ -209,6 +209,15 @@ def docx_first_tables(path: Path, heading: str) -> list[list[list[tuple[str, int
                     col += span
                 rows.append(cells)
             raw.append(rows)
+    # A grid that sits below its form's rows is a table of its own in ptgen's DOCX (so that Word
+    # repeats its header row on every page): it continues the table before it.
+    joined: list = []
+    for rows in raw:
+        if joined and rows and any(text == "一级指标" for _, text, _, _ in rows[0]):
+            joined[-1] = joined[-1] + rows
+        else:
+            joined.append(rows)
+    raw = joined
     tables = []
     for rows in raw:
         out = []
@@ -243,10 +252,20 @@ def html_first_tables(path: Path, heading: str) -> list[list[list[tuple[str, int
                     continue
                 paras = cell.findall("p")
                 text = "\n".join(p.text_content() for p in paras) if paras else cell.text_content()
-                row.append((text.strip(), int(cell.get("colspan", 1)), int(cell.get("rowspan", 1))))
+                row.append((text.strip(), int(cell.get("colspan", 1)), int(cell.get("rowspan", 1)), cell.get("class", "")))
             rows.append(row)
-        tables.append(rows)
-    return tables
+        # A form is drawn as its header block and its grid (the grid's header row in <thead>, so
+        # that it repeats in print); a side label spanning the grid stands in the grid's body under
+        # an empty head cell.  As published, the two are one table and the label spans the head too.
+        if "pt-grid" in table.get("class", "").split() and tables:
+            side = [c for c in rows[1] if "pt-side" in c[3].split()] if len(rows) > 1 else []
+            if side:
+                rows[0] = [(side[0][0], 1, side[0][2] + 1, "") if "pt-side-head" in c[3].split() else c for c in rows[0]]
+                rows[1] = [c for c in rows[1] if "pt-side" not in c[3].split()]
+            tables[-1] = tables[-1] + rows
+        else:
+            tables.append(rows)
+    return [[[c[:3] for c in row] for row in rows] for rows in tables]
 
 
 def same(got, want) -> None:
