@@ -31,6 +31,8 @@ REGISTRY: dict[str, str] = {
     "docx": "ptgen.render.docx:DocxRenderer",
     "html": "ptgen.render.html:HtmlRenderer",
     "pdf": "ptgen.render.pdf:PdfRenderer",
+    "xlsx": "ptgen.render.xlsx:XlsxRenderer",
+    "csv": "ptgen.render.csvpackage:CsvRenderer",
 }
 
 
