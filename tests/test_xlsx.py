@@ -251,15 +251,12 @@ def test_new_workbook_is_an_empty_workbook_of_the_same_shape(tmp_path):
     assert {str(dv.sqref) for dv in wb["指标"].data_validations.dataValidation} == {"E2:E1048576", "F2:F1048576"}
     again = CliRunner().invoke(app, ["new", "workbook", str(root / "353" / "353216"), "--output", str(target)])
     assert again.exit_code != 0 and "已经存在" in again.output
+    unit = re.search(r"^name: (.*)$", (root / "353" / "353216" / "unit.yaml").read_text(encoding="utf-8"), re.M)[1]
+    assert dvs["D2:D1048576"] == f'"{unit}"'
     ps, ind = wb["项目"], wb["指标"]
-    ps.append(["353", "天津市人力资源和社会保障局", "353216", "天津市职业技能鉴定指导中心", "新项目", None, None,
-               "10.00", "10.00", None, "用途", "目标"])
-    ind.append(["天津市人力资源和社会保障局", "天津市职业技能鉴定指导中心", "新项目", None, "产出指标", "数量指标",
-                "数量", "描述", "≥1个"])
+    ps.append(["353", "天津市人力资源和社会保障局", "353216", unit, "新项目", None, None, "10.00", "10.00", None, "用途", "目标"])
+    ind.append(["天津市人力资源和社会保障局", unit, "新项目", None, "产出指标", "数量指标", "数量", "描述", "≥1个"])
     wb.save(target)
-    unit = (root / "353" / "353216" / "unit.yaml").read_text(encoding="utf-8")
-    name = re.search(r"^name: (.*)$", unit, re.M).group(1)
-    assert name == "天津市职业技能鉴定指导中心"
     result = import_sources([target], root, force=True)
     assert result.projects == 1
     text = (root / "353" / "353216" / "新项目.yaml").read_text(encoding="utf-8")
