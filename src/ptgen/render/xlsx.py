@@ -12,13 +12,14 @@ openpyxl's fixed order.
 from __future__ import annotations
 
 import datetime
+import functools
 import io
 import zipfile
 from decimal import Decimal
 from typing import Any, Iterable
 
 from .. import layouts, sheets
-from ..model import Publication
+from ..model import MONEY_FRAC_DIGITS, Publication
 from .formats import FormatRenderer, RenderContext, Rendered
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -27,7 +28,12 @@ LAST_ROW = 1048576  # Excel's last row: validation covers rows a clerk adds
 
 
 class _FixedZip(zipfile.ZipFile):
-    """A zip whose entries (written by name, as openpyxl does) carry a fixed date."""
+    """A zip whose entries (written by name, as openpyxl does) carry a fixed date; ``rows`` (sheet
+    part → its rows' XML) fill the empty ``<sheetData>`` openpyxl wrote for each sheet."""
+
+    def __init__(self, *args, rows: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows or {}
 
     def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
         if isinstance(zinfo_or_arcname, str):
@@ -40,7 +46,13 @@ class _FixedZip(zipfile.ZipFile):
     def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
         # a write-only sheet is written to a temporary file first: its bytes, with the fixed date
         with open(filename, "rb") as f:
-            self.writestr(arcname or str(filename), f.read())
+            data = f.read()
+        rows = self.rows.get(arcname)
+        if rows is not None:
+            if data.count(b"<sheetData></sheetData>") != 1:  # pragma: no cover - openpyxl changed its output
+                raise RuntimeError(f"{arcname}: no empty <sheetData> to fill")
+            data = data.replace(b"<sheetData></sheetData>", b"<sheetData>" + rows.encode("utf-8") + b"</sheetData>")
+        self.writestr(arcname or str(filename), data)
 
 
 def money_format(amount: Decimal, thousands: bool) -> str:
@@ -49,55 +61,67 @@ def money_format(amount: Decimal, thousands: bool) -> str:
     return base + ("." + "0" * digits if digits else "")
 
 
-class _Cells:
-    """Makes write-only cells with a few shared styles (a style per cell would cost more than the data)."""
+_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+
+
+class _Styles:
+    """The workbook's few cell styles, registered through openpyxl (which writes styles.xml) in
+    a fixed order, so that every workbook of a publication numbers them alike; the rows themselves
+    are written as XML here: openpyxl's cell objects would cost more than everything else of a
+    1,000-table build."""
 
     def __init__(self, ws, thousands: bool):
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.styles import Alignment, Font, PatternFill
-        self.ws, self.thousands, self.Cell = ws, thousands, WriteOnlyCell
-        self.bold, self.fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-        self.wrap = Alignment(wrap_text=True, vertical="top")
-
-    def head(self, text: str):
-        c = self.Cell(self.ws, value=text)
-        c.font, c.fill = self.bold, self.fill
-        return c
-
-    def money(self, amount: Decimal | None):
-        if amount is None:
-            return None
-        f = sheets.exact_float(amount)
-        c = self.Cell(self.ws, value=f if f is not None else str(amount))
-        c.number_format = money_format(amount, self.thousands) if f is not None else "@"
-        return c
-
-    def text(self, value: Any):
-        if value is None or value == "":
-            return None
-        if isinstance(value, Decimal):  # a number split off an indicator value
-            f = sheets.exact_float(value)
-            return f if f is not None else str(value)
-        text = str(value)
-        if "\n" in text or text.startswith("="):
-            c = self.Cell(self.ws, value=text)
-            if "\n" in text:
-                c.alignment = self.wrap
-            c.data_type = "s"  # "=100%" is a value as written, not a formula
-            return c
-        return text
+        head = WriteOnlyCell(ws)
+        head.font, head.fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+        wrap = WriteOnlyCell(ws)
+        wrap.alignment = Alignment(wrap_text=True, vertical="top")
+        text = WriteOnlyCell(ws)
+        text.number_format = "@"
+        self.head, self.wrap, self.text = head.style_id, wrap.style_id, text.style_id
+        self.thousands = thousands
+        self.formats: dict[str, int] = {}
+        for digits in range(MONEY_FRAC_DIGITS + 1):  # every scale an amount may have
+            fmt = money_format(Decimal(1).scaleb(-digits), thousands)
+            c = WriteOnlyCell(ws)
+            c.number_format = fmt
+            self.formats[fmt] = c.style_id
 
 
-def _sheet(wb, title: str, columns: list[sheets.Column], rows: Iterable[list[Any]], thousands: bool,
-           validations: dict[str, str] | None = None) -> None:
+@functools.lru_cache(maxsize=65536)  # names, codes and 一级/二级 repeat on every indicator row
+def _text_cell(text: str, style: int | None = None) -> str:
+    s = f' s="{style}"' if style else ""
+    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+    return f'<c{s} t="inlineStr"><is><t{space}>{text.translate(_XML_ESCAPES)}</t></is></c>'
+
+
+def _cell(value: Any, kind: str, st: _Styles) -> str:
+    """A cell without its reference (optional in SpreadsheetML: cells follow one another)."""
+    if value is None or value == "":
+        return "<c/>"
+    if isinstance(value, Decimal):
+        if sheets.exact_float(value) is None:  # a float would round it: the amount as text
+            return _text_cell(str(value), st.text)
+        s = f' s="{st.formats[money_format(value, st.thousands)]}"' if kind == "money" else ""
+        return f'<c{s}><v>{value}</v></c>'  # the amount as written: 154.00
+    text = str(value)
+    return _text_cell(text, st.wrap if "\n" in text else None)
+
+
+def _sheet(wb, title: str, columns: list[sheets.Column], rows: Iterable[tuple[Any, list[Any]]], thousands: bool,
+           validations: dict[str, str] | None = None, cache: dict | None = None) -> str:
+    """Make the sheet (widths, frozen header, validation, filter) and return its rows as XML.
+    ``rows`` are (key, values): a row's XML is kept in ``cache`` under its key (not None), for
+    the next workbook of the same publication (a department's rows are in the whole one too)."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
     ws = wb.create_sheet(title)
-    cells = _Cells(ws, thousands)
-    for i, c in enumerate(columns, 1):
-        ws.column_dimensions[get_column_letter(i)].width = c.width
-    ws.freeze_panes = "A2"
+    st = _Styles(ws, thousands)
     letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
+    for letter, c in zip(letters, columns):
+        ws.column_dimensions[letter].width = c.width
+    ws.freeze_panes = "A2"
     for key, source in (validations or {}).items():
         col = next((i for i, c in enumerate(columns) if c.key == key), None)
         if col is None:
@@ -107,18 +131,26 @@ def _sheet(wb, title: str, columns: list[sheets.Column], rows: Iterable[list[Any
                             errorTitle="指标名称", prompt="从指标体系的名称中选择", showInputMessage=False)
         dv.add(f"{letters[col]}2:{letters[col]}{LAST_ROW}")
         ws.data_validations.append(dv)
-    ws.append([cells.head(c.title) for c in columns])
+    out = ['<row r="1">' + "".join(_text_cell(c.title, st.head) for c in columns) + "</row>"]
     n = 1
     kinds = [c.kind for c in columns]
-    for row in rows:
-        ws.append([cells.money(v) if k == "money" else cells.text(v) for k, v in zip(kinds, row)])
-        n += 1
+    cache = {} if cache is None else cache
+    for n, (key, row) in enumerate(rows, 2):
+        cells = cache.get(key) if key is not None else None
+        if cells is None:
+            cells = "".join(_cell(v, k, st) for k, v in zip(kinds, row))
+            if key is not None:
+                cache[key] = cells
+        out.append(f'<row r="{n}">{cells}</row>')
     ws.auto_filter.ref = f"A1:{letters[-1]}{n}"
+    return "".join(out)
 
 
-def workbook(settings, units: list, entries: Iterable[tuple], projects: list) -> bytes:
-    """The workbook of ``entries`` ((department, unit, project) docs, in order); ``units`` (the
-    (department, unit) docs in scope) give the lists a new workbook's 部门/单位 cells choose from."""
+def workbook(settings, units: list, entries: Iterable[tuple], projects: list, cache: dict | None = None) -> bytes:
+    """The workbook of ``entries`` ((department, unit, project) docs, in order); ``projects`` decide
+    which optional columns there are; ``units`` (the (department, unit) docs in scope) give the
+    lists a new workbook's 部门/单位 cells choose from; ``cache`` keeps rows for the next workbook
+    of the same publication (the same columns)."""
     from openpyxl import Workbook
     from openpyxl.writer.excel import ExcelWriter
     entries = list(entries)
@@ -132,23 +164,36 @@ def workbook(settings, units: list, entries: Iterable[tuple], projects: list) ->
     level2 = list(dict.fromkeys(n for g in groups for n in g.level2))
     lists = {"level1": f"{FRAMEWORK_SHEET}!$A$2:$A${len(groups) + 1}",
              "level2": f"{FRAMEWORK_SHEET}!$B$2:$B${len(level2) + 1}"}
-    _sheet(wb, sheets.PROJECTS_SHEET, pcols, (sheets.project_row(d, u, p.project, pcols) for d, u, p in entries),
-           thousands, _unit_lists(units, pcols))
-    _sheet(wb, sheets.INDICATORS_SHEET, icols,
-           (row for d, u, p in entries for row in sheets.indicator_rows(d, u, p.project, icols)), thousands, lists)
+    xml = {}
+    cache = {} if cache is None else cache
+    xml[1] = _sheet(wb, sheets.PROJECTS_SHEET, pcols,
+                    (((id(p), "p"), sheets.project_row(d, u, p.project, pcols)) for d, u, p in entries),
+                    thousands, _unit_lists(units, pcols), cache)
+    xml[2] = _sheet(wb, sheets.INDICATORS_SHEET, icols, _indicator_rows(entries, icols, cache), thousands, lists, cache)
     tree = [[groups[i].level1 if i < len(groups) else None, level2[i] if i < len(level2) else None]
             for i in range(max(len(groups), len(level2)))]
-    _sheet(wb, FRAMEWORK_SHEET, [sheets.Column("level1", "一级指标", width=16), sheets.Column("level2", "二级指标", width=24)],
-           tree, thousands)
-    _sheet(wb, sheets.SETTINGS_SHEET, [sheets.Column("key", "项", width=12), sheets.Column("value", "内容", width=60)],
-           [list(r) for r in sheets.settings_rows(settings)], thousands)
+    xml[3] = _sheet(wb, FRAMEWORK_SHEET, [sheets.Column("level1", "一级指标", width=16), sheets.Column("level2", "二级指标", width=24)],
+                    ((None, r) for r in tree), thousands)
+    xml[4] = _sheet(wb, sheets.SETTINGS_SHEET, [sheets.Column("key", "项", width=12), sheets.Column("value", "内容", width=60)],
+                    ((None, list(r)) for r in sheets.settings_rows(settings)), thousands)
     day = datetime.datetime(settings.year, 1, 1)
     wb.properties.created = wb.properties.modified = day
     wb.properties.creator = wb.properties.lastModifiedBy = "ptgen"
     buf = io.BytesIO()
-    with _FixedZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+    rows = {f"xl/worksheets/sheet{i}.xml": x for i, x in xml.items()}
+    with _FixedZip(buf, "w", zipfile.ZIP_DEFLATED, rows=rows) as archive:
         ExcelWriter(wb, archive).write_data()  # not save_workbook: that stamps the time of day
     return buf.getvalue()
+
+
+def _indicator_rows(entries, icols, cache: dict):
+    """(key, values) of every indicator row; a project whose rows are cached is not computed again."""
+    for d, u, p in entries:
+        if (id(p), "i", 0) in cache or not p.project.indicators:
+            yield from (((id(p), "i", i), None) for i in range(len(p.project.indicators)))
+            continue
+        for i, row in enumerate(sheets.indicator_rows(d, u, p.project, icols)):
+            yield (id(p), "i", i), row
 
 
 def _unit_lists(units: list, columns: list[sheets.Column]) -> dict[str, str]:
@@ -163,11 +208,12 @@ def _unit_lists(units: list, columns: list[sheets.Column]) -> dict[str, str]:
     return out
 
 
-def publication_workbook(pub: Publication, departments=None) -> bytes:
+def publication_workbook(pub: Publication, departments=None, cache: dict | None = None) -> bytes:
     """The workbook of ``departments`` (default: all) of ``pub``."""
     depts = pub.departments if departments is None else departments
     entries = [(d, u, p) for d in depts for u in d.units for p in u.projects]
-    return workbook(pub.settings, [(d, u) for d in depts for u in d.units], entries, [p.project for _, _, p in entries])
+    every = [p.project for _, _, p in pub.projects()]  # the same columns in every workbook of the publication
+    return workbook(pub.settings, [(d, u) for d in depts for u in d.units], entries, every, cache)
 
 
 class XlsxRenderer(FormatRenderer):
@@ -178,9 +224,10 @@ class XlsxRenderer(FormatRenderer):
     def render(self, pub: Publication, comps, ctx: RenderContext) -> list[Rendered]:
         out = []
         by_folder = {d.folder: d for d in pub.departments}
+        cache: dict = {}  # each project's rows, made for its department's workbook, reused in the whole one
         for stem, comp in comps:
             dept = by_folder.get(stem)
             ctx.step(stem)
-            data = publication_workbook(pub, [dept] if dept is not None and stem != pub.name else None)
+            data = publication_workbook(pub, [dept] if dept is not None and stem != pub.name else None, cache)
             out.append(Rendered(f"{stem}.xlsx", data, comp))
         return out
