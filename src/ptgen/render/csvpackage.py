@@ -69,6 +69,7 @@ class CsvRenderer(FormatRenderer):
     """The whole publication's projects and indicators, with ``datapackage.json``."""
 
     name = "csv"
+    needs_layout = False
 
     @classmethod
     def files(cls, pub: Publication) -> list[str]:

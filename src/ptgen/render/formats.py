@@ -76,6 +76,10 @@ class FormatRenderer:
     """The renderer of one format, made for one publication's build."""
 
     name: ClassVar[str]
+    # Whether ``render`` draws the laid-out tables (``Compilation.entries``); a format of the data
+    # alone (xlsx, csv) gets the compilations' names only, and a build of only such formats skips
+    # the layout pass.
+    needs_layout: ClassVar[bool] = True
 
     @classmethod
     def service(cls, jobs: int) -> ContextManager | None:

@@ -220,6 +220,7 @@ class XlsxRenderer(FormatRenderer):
     """A workbook per department, then one for the whole publication."""
 
     name = "xlsx"
+    needs_layout = False
 
     def render(self, pub: Publication, comps, ctx: RenderContext) -> list[Rendered]:
         out = []
