@@ -261,3 +261,13 @@ def test_new_workbook_is_an_empty_workbook_of_the_same_shape(tmp_path):
     assert result.projects == 1
     text = (root / "353" / "353216" / "新项目.yaml").read_text(encoding="utf-8")
     assert 'total: "10.00"' in text and "bookmark: _Toc_4_4_" in text
+
+
+def test_verify_counts_only_the_files_it_reads_back(tmp_path):
+    """--verify reads DOCX, HTML and PDF back; the workbooks and CSV are data it does not read, so
+    they are not counted among the files it says it checked."""
+    root = _copy("tianjin-2025", tmp_path)
+    out = CliRunner().invoke(app, ["build", str(root), "--out", str(tmp_path / "out"), "--format", "xlsx,csv,html",
+                                   "--force", "--verify"])
+    assert out.exit_code == 0, out.output
+    assert "核对通过：2 个文件里" in out.output  # tianjin-2025/353.html and tianjin-2025.html, not index.html

@@ -289,7 +289,8 @@ def _print_build(run: "api.BuildRun", path: Path) -> None:
                 err.print(f"[red]核对失败：{len(b.problems)} 处与内容不一致。[/red]")
                 failed = True
             else:
-                checked = sum(1 for o in built.outputs if o.path.name != "index.html")
+                from .verify import FORMATS  # the formats --verify reads back (not xlsx and csv: data, no tables)
+                checked = sum(1 for o in built.outputs if o.format in FORMATS and o.path.name != "index.html")
                 out.print(f"[green]核对通过：[/green]{checked} 个文件里每张表的标题和单元格文字都与内容一致。")
     if e or w:
         colour = "yellow"
