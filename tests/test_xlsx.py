@@ -271,3 +271,50 @@ def test_verify_counts_only_the_files_it_reads_back(tmp_path):
                                    "--force", "--verify"])
     assert out.exit_code == 0, out.output
     assert "核对通过：2 个文件里" in out.output  # tianjin-2025/353.html and tianjin-2025.html, not index.html
+
+
+def test_dates_excel_made_dates_are_read_in_the_columns_style(tmp_path):
+    """上海's 计划开始日期 re-typed: Excel stores a date; it is read back as the column's other dates
+    are written (2025-01-01), with a finding."""
+    import datetime
+    _built("shanghai-2025", tmp_path)
+    book = tmp_path / "out" / "xlsx" / "shanghai-2025" / "shanghai-2025.xlsx"
+    wb = openpyxl.load_workbook(book)
+    ws = wb["项目"]
+    col = next(c.column_letter for c in ws[1] if c.value == "计划开始日期")
+    assert ws[f"{col}2"].value == "2025-01-01" and ws[f"{col}3"].value == "2025-01-01"
+    ws[f"{col}2"].value = datetime.datetime(2025, 3, 1)
+    wb.save(book)
+    result = import_sources([book], tmp_path / "new")
+    assert f"shanghai-2025.xlsx 项目!{col}2：计划开始日期被 Excel 存成了日期，按 2025-03-01 读入" in "\n".join(result.notes)
+    assert 'start: "2025-03-01"' in (tmp_path / "new").joinpath(
+        next(p for p in _yaml_files(tmp_path / "new") if p.endswith("职业培训基础能力建设资助.yaml"))).read_text(encoding="utf-8")
+
+
+def test_a_workbook_import_keeps_the_import_safety_rules(tmp_path):
+    """Into an existing publication a workbook whose projects differ is refused without --force
+    (nothing written); a workbook with a DOCTYPE is refused; a file that is no zip is a message."""
+    pub = _built("tianjin-2025", tmp_path)
+    book = tmp_path / "out" / "xlsx" / "tianjin-2025" / "353.xlsx"
+    wb = openpyxl.load_workbook(book)
+    wb["指标"]["I2"].value = "≥11套"
+    wb.save(book)
+    before = _yaml_files(pub.root)
+    with pytest.raises(UserError) as e:
+        import_sources([book], pub.root)
+    assert "已存在且内容不同（加 --force 覆盖）" in str(e.value)
+    assert _yaml_files(pub.root) == before
+    import_sources([book], pub.root, force=True)
+    assert "value: ≥11套" in next(pub.root.rglob("局机关信息系统运维费.yaml")).read_text(encoding="utf-8")
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/workbook.xml":
+                data = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>' + data
+            dst.writestr(item, data)
+    out = CliRunner().invoke(app, ["import", str(bad), "--into", str(tmp_path / "x")])
+    assert out.exit_code == 1 and "DOCTYPE" in out.output and "内部错误" not in out.output
+    (tmp_path / "not.xlsx").write_text("hello", encoding="utf-8")
+    out = CliRunner().invoke(app, ["import", str(tmp_path / "not.xlsx"), "--into", str(tmp_path / "y")])
+    assert out.exit_code == 1 and "不是有效的 Excel (.xlsx) 文件" in out.output
