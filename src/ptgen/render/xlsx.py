@@ -91,22 +91,27 @@ class _Styles:
 
 @functools.lru_cache(maxsize=65536)  # names, codes and 一级/二级 repeat on every indicator row
 def _text_cell(text: str, style: int | None = None) -> str:
+    """A text cell after its reference: ``<c r="A1"`` + this."""
     s = f' s="{style}"' if style else ""
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-    return f'<c{s} t="inlineStr"><is><t{space}>{text.translate(_XML_ESCAPES)}</t></is></c>'
+    return f'{s} t="inlineStr"><is><t{space}>{text.translate(_XML_ESCAPES)}</t></is></c>'
 
 
-def _cell(value: Any, kind: str, st: _Styles) -> str:
-    """A cell without its reference (optional in SpreadsheetML: cells follow one another)."""
+_ROW = "\x00"  # stands for the row number in a row's cells until the row is placed (no text holds it)
+
+
+def _cell(letter: str, value: Any, kind: str, st: _Styles) -> str:
+    """A cell, its reference ``A\x00`` (the row number put in when the row is placed)."""
     if value is None or value == "":
-        return "<c/>"
+        return ""
+    ref = f'<c r="{letter}{_ROW}"'
     if isinstance(value, Decimal):
         if sheets.exact_float(value) is None:  # a float would round it: the amount as text
-            return _text_cell(str(value), st.text)
+            return ref + _text_cell(str(value), st.text)
         s = f' s="{st.formats[money_format(value, st.thousands)]}"' if kind == "money" else ""
-        return f'<c{s}><v>{value}</v></c>'  # the amount as written: 154.00
+        return f'{ref}{s}><v>{value}</v></c>'  # the amount as written: 154.00
     text = str(value)
-    return _text_cell(text, st.wrap if "\n" in text else None)
+    return ref + _text_cell(text, st.wrap if "\n" in text else None)
 
 
 def _sheet(wb, title: str, columns: list[sheets.Column], rows: Iterable[tuple[Any, list[Any]]], thousands: bool,
@@ -131,17 +136,18 @@ def _sheet(wb, title: str, columns: list[sheets.Column], rows: Iterable[tuple[An
                             errorTitle="指标名称", prompt="从指标体系的名称中选择", showInputMessage=False)
         dv.add(f"{letters[col]}2:{letters[col]}{LAST_ROW}")
         ws.data_validations.append(dv)
-    out = ['<row r="1">' + "".join(_text_cell(c.title, st.head) for c in columns) + "</row>"]
+    out = ['<row r="1">' + "".join(f'<c r="{L}1"' + _text_cell(c.title, st.head) for L, c in zip(letters, columns))
+           + "</row>"]
     n = 1
     kinds = [c.kind for c in columns]
     cache = {} if cache is None else cache
     for n, (key, row) in enumerate(rows, 2):
         cells = cache.get(key) if key is not None else None
         if cells is None:
-            cells = "".join(_cell(v, k, st) for k, v in zip(kinds, row))
+            cells = "".join(_cell(L, v, k, st) for L, k, v in zip(letters, kinds, row))
             if key is not None:
                 cache[key] = cells
-        out.append(f'<row r="{n}">{cells}</row>')
+        out.append(f'<row r="{n}">{cells.replace(_ROW, str(n))}</row>')
     ws.auto_filter.ref = f"A1:{letters[-1]}{n}"
     return "".join(out)
 
