@@ -193,7 +193,7 @@ def check_cmd(
 
 @app.command("import")
 def import_cmd(
-    sources: Annotated[list[Path], typer.Argument(help="已发布的表格：抽取的文本（.txt）或天津版式的 Word 文件（.docx）。")],
+    sources: Annotated[list[Path], typer.Argument(help="已发布的表格：抽取的文本（.txt）、Word 文件（.docx），或 ptgen 格式的 Excel 工作簿（.xlsx）。")],
     into: Annotated[Path, typer.Option("--into", help="写入的出版物文件夹；已有的出版物会合并。")],
     force: Annotated[bool, typer.Option("--force", help="允许覆盖内容不同的已有项目文件，并在已有的 ptgen.yaml、"
                                                         "department.yaml、unit.yaml 的列表里加入新条目（注释保留）。")] = False,
@@ -216,7 +216,7 @@ def import_cmd(
 def build_cmd(
     path: Annotated[Path, typer.Argument(help="出版物文件夹，或包含多个出版物的文件夹。")] = Path("content"),
     out_dir: Annotated[Path, typer.Option("--out", help="输出文件夹。")] = Path("build"),
-    formats: Annotated[str, typer.Option("--format", help="输出格式，逗号分隔：docx,html,pdf。")] = "docx,html,pdf",
+    formats: Annotated[str, typer.Option("--format", help="输出格式，逗号分隔：docx,html,pdf,xlsx,csv。")] = "docx,html,pdf",
     strict: Annotated[bool, typer.Option(help="有警告也不生成。")] = False,
     force: Annotated[bool, typer.Option("--force", help="有错误也生成（例如原样重现去年已发布的表格，连同其中的错误）。")] = False,
     update_toc: Annotated[bool, typer.Option("--update-toc", help="用 LibreOffice 排版一遍，把页码填进 Word 目录（较慢）。")] = False,
