@@ -141,16 +141,19 @@ def test_an_amount_a_float_would_round_is_text(tmp_path):
     assert money_format(Decimal("154.00"), False) == "0.00" and money_format(Decimal("1234.5"), True) == "#,##0.0"
     root = _copy("tianjin-2025", tmp_path)
     f = next((root / "353").rglob("局机关信息系统运维费.yaml"))
-    f.write_text(f.read_text(encoding="utf-8").replace('total: "3540.00"', 'total: "123456789012.345678"'),
-                 encoding="utf-8")
+    f.write_text(f.read_text(encoding="utf-8").replace('total: "3540.00"', 'total: "123456789012.345678"')
+                 .replace("value: ≥10套", "value: ≥1234567890123456789套"), encoding="utf-8")
     [pub] = api.check(root).publications
     build(pub, tmp_path / "out", ["xlsx"])
     book = tmp_path / "out" / "xlsx" / "tianjin-2025" / "tianjin-2025.xlsx"
     ws = openpyxl.load_workbook(book)["项目"]
     row = next(r for r in ws.iter_rows(min_row=2) if r[4].value == "局机关信息系统运维费")
     assert row[7].value == "123456789012.345678" and row[7].data_type == "s"
+    ind = openpyxl.load_workbook(book)["指标"]
+    row = next(r for r in ind.iter_rows(min_row=2) if r[8].value == "≥1234567890123456789套")
+    assert row[10].value == "1234567890123456789" and row[10].data_type == "s"
     into = tmp_path / "again"
-    import_sources([book], into)
+    assert import_sources([book], into).notes == []
     assert 'total: "123456789012.345678"' in next(into.rglob("局机关信息系统运维费.yaml")).read_text(encoding="utf-8")
 
 
@@ -318,3 +321,29 @@ def test_a_workbook_import_keeps_the_import_safety_rules(tmp_path):
     (tmp_path / "not.xlsx").write_text("hello", encoding="utf-8")
     out = CliRunner().invoke(app, ["import", str(tmp_path / "not.xlsx"), "--into", str(tmp_path / "y")])
     assert out.exit_code == 1 and "不是有效的 Excel (.xlsx) 文件" in out.output
+
+
+def test_split_value_cells_changed_alone_are_a_finding(tmp_path):
+    """指标性质 / 指标值数值 / 度量单位 are made from 指标值: a clerk who changes only them is told that
+    指标值 counts (the YAML keeps 指标值)."""
+    book = _clerk_book(tmp_path)
+    wb = openpyxl.load_workbook(book)
+    assert [c.value for c in wb["指标"][2]][8:] == ["≥10套", "≥", 10, "套"]
+    wb["指标"]["K2"].value = 12
+    wb.save(book)
+    result = import_sources([book], tmp_path / "new")
+    assert result.notes == ["353.xlsx 指标!K2：“12”与指标值“≥10套”不一致：指标性质、指标值数值和度量单位由指标值得出，"
+                            "导入时以指标值为准，这一格没有读入。"]
+
+
+@pytest.mark.skipif(not __import__("ptgen.sheets").sheets.identity_fields(), reason="the model has no project identity yet")
+def test_the_project_identity_has_its_column(tmp_path):
+    """When the content model has a project identity, both sheets carry it after the unit (and the
+    round trip above keeps it)."""
+    from ptgen.sheets import identity_fields
+    _built("tianjin-2025", tmp_path)
+    wb = openpyxl.load_workbook(tmp_path / "out" / "xlsx" / "tianjin-2025" / "353.xlsx")
+    from ptgen.model import Project
+    titles = [Project.model_fields[k].title or k for k in identity_fields()]
+    assert [c.value for c in wb["项目"][1]][4:4 + len(titles)] == titles
+    assert [c.value for c in wb["指标"][1]][4:4 + len(titles)] == titles

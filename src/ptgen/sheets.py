@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
 from . import layouts, values
 from .layouts import Layout, field_title, field_value
@@ -42,10 +42,16 @@ class Column:
     required: bool = False
 
 
+# The project fields the sheets place themselves; any other plain text field of the model (a
+# project identity, which another change adds) gets a column of its own after the unit.
+_PLACED = ("name", "title", "bookmark", "budget", "purpose", "goals", "indicators", "extras")
+
+
 def identity_fields() -> list[str]:
-    """The project's identity field(s), if the content model has one (another change adds it): any
-    plain field of :class:`Project` besides the common ones and ``extras``."""
-    return [k for k in Project.model_fields if k not in layouts.PROJECT_FIELDS and k != "extras"]
+    """The project's identity field(s), if the content model has one: any text field of
+    :class:`Project` besides the ones the sheets place themselves."""
+    return [k for k, f in Project.model_fields.items()
+            if k not in _PLACED and f.annotation in (str, str | None, Optional[str])]
 
 
 def _money_title(path: str, layout: Layout) -> str:

@@ -372,9 +372,29 @@ def _indicators(wb, r: _Reader, layout, projects, by_bookmark, by_name, money, d
                 r.error(sheet, _ref(keys.get(key), line), f"{title}是空的：每个指标行都要写{title}。"
                         if key in keys else f"找不到“{title}”这一列。")
             ind[key] = v or ""
+        _derived_agree(row, keys, ind["value"], sheet, line, r)
         if "description" in grid or got.get("description"):
             ind["description"] = got.get("description") or ""
         for f in layout.indicator_fields:
             if f.key in got:
                 ind[f.key] = got[f.key] or ""
         projects[idx][0].setdefault("indicators", []).append(ind)
+
+
+def _derived_agree(row, keys: dict[str, int], value: str, sheet: str, line: int, r: _Reader) -> None:
+    """指标性质, 指标值数值 and 度量单位 are made from 指标值 and never read: where a clerk changed
+    them and not 指标值, say that 指标值 counts."""
+    kind, number, unit = sheets.split_value(value)
+    want = {"value.kind": kind, "value.number": number, "value.unit": unit}
+    for key, expected in want.items():
+        i = keys.get(key)
+        if i is None or i >= len(row):
+            continue
+        got = row[i].value
+        if isinstance(got, (int, float)) and not isinstance(got, bool):
+            same = expected is not None and Decimal(repr(float(got))) == expected
+        else:
+            same = (got or "") == ("" if expected is None else str(expected))  # a long number is text
+        if not same:
+            r.note(sheet, _ref(i, line), f"“{got if got is not None else ''}”与指标值“{value}”不一致："
+                                         "指标性质、指标值数值和度量单位由指标值得出，导入时以指标值为准，这一格没有读入。")
