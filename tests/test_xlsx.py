@@ -292,6 +292,10 @@ def test_dates_excel_made_dates_are_read_in_the_columns_style(tmp_path):
     assert f"shanghai-2025.xlsx 项目!{col}2：计划开始日期被 Excel 存成了日期，按 2025-03-01 读入" in "\n".join(result.notes)
     assert 'start: "2025-03-01"' in (tmp_path / "new").joinpath(
         next(p for p in _yaml_files(tmp_path / "new") if p.endswith("职业培训基础能力建设资助.yaml"))).read_text(encoding="utf-8")
+    ws[f"{col}3"].value = "2025年1月1日"  # the column's dates written the Chinese way: the same for Excel's
+    wb.save(book)
+    result = import_sources([book], tmp_path / "new2")
+    assert f"shanghai-2025.xlsx 项目!{col}2：计划开始日期被 Excel 存成了日期，按 2025年3月1日 读入" in "\n".join(result.notes)
 
 
 def test_a_workbook_import_keeps_the_import_safety_rules(tmp_path):

@@ -150,13 +150,10 @@ def _cell_value(cell, col: sheets.Column, sheet: str, r: _Reader, money: _Money,
             return str(exact.quantize(Decimal(1).scaleb(-shown)))
         r.error(sheet, ref, f"{col.title}应是金额，这里是“{v}”。")
         return None
-    if isinstance(v, datetime.datetime):
-        text = v.strftime(dates) if (v.hour, v.minute, v.second) == (0, 0, 0) else v.isoformat(sep=" ")
+    if isinstance(v, (datetime.datetime, datetime.date)):
+        timed = isinstance(v, datetime.datetime) and (v.hour, v.minute, v.second) != (0, 0, 0)
+        text = v.isoformat(sep=" ") if timed else _DATE_STYLES[dates][1](v)
         r.note(sheet, ref, f"{col.title}被 Excel 存成了日期，按 {text} 读入（与本列其他日期的写法一致）。")
-        return text
-    if isinstance(v, datetime.date):
-        text = v.strftime(dates)
-        r.note(sheet, ref, f"{col.title}被 Excel 存成了日期，按 {text} 读入。")
         return text
     if isinstance(v, (int, float)):
         text = _number_text(v)
@@ -170,22 +167,27 @@ def _cell_value(cell, col: sheets.Column, sheet: str, r: _Reader, money: _Money,
     return str(v)
 
 
+_DATE_STYLES = {  # how a column's text dates are written → how a date Excel made is written back
+    "iso": (re.compile(r"\d{4}-\d{2}-\d{2}"), lambda d: f"{d.year:04d}-{d.month:02d}-{d.day:02d}"),
+    "zh": (re.compile(r"\d{4}年\d{1,2}月\d{1,2}日"), lambda d: f"{d.year}年{d.month}月{d.day}日"),
+    "dot": (re.compile(r"\d{4}\.\d{2}\.\d{2}"), lambda d: f"{d.year:04d}.{d.month:02d}.{d.day:02d}"),
+    "slash": (re.compile(r"\d{4}/\d{2}/\d{2}"), lambda d: f"{d.year:04d}/{d.month:02d}/{d.day:02d}"),
+}
+
+
 def _date_style(ws_rows: list, keys: dict[str, int], columns: list[sheets.Column]) -> str:
     """How the dates in text cells are written (2025-01-01, 2025年1月1日, 2025.01.01), for cells
-    Excel turned into dates."""
+    Excel turned into dates; ISO where no text date shows it."""
     for col in columns:
         if col.kind != "date" or col.key not in keys:
             continue
         for row in ws_rows:
             v = row[keys[col.key]].value if keys[col.key] < len(row) else None
             if isinstance(v, str):
-                if re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", v):
-                    return "%Y年%-m月%-d日"
-                if re.fullmatch(r"\d{4}\.\d{2}\.\d{2}", v):
-                    return "%Y.%m.%d"
-                if re.fullmatch(r"\d{4}/\d{2}/\d{2}", v):
-                    return "%Y/%m/%d"
-    return "%Y-%m-%d"
+                for name, (pattern, _) in _DATE_STYLES.items():
+                    if pattern.fullmatch(v):
+                        return name
+    return "iso"
 
 
 def _settings(wb, r: _Reader) -> dict[str, str]:
