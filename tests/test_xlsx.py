@@ -121,7 +121,9 @@ def test_workbook_shape_frozen_filtered_validated_money_exact(tmp_path):
     assert iheads == ["部门", "单位", "项目", "书签", "一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值",
                       "指标性质", "指标值数值", "度量单位"]
     r2 = [c.value for c in ind[2]]
-    assert r2[8:] == ["≥10套", "≥", 10, "套"]
+    assert r2[8:] == ["≥10套", "≥", 10, "套"] and ind["K2"].number_format == "0"
+    decimals = next(r for r in ind.iter_rows(min_row=2) if r[8].value == "≤696.72万元")
+    assert decimals[10].value == 696.72 and decimals[10].number_format == "0.00"  # the number shows as written
     kinds = {c.value for c in ind["J"][1:]}
     assert kinds <= {"≥", "≤", "=", ">", "<", "定性"} and "定性" in kinds
     dvs = {str(dv.sqref): dv.formula1 for dv in ind.data_validations.dataValidation}

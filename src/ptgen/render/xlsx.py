@@ -82,11 +82,12 @@ class _Styles:
         self.head, self.wrap, self.text = head.style_id, wrap.style_id, text.style_id
         self.thousands = thousands
         self.formats: dict[str, int] = {}
-        for digits in range(MONEY_FRAC_DIGITS + 1):  # every scale an amount may have
-            fmt = money_format(Decimal(1).scaleb(-digits), thousands)
-            c = WriteOnlyCell(ws)
-            c.number_format = fmt
-            self.formats[fmt] = c.style_id
+        for sep in (thousands, not thousands):  # every scale an amount may have; numbers of values: plain
+            for digits in range(MONEY_FRAC_DIGITS + 1):
+                fmt = money_format(Decimal(1).scaleb(-digits), sep)
+                c = WriteOnlyCell(ws)
+                c.number_format = fmt
+                self.formats[fmt] = c.style_id
 
 
 @functools.lru_cache(maxsize=65536)  # names, codes and 一级/二级 repeat on every indicator row
@@ -108,7 +109,8 @@ def _cell(letter: str, value: Any, kind: str, st: _Styles) -> str:
     if isinstance(value, Decimal):
         if sheets.exact_float(value) is None:  # a float would round it: the amount as text
             return ref + _text_cell(str(value), st.text)
-        s = f' s="{st.formats[money_format(value, st.thousands)]}"' if kind == "money" else ""
+        style = st.formats.get(money_format(value, st.thousands and kind == "money"))  # 100.00 shows 100.00
+        s = f' s="{style}"' if style else ""
         return f'{ref}{s}><v>{value}</v></c>'  # the amount as written: 154.00
     text = str(value)
     return ref + _text_cell(text, st.wrap if "\n" in text else None)
