@@ -353,3 +353,15 @@ def test_the_project_identity_has_its_column(tmp_path):
     titles = [Project.model_fields[k].title or k for k in identity_fields()]
     assert [c.value for c in wb["项目"][1]][4:4 + len(titles)] == titles
     assert [c.value for c in wb["指标"][1]][4:4 + len(titles)] == titles
+
+
+def test_a_text_longer_than_an_excel_cell_is_a_message(tmp_path):
+    """Excel holds 32,767 characters in a cell and calls a file with more damaged: the xlsx build
+    stops with a message naming sheet, cell and field (the other formats are not affected)."""
+    root = _copy("tianjin-2025", tmp_path)
+    f = next((root / "353").rglob("局机关信息系统运维费.yaml"))
+    f.write_text(f.read_text(encoding="utf-8").replace("goals: ", "goals: " + "长" * 40000, 1), encoding="utf-8")
+    out = CliRunner().invoke(app, ["build", str(root), "--out", str(tmp_path / "out"), "--format", "xlsx", "--force"])
+    assert out.exit_code == 1, out.output
+    assert "无法生成 xlsx：项目!L2（绩效目标）有 40" in out.output and "最多 32767 个字符" in out.output
+    assert "内部错误" not in out.output

@@ -19,12 +19,14 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from .. import layouts, sheets
+from ..errors import UserError
 from ..model import MONEY_FRAC_DIGITS, Publication
 from .formats import FormatRenderer, RenderContext, Rendered
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 FRAMEWORK_SHEET = "指标体系"
 LAST_ROW = 1048576  # Excel's last row: validation covers rows a clerk adds
+MAX_CELL_CHARS = 32767  # what an Excel cell holds; Excel calls a file with more "damaged"
 
 
 class _FixedZip(zipfile.ZipFile):
@@ -113,7 +115,13 @@ def _cell(letter: str, value: Any, kind: str, st: _Styles) -> str:
         s = f' s="{style}"' if style else ""
         return f'{ref}{s}><v>{value}</v></c>'  # the amount as written: 154.00
     text = str(value)
+    if len(text) > MAX_CELL_CHARS:
+        raise _TooLong(len(text))
     return ref + _text_cell(text, st.wrap if "\n" in text else None)
+
+
+class _TooLong(Exception):
+    """A text longer than an Excel cell holds."""
 
 
 def _sheet(wb, title: str, columns: list[sheets.Column], rows: Iterable[tuple[Any, list[Any]]], thousands: bool,
@@ -146,7 +154,13 @@ def _sheet(wb, title: str, columns: list[sheets.Column], rows: Iterable[tuple[An
     for n, (key, row) in enumerate(rows, 2):
         cells = cache.get(key) if key is not None else None
         if cells is None:
-            cells = "".join(_cell(L, v, k, st) for L, k, v in zip(letters, kinds, row))
+            try:
+                cells = "".join(_cell(L, v, k, st) for L, k, v in zip(letters, kinds, row))
+            except _TooLong as exc:
+                col = next(i for i, v in enumerate(row) if isinstance(v, str) and len(v) == exc.args[0])
+                raise UserError(f"无法生成 xlsx：{title}!{letters[col]}{n}（{columns[col].title}）有 {exc.args[0]} 个字符，"
+                                f"Excel 的一个单元格最多 {MAX_CELL_CHARS} 个字符。",
+                                hint="把这段文字分开写，或不生成 xlsx（--format 里去掉 xlsx）。") from None
             if key is not None:
                 cache[key] = cells
         out.append(f'<row r="{n}">{cells.replace(_ROW, str(n))}</row>')
