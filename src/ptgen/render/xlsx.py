@@ -2,10 +2,12 @@
 framework's names (the lists 一级 and 二级 cells are validated against) and the publication's settings.
 
 The columns are :mod:`ptgen.sheets`' (the import reads the same).  Header rows are frozen, every
-sheet has a filter, columns have widths for their content.  Money is a number cell whose float
-is exactly the amount written (``154.00`` → 154 with the format ``0.00``: the decimals as written
-are the cell's number format); an amount a float would round (more than ~15 significant digits)
-is a text cell instead, so no amount is ever changed.  The same content gives the same bytes: the
+sheet has a filter, columns have widths for their content.  Money is a number cell holding the
+amount as written (``<v>154.00</v>``, format ``0.00``: the decimals written are the cell's number
+format), used only where a float (what Excel reads it into) is exactly that amount; an amount a
+float would round (more than ~15 significant digits) is a text cell instead, so no amount is ever
+changed.  openpyxl makes the workbook (styles, panes, validation, filter); the rows are written
+as XML here, since openpyxl's cell objects cost more than the rest of a 1,000-table build.  The same content gives the same bytes: the
 document's dates are the budget year's first day and the zip entries carry a fixed date, in
 openpyxl's fixed order.
 """
