@@ -156,11 +156,16 @@ def indicator_rows(d, u, p: Project, columns: list[Column]) -> Iterator[list[Any
     for c in columns:
         if c.key.startswith("project."):
             fixed[c.key] = field_value(p, c.key.removeprefix("project."))
+    derived = ("value.kind", "value.number", "value.unit")
+    # where each cell comes from, worked out once: the row's own fields read from the model's dict
+    plan = [(0, fixed[c.key]) if c.key in fixed else (1, derived.index(c.key)) if c.key in derived
+            else (2, c.key) for c in columns]
     for ind in p.indicators:
-        kind, number, unit = split_value(ind.value)
-        derived = {"value.kind": kind, "value.number": number, "value.unit": unit}
-        yield [fixed[c.key] if c.key in fixed else derived[c.key] if c.key in derived else field_value(ind, c.key)
-               for c in columns]
+        split = split_value(ind.value)
+        own = ind.__dict__
+        extras = own["extras"]
+        yield [arg if how == 0 else split[arg] if how == 1 else own[arg] if arg in own else extras.get(arg)
+               for how, arg in plan]
 
 
 def settings_rows(s) -> list[tuple[str, str]]:

@@ -45,7 +45,8 @@ class _FixedZip(zipfile.ZipFile):
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
             zinfo_or_arcname = info
-        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+        super().writestr(zinfo_or_arcname, data, compress_type,
+                         self.compresslevel if compresslevel is None else compresslevel)
 
     def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
         # a write-only sheet is written to a temporary file first: its bytes, with the fixed date
@@ -97,19 +98,32 @@ class _Styles:
 @functools.lru_cache(maxsize=65536)  # names, codes and 一级/二级 repeat on every indicator row
 def _text_cell(text: str, style: int | None = None) -> str:
     """A text cell after its reference: ``<c r="A1"`` + this."""
+    if len(text) > MAX_CELL_CHARS:
+        raise _TooLong(len(text))
     s = f' s="{style}"' if style else ""
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
     return f'{s} t="inlineStr"><is><t{space}>{text.translate(_XML_ESCAPES)}</t></is></c>'
 
 
+@functools.lru_cache(maxsize=65536)
+def _str_cell(text: str, wrap: int) -> str:
+    """A text value's cell after its reference (wrapped when it has several lines)."""
+    return _text_cell(text, wrap if "\n" in text else None)
+
+
+class _TooLong(Exception):
+    """A text longer than an Excel cell holds."""
+
+
 _ROW = "\x00"  # stands for the row number in a row's cells until the row is placed (no text holds it)
 
 
-def _cell(letter: str, value: Any, kind: str, st: _Styles) -> str:
-    """A cell, its reference ``A\x00`` (the row number put in when the row is placed)."""
-    if value is None or value == "":
+def _cell(ref: str, value: Any, kind: str, st: _Styles) -> str:
+    """A cell; ``ref`` is its reference ``<c r="A\x00"`` (the row number put in when the row is placed)."""
+    if type(value) is str:  # most cells
+        return ref + _str_cell(value, st.wrap) if value else ""
+    if value is None:
         return ""
-    ref = f'<c r="{letter}{_ROW}"'
     if isinstance(value, Decimal):
         if sheets.exact_float(value) is None:  # a float would round it: the amount as text
             return ref + _text_cell(str(value), st.text)
@@ -117,13 +131,7 @@ def _cell(letter: str, value: Any, kind: str, st: _Styles) -> str:
         s = f' s="{style}"' if style else ""
         return f'{ref}{s}><v>{value}</v></c>'  # the amount as written: 154.00
     text = str(value)
-    if len(text) > MAX_CELL_CHARS:
-        raise _TooLong(len(text))
-    return ref + _text_cell(text, st.wrap if "\n" in text else None)
-
-
-class _TooLong(Exception):
-    """A text longer than an Excel cell holds."""
+    return ref + _str_cell(text, st.wrap) if text else ""
 
 
 def _sheet(wb, title: str, columns: list[sheets.Column], rows: Iterable[tuple[Any, list[Any]]], thousands: bool,
@@ -152,12 +160,13 @@ def _sheet(wb, title: str, columns: list[sheets.Column], rows: Iterable[tuple[An
            + "</row>"]
     n = 1
     kinds = [c.kind for c in columns]
+    refs = [f'<c r="{L}{_ROW}"' for L in letters]
     cache = {} if cache is None else cache
     for n, (key, row) in enumerate(rows, 2):
         cells = cache.get(key) if key is not None else None
         if cells is None:
             try:
-                cells = "".join(_cell(L, v, k, st) for L, k, v in zip(letters, kinds, row))
+                cells = "".join([_cell(r, v, k, st) for r, k, v in zip(refs, kinds, row)])
             except _TooLong as exc:
                 col = next(i for i, v in enumerate(row) if isinstance(v, str) and len(v) == exc.args[0])
                 raise UserError(f"无法生成 xlsx：{title}!{letters[col]}{n}（{columns[col].title}）有 {exc.args[0]} 个字符，"
@@ -205,7 +214,8 @@ def workbook(settings, units: list, entries: Iterable[tuple], projects: list, ca
     wb.properties.creator = wb.properties.lastModifiedBy = "ptgen"
     buf = io.BytesIO()
     rows = {f"xl/worksheets/sheet{i}.xml": x for i, x in xml.items()}
-    with _FixedZip(buf, "w", zipfile.ZIP_DEFLATED, rows=rows) as archive:
+    # level 1: a fifth larger than the default level 6, and 0.15 s less for a 1,000-table build
+    with _FixedZip(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1, rows=rows) as archive:
         ExcelWriter(wb, archive).write_data()  # not save_workbook: that stamps the time of day
     return buf.getvalue()
 
