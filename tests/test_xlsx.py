@@ -365,3 +365,21 @@ def test_a_text_longer_than_an_excel_cell_is_a_message(tmp_path):
     assert out.exit_code == 1, out.output
     assert "无法生成 xlsx：项目!L2（绩效目标）有 40" in out.output and "最多 32767 个字符" in out.output
     assert "内部错误" not in out.output
+
+
+def test_codes_and_settings_that_cannot_be_used_are_errors_at_their_cells(tmp_path):
+    """A unit code with a space, a year that is no year, a money unit and a framework ptgen does not
+    know: an error each at its cell, nothing written (not an internal error on the way)."""
+    book = _clerk_book(tmp_path)
+    wb = openpyxl.load_workbook(book)
+    wb["项目"]["C2"].value = "353 101"
+    st = wb["出版物"]
+    assert [c.value for c in st["A"]][1:7] == ["标题", "预算年度", "地区", "版式", "金额单位", "指标体系"]
+    st["B3"].value, st["B6"].value, st["B7"].value = "二〇二五", "万", "mof1999"
+    wb.save(book)
+    out = CliRunner().invoke(app, ["import", str(book), "--into", str(tmp_path / "new")])
+    assert out.exit_code == 1 and "内部错误" not in out.output, out.output
+    for cell in ("项目!C2：编码“353 101”只能由数字和英文字母组成", "出版物!B3：预算年度“二〇二五”不是",
+                 "出版物!B6：金额单位“万”只能是 万元 或 元", "出版物!B7：没有名为“mof1999”的指标体系"):
+        assert f"353.xlsx {cell}" in out.output
+    assert not (tmp_path / "new").exists()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .. import layouts, sheets
 from ..errors import UserError
-from ..model import _parse_money
+from ..model import _check_code, _parse_money
 from ..output import describe_os_error
 from . import ImportedSource, ImportedUnit, ImportProblem, known_layouts, project_from_data
 from .docx import _check_directory
@@ -191,15 +191,27 @@ def _date_style(ws_rows: list, keys: dict[str, int], columns: list[sheets.Column
 
 
 def _settings(wb, r: _Reader) -> dict[str, str]:
+    """The 出版物 sheet's settings, each checked (an error names its cell)."""
     if sheets.SETTINGS_SHEET not in wb.sheetnames:
         r.error(sheets.SETTINGS_SHEET, "A1", f"找不到工作表“{sheets.SETTINGS_SHEET}”（标题、预算年度、版式、金额单位）："
                                               "它说明表格属于哪个版式，请从 ptgen 生成的工作簿里复制过来。")
         return {}
     titles = {title: key for key, title in sheets.SETTINGS_ROWS}
-    out = {}
-    for row in wb[sheets.SETTINGS_SHEET].iter_rows(min_row=2):
+    out, refs = {}, {}
+    for n, row in enumerate(wb[sheets.SETTINGS_SHEET].iter_rows(min_row=2), 2):
         if len(row) >= 2 and row[0].value in titles and row[1].value is not None:
             out[titles[row[0].value]] = _number_text(row[1].value).strip()
+            refs[titles[row[0].value]] = f"B{n}"
+    sheet = sheets.SETTINGS_SHEET
+    year = out.get("year")
+    if year is not None and not (re.fullmatch(r"\d{4}", year) and 1990 <= int(year) <= 2100):
+        r.error(sheet, refs["year"], f"预算年度“{year}”不是 1990 到 2100 之间的四位数年份。")
+    unit = out.get("money_unit")
+    if unit is not None and unit not in ("万元", "元"):
+        r.error(sheet, refs["money_unit"], f"金额单位“{unit}”只能是 万元 或 元。")
+    framework = out.get("framework")
+    if framework and layouts.framework_problem(framework):
+        r.error(sheet, refs["framework"], f"{layouts.framework_problem(framework)}。")
     return out
 
 
@@ -225,10 +237,10 @@ def _read(wb, r: _Reader, path: Path, own) -> ImportedSource:
     layout = forms.get(st.get("layout", ""))
     if layout is None and st:
         r.error(sheets.SETTINGS_SHEET, "B5", f"版式“{st.get('layout', '')}”不认识；可用的有 {'、'.join(forms)}。")
-    for name in (sheets.PROJECTS_SHEET, sheets.INDICATORS_SHEET):
-        if name not in wb.sheetnames:
-            r.error(name, "A1", f"找不到工作表“{name}”。")
-    if r.errors:
+    missing = [name for name in (sheets.PROJECTS_SHEET, sheets.INDICATORS_SHEET) if name not in wb.sheetnames]
+    for name in missing:
+        r.error(name, "A1", f"找不到工作表“{name}”。")
+    if layout is None or missing:  # nothing more can be read; a cell of the settings alone does not stop the rest
         raise UserError("无法导入：\n" + "\n".join(f"  - {e}" for e in r.errors))
     money = _Money()
     pcols = sheets.project_columns(layout, [])
@@ -270,6 +282,15 @@ def _read(wb, r: _Reader, path: Path, own) -> ImportedSource:
             continue
         if not got.get("unit.name"):
             r.error(sheets.PROJECTS_SHEET, _ref(keys.get("unit.name"), line), "单位名称是空的：要写这个项目属于哪个预算单位。")
+            continue
+        bad = False
+        for key in ("department.code", "unit.code"):
+            try:
+                _check_code(got.get(key))
+            except ValueError as exc:
+                r.error(sheets.PROJECTS_SHEET, _ref(keys.get(key), line), str(exc))
+                bad = True
+        if bad:
             continue
         ukey = (got.get("department.code"), got.get("department.name"), got.get("unit.code"), got.get("unit.name"))
         unit = units.get(ukey)
