@@ -327,6 +327,10 @@ def test_a_workbook_import_keeps_the_import_safety_rules(tmp_path):
     (tmp_path / "not.xlsx").write_text("hello", encoding="utf-8")
     out = CliRunner().invoke(app, ["import", str(tmp_path / "not.xlsx"), "--into", str(tmp_path / "y")])
     assert out.exit_code == 1 and "不是有效的 Excel (.xlsx) 文件" in out.output
+    with zipfile.ZipFile(tmp_path / "empty.xlsx", "w") as z:  # a zip, but no workbook in it
+        z.writestr("hello.txt", "hello")
+    out = CliRunner().invoke(app, ["import", str(tmp_path / "empty.xlsx"), "--into", str(tmp_path / "z")])
+    assert out.exit_code == 1 and "无法读取 Excel 文件" in out.output and "内部错误" not in out.output
 
 
 def test_split_value_cells_changed_alone_are_a_finding(tmp_path):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import warnings
 import zipfile
 from collections import Counter
 from decimal import Decimal
@@ -220,15 +221,19 @@ def read_xlsx(path: Path, own=()) -> ImportedSource:
     import openpyxl
     path = Path(path)
     _safe_zip(path)
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ImportProblem(str(path), None, f"无法读取 Excel 文件（{type(exc).__name__}）：文件可能已损坏或已加密。") from None
     r = _Reader(path)
-    try:
-        return _read(wb, r, path, own)
-    finally:
-        wb.close()
+    # openpyxl warns in English about parts of Excel's files it does not read (extensions, slicers):
+    # nothing ptgen reads, so not worth a word to a clerk
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise ImportProblem(str(path), None, f"无法读取 Excel 文件（{type(exc).__name__}）：文件可能已损坏或已加密。") from None
+        try:
+            return _read(wb, r, path, own)
+        finally:
+            wb.close()
 
 
 def _read(wb, r: _Reader, path: Path, own) -> ImportedSource:
