@@ -174,6 +174,7 @@ def test_a_workbook_a_clerk_edited_imports_with_a_finding_per_interpreted_cell(t
     # the first project's 预算数 re-typed: Excel makes 154.00 the number 154, format General
     ps["H2"].value, ps["H2"].number_format = 154, "General"
     ps["C2"].value = 353101  # the unit code re-typed: a number
+    ps["I2"].value = "3,540.00"  # 财政资金 typed as text with a thousands comma
     # reorder the indicator rows: the first project's second row moved to the end of the sheet
     last = ind.max_row
     moved = [c.value for c in ind[3]]
@@ -192,10 +193,11 @@ def test_a_workbook_a_clerk_edited_imports_with_a_finding_per_interpreted_cell(t
     notes = "\n".join(result.notes)
     assert "353.xlsx 项目!H2：预算数是 Excel 的数字 154（没有固定小数位），按 154.00 读入" in notes
     assert "353.xlsx 项目!C2：编码被 Excel 存成了数字，按文字“353101”读入" in notes
+    assert "353.xlsx 项目!I2：金额“3,540.00”去掉了千分位逗号或空格，读作 3540.00。" in notes
     assert f"353.xlsx 指标!A{last}：项目“局机关信息系统运维费”的指标行不在一起，按表中先后顺序读入。" in notes
     assert f"353.xlsx 指标!I{new}：指标值被 Excel 存成了数字，按文字“95%”读入" in notes
     text = next(into.rglob("局机关信息系统运维费.yaml")).read_text(encoding="utf-8")
-    assert 'total: "154.00"' in text
+    assert 'total: "154.00"' in text and 'fiscal: "3540.00"' in text
     names = re.findall(r"^    name: (.*)$", text, re.M)
     assert names[-2:] == [moved[6], "新增指标"] and "value: 95%" in text
     # the same through the command: exit 0, each finding printed
