@@ -1,6 +1,7 @@
 """Benchmark ``ptgen build`` as a whole command on synthetic publications; prints medians.
 
     .venv/bin/python bench/run.py --format docx --tables 100,1000 --runs 5
+    .venv/bin/python bench/run.py --format xlsx --tables 1000 --runs 5 --reference   # target: ≤ 3 s
 
 Each run is a fresh ``ptgen build`` process (start-up, loading, checks, rendering and writing
 included), timed from outside; peak memory is the process's maximum resident set size.

@@ -460,8 +460,8 @@ def test_a_new_format_is_one_renderer_and_one_registration(tmp_path, monkeypatch
     manifest = json.loads((tmp_path / "out" / ".ptgen-manifest.json").read_text(encoding="utf-8"))["files"]
     assert "txt/pub/353.txt" in manifest and "docx/pub/pub.docx" in manifest
     assert heard == [4, "docx 353", "docx pub", "txt 353", "txt pub"]
-    r = ptgen("build", root, "--out", tmp_path / "out2", "--format", "xlsx")
-    assert r.returncode == 2 and "不支持的格式 xlsx；可选 docx、html、pdf。" in r.stderr
+    r = ptgen("build", root, "--out", tmp_path / "out2", "--format", "odt")
+    assert r.returncode == 2 and "不支持的格式 odt；可选 docx、html、pdf、xlsx、csv。" in r.stderr
 
 
 def test_a_format_named_twice_is_built_once(tmp_path):

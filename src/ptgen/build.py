@@ -44,8 +44,13 @@ class BuildResult:
     seconds: float = 0.0
 
 
-def compilations(pub: Publication) -> list[tuple[str, Compilation]]:
-    """(file stem, compilation): one per department, then the whole publication."""
+def compilations(pub: Publication, layout: bool = True) -> list[tuple[str, Compilation]]:
+    """(file stem, compilation): one per department, then the whole publication; without
+    ``layout``, only their names (for formats of the data alone: xlsx, csv)."""
+    if not layout:
+        s = pub.settings
+        return [(d.folder, Compilation(s.title, d.department.name, d.folder)) for d in pub.departments] + \
+            [(pub.name, Compilation(s.title, "", pub.name))]
     return [(c.slug, c) for c in compile_publication(pub)]
 
 
@@ -181,8 +186,8 @@ def build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool 
             stack.enter_context(locked(out_dir))
         ctx = RenderContext(Path(out_dir), update_toc, progress, jobs, dict(services or {}),
                             stack.enter_context(contextlib.ExitStack()))
-        comps = compilations(pub)
         renderers = [renderer_class(name)() for name in formats]
+        comps = compilations(pub, any(r.needs_layout for r in renderers))
         for r in renderers:
             r.start(pub, comps, ctx)
         for r in renderers:

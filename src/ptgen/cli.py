@@ -193,7 +193,7 @@ def check_cmd(
 
 @app.command("import")
 def import_cmd(
-    sources: Annotated[list[Path], typer.Argument(help="已发布的表格：抽取的文本（.txt）或天津版式的 Word 文件（.docx）。")],
+    sources: Annotated[list[Path], typer.Argument(help="已发布的表格：抽取的文本（.txt）、Word 文件（.docx），或 ptgen 格式的 Excel 工作簿（.xlsx）。")],
     into: Annotated[Path, typer.Option("--into", help="写入的出版物文件夹；已有的出版物会合并。")],
     force: Annotated[bool, typer.Option("--force", help="允许覆盖内容不同的已有项目文件，并在已有的 ptgen.yaml、"
                                                         "department.yaml、unit.yaml 的列表里加入新条目（注释保留）。")] = False,
@@ -216,7 +216,7 @@ def import_cmd(
 def build_cmd(
     path: Annotated[Path, typer.Argument(help="出版物文件夹，或包含多个出版物的文件夹。")] = Path("content"),
     out_dir: Annotated[Path, typer.Option("--out", help="输出文件夹。")] = Path("build"),
-    formats: Annotated[str, typer.Option("--format", help="输出格式，逗号分隔：docx,html,pdf。")] = "docx,html,pdf",
+    formats: Annotated[str, typer.Option("--format", help="输出格式，逗号分隔：docx,html,pdf,xlsx,csv。")] = "docx,html,pdf",
     strict: Annotated[bool, typer.Option(help="有警告也不生成。")] = False,
     force: Annotated[bool, typer.Option("--force", help="有错误也生成（例如原样重现去年已发布的表格，连同其中的错误）。")] = False,
     update_toc: Annotated[Optional[bool], typer.Option(
@@ -314,7 +314,8 @@ def _print_build(run: "api.BuildRun", path: Path) -> None:
                 err.print(f"[red]核对失败：{len(b.problems)} 处与内容不一致。[/red]")
                 failed = True
             else:
-                checked = sum(1 for o in built.outputs if o.path.name != "index.html")
+                from .verify import FORMATS  # the formats --verify reads back (not xlsx and csv: data, no tables)
+                checked = sum(1 for o in built.outputs if o.format in FORMATS and o.path.name != "index.html")
                 out.print(f"[green]核对通过：[/green]{checked} 个文件里每张表的标题和单元格文字都与内容一致。")
     if e or w:
         colour = "yellow"
@@ -408,24 +409,36 @@ def schema_cmd(
 class NewKind(str, Enum):
     project = "project"
     agency = "agency"
+    workbook = "workbook"
 
 
 @app.command("new")
 def new_cmd(
     kind: Annotated[NewKind, typer.Argument(help="project：在预算单位文件夹里新建项目；agency：在出版物里新建主管部门，"
-                                                  "或在主管部门里新建预算单位。")],
-    folder: Annotated[Path, typer.Argument(help="预算单位文件夹（project），或出版物 / 主管部门文件夹（agency）。")],
-    name: Annotated[str, typer.Option("--name", help="项目名称或单位名称。")],
+                                                  "或在主管部门里新建预算单位；workbook：给预算单位一个空的 Excel 填报工作簿。")],
+    folder: Annotated[Path, typer.Argument(help="预算单位文件夹（project、workbook），或出版物 / 主管部门文件夹（agency、workbook）。")],
+    name: Annotated[Optional[str], typer.Option("--name", help="项目名称或单位名称（project、agency 必填）。")] = None,
     code: Annotated[Optional[str], typer.Option("--code", help="单位编码（agency），例如 353217；文件夹以它命名。")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="工作簿的文件名（workbook），默认 <单位文件夹>.xlsx。")] = None,
 ) -> None:
-    """新建一个格式正确的项目文件或单位文件，带下一个可用的书签名，并登记到上一级的列表里。不覆盖已有文件。"""
-    from .scaffold import new_agency, new_project
+    """新建一个格式正确的项目文件或单位文件，带下一个可用的书签名，并登记到上一级的列表里；或一个空的填报工作簿。不覆盖已有文件。"""
+    from .scaffold import new_agency, new_project, new_workbook
     try:
-        target = new_project(folder, name) if kind is NewKind.project else new_agency(folder, code, name)
+        if kind is NewKind.workbook:
+            target = new_workbook(folder, output)
+        elif name is None:  # required for project and agency: the parser's own message, in Chinese
+            from typer._click.exceptions import MissingParameter
+            from typer._click.globals import get_current_context
+            raise MissingParameter(ctx=get_current_context(), param_type="option", param_hint="'--name'")
+        else:
+            target = new_project(folder, name) if kind is NewKind.project else new_agency(folder, code, name)
     except PtgenError as exc:
         _fail(exc)
     out.print(f"写入 {escape(str(target))}")
-    out.print("填好各项后运行 ptgen check 检查。")
+    if kind is NewKind.workbook:
+        out.print(f"填好“项目”和“指标”两个工作表后，用 ptgen import {escape(str(target))} --into 出版物文件夹 导入。")
+    else:
+        out.print("填好各项后运行 ptgen check 检查。")
 
 
 @app.command("init")

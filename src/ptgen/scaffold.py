@@ -214,3 +214,31 @@ def init_publication(folder: Path, layout: str, year: str | int, title: str | No
             folder.rmdir()  # leave no empty folder behind
         raise
     return target
+
+
+def new_workbook(folder: Path, target: Path | None = None) -> Path:
+    """An empty workbook of the shape ``build --format xlsx`` writes and ``import`` reads, for a
+    unit (``folder`` a unit folder; a department's or the publication's folder gives the lists
+    of all their units) to fill in: the headings, the 一级/二级 lists of the publication's
+    framework, the unit's codes and names as lists, the settings sheet.  Never overwrites."""
+    from .render.xlsx import workbook
+    folder = Path(folder)
+    root = _publication_root(folder)
+    pub, report = load(root)
+    if pub is None:
+        raise UserError(f"{root} 的 ptgen.yaml 有错误，先运行 ptgen check {root}。")
+    here = folder.resolve()
+    units = [(d, u) for d in pub.departments for u in d.units
+             if here in (root.resolve(), (root / d.folder).resolve(), (root / d.folder / u.folder).resolve())]
+    if not units:
+        raise UserError(f"{folder} 不是出版物、主管部门或预算单位的文件夹（或其中还没有登记预算单位）。",
+                        hint="预算单位文件夹里有 unit.yaml，并列在上一级的 department.yaml 里。")
+    if target is None:
+        target = Path(f"{units[0][1].folder if len(units) == 1 else pub.name}.xlsx")
+    target = Path(target)
+    if target.suffix.lower() != ".xlsx":
+        raise UsageError(f"--output {target} 要以 .xlsx 结尾。")
+    if target.exists() or target.is_symlink():
+        raise UserError(f"{target} 已经存在，没有改动。", hint="换一个文件名，或先移走它。")
+    _commit(target.absolute().parent, {target.absolute(): workbook(pub.settings, units, [], [])})
+    return target

@@ -44,6 +44,8 @@ class ImportedSource:
     region: str | None
     units: list[ImportedUnit] = field(default_factory=list)
     numbers: list[int] = field(default_factory=list)  # the visible table numbers, for the numbering guess
+    title: str | None = None  # the publication's title, where the source carries it (a workbook)
+    notes: list[str] = field(default_factory=list)  # what had to be interpreted on the way (a workbook's cells)
 
 
 def project_from_data(data: dict, source: str, line: int | None, what: str, layout: Layout | None = None) -> Project:

@@ -41,6 +41,9 @@ def read_source(path: Path, own: list = ()) -> ImportedSource:
         if path.suffix.lower() == ".docx":
             from .docx import read_docx
             return read_docx(path, own)
+        if path.suffix.lower() == ".xlsx":
+            from .xlsx import read_xlsx
+            return read_xlsx(path, own)
         from .text import read_text
         return read_text(path, own)
     except ImportProblem as exc:
@@ -61,7 +64,7 @@ def import_sources(paths: list[Path], into: Path, *, force: bool = False, depart
         raise UserError(f"无法导入：{e.file}:{e.line}:{e.column} {e.message}") from None
     forms = {layout.name: layout for layout in known_layouts(own)}
     sources = [read_source(Path(p), own) for p in paths]
-    result = ImportResult()
+    result = ImportResult(notes=[n for s in sources for n in s.notes])
     names = sorted({s.layout for s in sources})
     if len(names) > 1:
         shown = "、".join(f"{forms[n].title}（{n}）" for n in names)
@@ -276,7 +279,7 @@ def _new_settings(sources: list[ImportedSource], scheme: BookmarkScheme, title: 
     numbering = ("continuous" if continuous else "per_unit") if any(s.numbers for s in sources) else \
         defaults.numbering or "per_unit"
     optional = {"framework": first.framework} if first.framework else {}
-    values = dict(title=title or f"{region}{year}年部门预算项目支出绩效目标表", year=year, region=region or "—",
+    values = dict(title=title or first.title or f"{region}{year}年部门预算项目支出绩效目标表", year=year, region=region or "—",
                   money_unit=first.money_unit, layout=first.layout, numbering=numbering,
                   bookmarks=scheme, departments=[], merge_level1=list(defaults.merge_level1 or []), **optional)
     try:

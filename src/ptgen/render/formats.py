@@ -31,6 +31,8 @@ REGISTRY: dict[str, str] = {
     "docx": "ptgen.render.docx:DocxRenderer",
     "html": "ptgen.render.html:HtmlRenderer",
     "pdf": "ptgen.render.pdf:PdfRenderer",
+    "xlsx": "ptgen.render.xlsx:XlsxRenderer",
+    "csv": "ptgen.render.csvpackage:CsvRenderer",
 }
 
 
@@ -75,6 +77,10 @@ class FormatRenderer:
     """The renderer of one format, made for one publication's build."""
 
     name: ClassVar[str]
+    # Whether ``render`` draws the laid-out tables (``Compilation.entries``); a format of the data
+    # alone (xlsx, csv) gets the compilations' names only, and a build of only such formats skips
+    # the layout pass.
+    needs_layout: ClassVar[bool] = True
 
     @classmethod
     def service(cls, jobs: int) -> ContextManager | None:
