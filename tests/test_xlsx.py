@@ -110,7 +110,7 @@ def test_workbook_shape_frozen_filtered_validated_money_exact(tmp_path):
         assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
     heads = [c.value for c in ps[1]]
     assert heads[:7] == ["部门编码", "部门名称", "单位编码", "单位名称", "项目名称", "表格标题", "书签"]
-    assert heads[7:] == ["预算数", "财政资金", "其他资金", "资金用途", "绩效目标"]
+    assert heads[7:] == ["预算数", "财政资金", "其他资金", "资金用途", "绩效目标", "项目标识"]
     assert ps.column_dimensions["E"].width == 30
     # 局机关信息系统运维费: 预算数 3540.00
     row = next(r for r in ps.iter_rows(min_row=2) if r[4].value == "局机关信息系统运维费")
@@ -119,9 +119,9 @@ def test_workbook_shape_frozen_filtered_validated_money_exact(tmp_path):
     assert row[0].value == "353" and row[0].data_type == "s"  # codes stay text
     iheads = [c.value for c in ind[1]]
     assert iheads == ["部门", "单位", "项目", "书签", "一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值",
-                      "指标性质", "指标值数值", "度量单位"]
+                      "指标性质", "指标值数值", "度量单位", "项目标识"]
     r2 = [c.value for c in ind[2]]
-    assert r2[8:] == ["≥10套", "≥", 10, "套"] and ind["K2"].number_format == "0"
+    assert r2[8:12] == ["≥10套", "≥", 10, "套"] and ind["K2"].number_format == "0"
     decimals = next(r for r in ind.iter_rows(min_row=2) if r[8].value == "≤696.72万元")
     assert decimals[10].value == 696.72 and decimals[10].number_format == "0.00"  # the number shows as written
     kinds = {c.value for c in ind["J"][1:]}
@@ -340,7 +340,7 @@ def test_split_value_cells_changed_alone_are_a_finding(tmp_path):
     指标值 counts (the YAML keeps 指标值)."""
     book = _clerk_book(tmp_path)
     wb = openpyxl.load_workbook(book)
-    assert [c.value for c in wb["指标"][2]][8:] == ["≥10套", "≥", 10, "套"]
+    assert [c.value for c in wb["指标"][2]][8:12] == ["≥10套", "≥", 10, "套"]
     wb["指标"]["K2"].value = 12
     wb.save(book)
     result = import_sources([book], tmp_path / "new")
@@ -348,17 +348,17 @@ def test_split_value_cells_changed_alone_are_a_finding(tmp_path):
                             "导入时以指标值为准，这一格没有读入。"]
 
 
-@pytest.mark.skipif(not __import__("ptgen.sheets").sheets.identity_fields(), reason="the model has no project identity yet")
 def test_the_project_identity_has_its_column(tmp_path):
-    """When the content model has a project identity, both sheets carry it after the unit (and the
-    round trip above keeps it)."""
-    from ptgen.sheets import identity_fields
+    """Both sheets carry the project's identity (id:) in their last column, as the YAML has it."""
     _built("tianjin-2025", tmp_path)
-    wb = openpyxl.load_workbook(tmp_path / "out" / "xlsx" / "tianjin-2025" / "353.xlsx")
-    from ptgen.model import Project
-    titles = [Project.model_fields[k].title or k for k in identity_fields()]
-    assert [c.value for c in wb["项目"][1]][4:4 + len(titles)] == titles
-    assert [c.value for c in wb["指标"][1]][4:4 + len(titles)] == titles
+    book = tmp_path / "out" / "xlsx" / "tianjin-2025" / "353.xlsx"
+    wb = openpyxl.load_workbook(book)
+    for ws in (wb["项目"], wb["指标"]):
+        assert ws.cell(1, ws.max_column).value == "项目标识"
+        assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}", ws.cell(2, ws.max_column).value)
+    first = wb["项目"].cell(2, wb["项目"].max_column).value
+    from helpers import CONTENT
+    assert f"id: {first}\n" in "".join(p.read_text(encoding="utf-8") for p in (CONTENT / "tianjin-2025").rglob("*.yaml"))
 
 
 def test_a_text_longer_than_an_excel_cell_is_a_message(tmp_path):

@@ -42,16 +42,10 @@ class Column:
     required: bool = False
 
 
-# The project fields the sheets place themselves; any other plain text field of the model (a
-# project identity, which another change adds) gets a column of its own after the unit.
-_PLACED = ("name", "title", "bookmark", "budget", "purpose", "goals", "indicators", "extras")
-
-
 def identity_fields() -> list[str]:
-    """The project's identity field(s), if the content model has one: any text field of
-    :class:`Project` besides the ones the sheets place themselves."""
-    return [k for k, f in Project.model_fields.items()
-            if k not in _PLACED and f.annotation in (str, str | None, Optional[str])]
+    """The project's identity (``id:``, which follows a project across years): the last column
+    of both sheets, out of the clerk's way — ptgen sets it, nobody types it."""
+    return ["id"]
 
 
 def _money_title(path: str, layout: Layout) -> str:
@@ -89,7 +83,6 @@ def project_columns(layout: Layout, projects: list[Project] = ()) -> list[Column
     ``projects`` has them (a form without 资金用途 gets no empty 资金用途 column)."""
     cols = [Column("department.code", "部门编码", "code", 10), Column("department.name", "部门名称", "text", 24),
             Column("unit.code", "单位编码", "code", 10), Column("unit.name", "单位名称", "text", 24)]
-    cols += [Column(k, Project.model_fields[k].title or k, "code", 16) for k in identity_fields()]
     cols += [Column("name", "项目名称", "text", 30, True), Column("title", "表格标题", "text", 16),
              Column("bookmark", "书签", "code", 22)]
     paths = [p for p in form_fields(layout) if p not in ("name", "title", "bookmark")]
@@ -105,6 +98,7 @@ def project_columns(layout: Layout, projects: list[Project] = ()) -> list[Column
         kind = _field_kind(path, layout)
         width = {"money": 16, "date": 14}.get(kind, 40 if path in ("goals", "purpose", "long_term_goal") else 18)
         cols.append(Column(path, _money_title(path, layout), kind, width, path in required))
+    cols += [Column(k, Project.model_fields[k].title or k, "code", 12) for k in identity_fields()]
     return cols
 
 
@@ -113,7 +107,6 @@ def indicator_columns(layout: Layout) -> list[Column]:
     form's own, such as 绩效标准), then the value split into 指标性质, number and 度量单位."""
     cols = [Column("department.name", "部门", "text", 20), Column("unit.name", "单位", "text", 20),
             Column("project.name", "项目", "text", 26), Column("project.bookmark", "书签", "code", 22)]
-    cols += [Column(f"project.{k}", Project.model_fields[k].title or k, "code", 16) for k in identity_fields()]
     grid = layouts.grid_fields(layout)
     fields = [f for f in ("level1", "level2", "name", "description") if f in grid or f != "description"]
     fields += [f.key for f in layout.indicator_fields]
@@ -124,6 +117,7 @@ def indicator_columns(layout: Layout) -> list[Column]:
     cols += [Column(f, titles[f], "text", widths.get(f, 16), f in ("level1", "level2", "name", "value")) for f in fields]
     cols += [Column("value.kind", "指标性质", "derived", 8), Column("value.number", "指标值数值", "derived", 12),
              Column("value.unit", "度量单位", "derived", 12)]
+    cols += [Column(f"project.{k}", Project.model_fields[k].title or k, "code", 12) for k in identity_fields()]
     return cols
 
 
