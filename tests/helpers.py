@@ -167,3 +167,13 @@ def read_docx_tables(path: Path, title_style: str = "Heading3") -> list[dict]:
                 tables[-1]["rows"].append(row)
                 tables[-1]["cells"].extend(row)
     return tables
+
+
+SC_FONT = r"Noto(Serif|Sans)CJKsc-(Regular|Bold)(-\w+)?"  # the SC faces, named as themselves (issue 12 req. 5)
+
+
+def pdffonts(pdf: Path) -> list[str]:
+    """The fonts ``pdffonts`` lists, without their subset prefixes (ABCDEF+)."""
+    import subprocess
+    out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    return [line.split()[0].split("+")[-1] for line in out]

@@ -15,7 +15,7 @@ import pytest
 from ptgen import api, layouts
 from ptgen.build import build
 
-from helpers import CONTENT, W_NS, docx_xml
+from helpers import CONTENT, SC_FONT, W_NS, docx_xml, pdffonts
 
 needs_lo = pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (libreoffice-writer-nogui) not installed")
 PUBLICATIONS = sorted(p.parent.name for p in CONTENT.glob("*/ptgen.yaml"))
@@ -130,16 +130,11 @@ def lo_pdf(docx: Path, tmp: Path) -> Path:
     return keep
 
 
-def pdffonts(pdf: Path) -> list[str]:
-    out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
-    return [line.split()[0].split("+")[-1] for line in out]
-
-
 def glyph_forms(pdf: Path) -> dict[str, int]:
     """How many drawn CJK characters use the glyph of the SC face's cmap, and how many the JP
-    face's (where the two differ).  The Noto CJK collections share one CFF table, so every font
-    LibreOffice embeds from them is *named* ``NotoSerifCJKjp-…``: the face used shows only in the
-    glyphs (``cidNNNNN``) the characters map to."""
+    face's (where the two differ).  The faces of a Noto CJK collection share one CFF table (and
+    so its glyph names, ``cidNNNNN``), whatever the embedded font is named: the face used shows
+    in the glyphs the characters map to."""
     import pikepdf
     from fontTools import t1Lib
     from fontTools.ttLib import TTCollection
@@ -177,12 +172,16 @@ def glyph_forms(pdf: Path) -> dict[str, int]:
 
 @needs_lo
 def test_libreoffice_draws_songti_and_heiti_in_simplified_chinese_noto(docs, tmp_path):
-    """宋体 → Noto Serif CJK SC, 黑体 → Noto Sans CJK SC (ptgen's own fontconfig for LibreOffice):
-    before, LibreOffice drew 宋体 in Noto Sans CJK JP and the Latin text in DejaVu Serif."""
+    """宋体 → Noto Serif CJK SC, 黑体 → Noto Sans CJK SC (ptgen's own fontconfig for LibreOffice), and
+    the PDF names them so: before, LibreOffice drew 宋体 in Noto Sans CJK JP and the Latin text in
+    DejaVu Serif; then in the SC faces of Debian's collections, embedded under the JP names of their
+    shared CFF table (NotoSerifCJKjp-Regular-VKana)."""
     pdf = lo_pdf(next(p for p in docs["tianjin-2025"] if p.stem == "353"), tmp_path)
     fonts = pdffonts(pdf)
-    assert fonts and all(re.fullmatch(r"Noto(Serif|Sans)CJKjp-(Regular|Bold)(-\w+)?", f) for f in fonts), fonts
-    assert any(f.startswith("NotoSerif") for f in fonts)  # the cells, in 宋体
+    assert fonts and all(re.fullmatch(SC_FONT, f) for f in fonts), fonts
+    assert not any(re.search("jp|JP|DejaVu", f) for f in fonts), fonts
+    for face in ("NotoSerifCJKsc-Regular", "NotoSerifCJKsc-Bold", "NotoSansCJKsc-Regular"):  # 宋体, its bold, 黑体
+        assert any(f.startswith(face) for f in fonts), (face, fonts)
     forms = glyph_forms(pdf)
     assert forms["SC"] > 100 and forms["JP"] == 0, forms
 

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 import golden
-from helpers import CONTENT
+from helpers import CONTENT, SC_FONT, pdffonts
 
 pytestmark = pytest.mark.skipif(not (shutil.which("pdftoppm") and shutil.which("pdftotext")),
                                 reason="poppler-utils not installed")
@@ -168,6 +168,14 @@ def test_no_continuation_page_is_missed(built_pages, pub, fmt):
     assert pages["table"] and pages["continuation"] is None, (
         f"{pub}: {FORMATS[fmt]} now has a continuation page (page {pages['continuation']}): "
         f"take ({pub!r}, {fmt!r}) out of NO_CONTINUATION in {Path(__file__).name} and run --update-golden")
+
+
+@pytest.mark.parametrize("pub", PUBLICATIONS)
+def test_libreoffice_names_only_simplified_chinese_fonts(built_pages, pub):
+    """Every built-in layout: LibreOffice's PDF of the DOCX embeds the SC faces of Noto CJK under
+    their own names (issue 12 req. 5; not NotoSerifCJKjp-…, the name of their collection's CFF table)."""
+    fonts = pdffonts(built_pages.pdf(pub, "docx"))
+    assert fonts and all(re.fullmatch(SC_FONT, f) for f in fonts), fonts
 
 
 def test_every_built_in_layout_has_an_example_publication():

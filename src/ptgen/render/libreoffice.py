@@ -35,12 +35,21 @@ FONT_ALIASES = {"宋体": "Noto Serif CJK SC", "SimSun": "Noto Serif CJK SC", "T
 
 def fontconfig(workdir: Path) -> Path:
     """A fontconfig file of ptgen's own for LibreOffice: the system's configuration, then
-    :data:`FONT_ALIASES` (without it, Debian's LibreOffice draws 宋体 in Noto Sans CJK JP)."""
+    :data:`FONT_ALIASES` (without it, Debian's LibreOffice draws 宋体 in Noto Sans CJK JP), with the
+    faces it maps to read from ptgen's copies instead of the system's collections (see
+    :mod:`.scfonts`: without them, LibreOffice's PDF names the SC faces NotoSerifCJKjp-…)."""
     from xml.sax.saxutils import escape
+
+    from .scfonts import sc_fonts
     system = os.environ.get("FONTCONFIG_FILE") or "/etc/fonts/fonts.conf"
     rules = "".join(f'<match target="pattern"><test qual="any" name="family"><string>{escape(name)}</string></test>'
                     f'<edit name="family" mode="assign" binding="strong"><string>{escape(font)}</string></edit></match>\n'
                     for name, font in FONT_ALIASES.items())
+    fonts = sc_fonts(dict.fromkeys(FONT_ALIASES.values()), workdir)
+    if fonts:
+        rules += (f"<dir>{escape(str(fonts.folder))}</dir>\n<selectfont><rejectfont>"
+                  + "".join(f'<pattern><patelt name="file"><string>{escape(str(p))}</string></patelt></pattern>'
+                            for p in fonts.replaced) + "</rejectfont></selectfont>\n")
     path = workdir / "fonts.conf"
     path.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig>\n'
                     f'<include ignore_missing="yes">{escape(system)}</include>\n{rules}</fontconfig>\n', encoding="utf-8")
