@@ -543,6 +543,10 @@ def rollover_cmd(
     from .output import write_bytes
     from .rollover import markdown, terminal_lines
     try:
+        if report is not None and any(report.resolve().is_relative_to(p.resolve()) for p in (source, dest)):
+            # it would replace a file of the publication just written (or of the source) with the report
+            raise UsageError(f"--report {report} 在出版物文件夹 {source} 或 {dest} 里；报告要写在出版物之外，没有写入任何文件。",
+                             hint=f"例如 --report {dest.resolve().parent / 'rollover.md'}。")
         if report is not None and report.is_dir():
             raise UsageError(f"--report {report} 是一个文件夹；请给出文件名，例如 {report / 'rollover.md'}。")
         if report is not None and report.exists() and not force:
