@@ -41,3 +41,42 @@ def test_rollover_report_inside_the_new_or_old_publication_is_refused_before_wri
     assert "--report" in r.stderr and report in r.stderr, r.stderr
     assert not (central / "central-2026").exists()
     assert (central / "central-2025" / "ptgen.yaml").read_bytes() == source
+
+
+@pytest.mark.parametrize("port", ["99999", "-5"])
+def test_serve_port_out_of_range_is_a_usage_error(central, port):
+    """--port 99999 was "ptgen 内部错误：OverflowError"."""
+    r = ptgen(central, "serve", "central-2025", "--port", port, timeout=60)
+    clean(r)
+    assert r.returncode == 2 and "--port" in r.stderr and "65535" in r.stderr, r.stderr
+
+
+def test_serve_cannot_listen_says_why_in_chinese(central):
+    """The operating system's English (“Address already in use”, “Name or service not known”) was
+    the message, and every failure was blamed on a port in use."""
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        r = ptgen(central, "serve", "central-2025", "--port", port, timeout=60)
+    clean(r)
+    assert f"端口 {port} 已被占用" in r.stderr and "Address already in use" not in r.stderr, r.stderr
+    r = ptgen(central, "serve", "central-2025", "--host", "no-such-host.invalid", "--port", "0", timeout=60)
+    clean(r)
+    assert "no-such-host.invalid" in r.stderr and "not known" not in r.stderr and "已被占用" not in r.stderr, r.stderr
+
+
+def test_serve_on_every_address_warns_that_other_computers_can_see_it(central):
+    """--host 0.0.0.0 served the unpublished budget to the whole network without a word."""
+    import signal
+    proc = subprocess.Popen([sys.executable, "-m", "ptgen", "serve", "central-2025", "--host", "0.0.0.0", "--port", "0",
+                             "--out", str(central / "out")], cwd=central, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert "预览地址" in line, line + proc.stderr.read()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+    assert "其他电脑" in stderr and "0.0.0.0" in stderr, stderr
