@@ -260,6 +260,9 @@ def serve_cmd(
     def ready(address: str) -> None:
         out.print(f"预览地址：{address}（保存文件后页面自动刷新；按 Ctrl+C 结束）")
         sys.stdout.flush()
+    if not serve.loopback(host):
+        err.print(f"[yellow]注意：[/yellow]--host {escape(host)} 让同一网络里的其他电脑也能打开这个预览（包括未发布的预算数）；"
+                  "只在本机预览时不要加 --host。")
     try:
         serve.serve(path, host=host, port=port, out_dir=out_dir, on_ready=ready)
     except PtgenError as exc:
