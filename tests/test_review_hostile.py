@@ -80,3 +80,31 @@ def test_serve_on_every_address_warns_that_other_computers_can_see_it(central):
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=30)
     assert "其他电脑" in stderr and "0.0.0.0" in stderr, stderr
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory) -> Path:
+    """The workbook ptgen writes for central-2025."""
+    root = tmp_path_factory.mktemp("book")
+    shutil.copytree(CONTENT / "central-2025", root / "central-2025")
+    r = ptgen(root, "build", "central-2025", "--format", "xlsx", "--out", "out")
+    assert r.returncode == 0, r.stderr
+    return root / "out" / "xlsx" / "central-2025" / "central-2025.xlsx"
+
+
+def test_import_of_an_old_excel_or_word_file_says_to_save_it_as_xlsx(tmp_path):
+    """An .xls went to the text importer: “文件不是 UTF-8 编码的文本”."""
+    for name in ("table.xls", "table.et", "table.doc", "table.xlsb"):
+        (tmp_path / name).write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+        r = ptgen(tmp_path, "import", name, "--into", "pub")
+        clean(r)
+        assert name in r.stderr and "另存为" in r.stderr and "UTF-8" not in r.stderr, r.stderr
+        assert not (tmp_path / "pub").exists()
+
+
+def test_import_of_a_macro_enabled_workbook_reads_it_as_a_workbook(tmp_path, workbook):
+    """An .xlsm (the same workbook, saved with macros allowed) went to the text importer."""
+    shutil.copy(workbook, tmp_path / "book.xlsm")
+    r = ptgen(tmp_path, "import", "book.xlsm", "--into", "pub")
+    assert r.returncode == 0, r.stderr
+    assert "导入 2 个项目" in r.stdout, r.stdout
