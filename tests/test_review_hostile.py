@@ -108,3 +108,13 @@ def test_import_of_a_macro_enabled_workbook_reads_it_as_a_workbook(tmp_path, wor
     r = ptgen(tmp_path, "import", "book.xlsm", "--into", "pub")
     assert r.returncode == 0, r.stderr
     assert "导入 2 个项目" in r.stdout, r.stdout
+
+
+def test_build_of_spreadsheets_counts_their_tables(central):
+    """A build of xlsx or csv alone said “（0 张表，11 KB）” of every file: the compilations of a
+    build without layout carry no entries."""
+    r = ptgen(central, "build", "central-2025", "--format", "xlsx,csv", "--out", "out")
+    assert r.returncode == 0, r.stderr
+    lines = [l for l in r.stdout.splitlines() if "写入" in l]
+    assert len(lines) == 5, r.stdout
+    assert all("（2 张表" in l for l in lines), r.stdout
