@@ -290,6 +290,7 @@ def _main_thread() -> bool:
 
 
 def _print_build(run: "api.BuildRun", path: Path) -> None:
+    from .build import table_count
     report = run.check.report
     if run.blocked:
         print_report(report, OutputFormat.human)
@@ -307,7 +308,7 @@ def _print_build(run: "api.BuildRun", path: Path) -> None:
         out.print(f"[bold]{escape(pub.settings.title)}[/bold]：{built.tables} 张表，"
                   f"{len(pub.departments)} 个主管部门，用时 {built.seconds:.1f} 秒")
         for o in built.outputs:
-            out.print(f"  写入 {escape(str(o.path))}（{len(o.compilation.entries)} 张表，{len(o.data) / 1024:.0f} KB）")
+            out.print(f"  写入 {escape(str(o.path))}（{table_count(pub, o.compilation)} 张表，{len(o.data) / 1024:.0f} KB）")
         for note in built.warnings:
             out.print(f"[yellow]注意：[/yellow]{escape(note)}")
         if b.problems is not None:
