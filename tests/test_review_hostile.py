@@ -118,3 +118,13 @@ def test_build_of_spreadsheets_counts_their_tables(central):
     lines = [l for l in r.stdout.splitlines() if "写入" in l]
     assert len(lines) == 5, r.stdout
     assert all("（2 张表" in l for l in lines), r.stdout
+
+
+@pytest.mark.parametrize("other, said", [("elsewhere", "找不到 elsewhere"), ("plain", "plain 不是出版物文件夹")])
+def test_diff_of_a_publication_and_something_else_names_the_other(central, other, said):
+    """ptgen diff central-2025 plain said “central-2025 是出版物文件夹…”: the folder at fault was not named."""
+    (central / "plain").mkdir()
+    for args in (("central-2025", other), (other, "central-2025")):
+        r = ptgen(central, "diff", *args)
+        clean(r)
+        assert said in r.stderr, r.stderr
