@@ -502,6 +502,11 @@ def diff_cmd(
             raise UserError(f"找不到内容文件夹 {path}。", exit_code=EXIT_USAGE)
         folders = publications
         if folders:  # two publications (last year's and this year's), not two revisions
+            others = [r for r in (base, head) if r is not None and r not in folders]
+            if others:  # name the one at fault
+                what = f"{others[0]} 不是出版物文件夹（里面没有 ptgen.yaml）" if Path(others[0]).exists() else f"找不到 {others[0]}"
+                raise UsageError(f"{what}：比较两个出版物时，要给出两个出版物文件夹（各含 ptgen.yaml）。",
+                                 hint="例如 ptgen diff content/tianjin-2025 content/tianjin-2026；比较 git 版本时写版本名，例如 ptgen diff HEAD~1。")
             if len(folders) != 2:
                 raise UsageError(f"{folders[0]} 是出版物文件夹：比较两个出版物时，要给出两个出版物文件夹（各含 ptgen.yaml）。",
                                  hint="例如 ptgen diff content/tianjin-2025 content/tianjin-2026；比较 git 版本时写版本名，例如 ptgen diff HEAD~1。")
