@@ -180,3 +180,14 @@ def test_import_of_a_sheet_full_to_its_last_row_stops_reading_after_the_listed_e
     assert "后面的行没有再读" in r.stderr and "另有" not in r.stderr, r.stderr
     assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 300_000, "KB"
     assert not (tmp_path / "pub").exists()
+
+
+def test_import_of_a_projects_sheet_full_to_its_last_row_stops_reading(tmp_path, workbook):
+    """The same on the 项目 sheet, whose rows are kept for a second pass: rows of no project are
+    not kept past MAX_ERRORS."""
+    import resource
+    book = _pad_sheet(workbook, tmp_path / "book.xlsx", "项目", 1_048_576 - 3, "x")
+    r = ptgen(tmp_path, "import", book.name, "--into", "pub")
+    clean(r)
+    assert "没有再读" in r.stderr, r.stderr
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 300_000, "KB"
