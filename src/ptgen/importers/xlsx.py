@@ -62,6 +62,7 @@ class _Reader:
 
     def __init__(self, path: Path):
         self.path, self.notes, self.errors = path, [], []
+        self.stopped = ""
         self.name = path.name
 
     def note(self, sheet: str, ref: str, message: str) -> None:
@@ -69,6 +70,19 @@ class _Reader:
 
     def error(self, sheet: str, ref: str, message: str) -> None:
         self.errors.append(f"{self.name} {sheet}!{ref}：{message}")
+
+    def full(self, sheet: str, line: int) -> bool:
+        """Whether enough errors are listed to stop reading (a sheet full to its last row of
+        something else would otherwise be read whole, and each of its rows listed)."""
+        if len(self.errors) < MAX_ERRORS:
+            return False
+        self.stopped = f"已列出 {MAX_ERRORS} 处，读到“{sheet}”第 {line} 行为止，后面的行没有再读"
+        return True
+
+
+def _blank(row) -> bool:
+    """A row with nothing but empty cells or cells of spaces (cleared with the space bar)."""
+    return all(c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in row)
 
 
 def _decimals(fmt: str | None) -> int | None:
@@ -256,11 +270,20 @@ def _read(wb, r: _Reader, path: Path, own) -> ImportedSource:
             pcols.append(sheets.Column(path_, layouts.field_title(path_, layout),
                                        "money" if path_.startswith("budget.") else "text"))
     shown = set(sheets.form_fields(layout))
-    prows = list(wb[sheets.PROJECTS_SHEET].iter_rows())
-    keys = _header(iter(prows), sheets.PROJECTS_SHEET, r, pcols) or {}
-    prows = [(n, row) for n, row in enumerate(prows[1:], 2) if any(c.value not in (None, "") for c in row)]
+    rows = wb[sheets.PROJECTS_SHEET].iter_rows()  # read row by row: only rows with something in them are kept
+    keys = _header(rows, sheets.PROJECTS_SHEET, r, pcols) or {}
     if "name" not in keys:
         r.error(sheets.PROJECTS_SHEET, "A1", "找不到“项目名称”这一列。")
+    prows, nameless = [], 0
+    for n, row in enumerate(rows, 2):
+        if _blank(row):
+            continue
+        i = keys.get("name")
+        nameless += i is None or i >= len(row) or row[i].value in (None, "")
+        if nameless > MAX_ERRORS:  # each is an error below: enough to list (and keep in memory)
+            r.stopped = f"“{sheets.PROJECTS_SHEET}”第 {n} 行以后没有再读"
+            break
+        prows.append((n, row))
     dates = _date_style([row for _, row in prows], keys, pcols)
     # First pass over formatted amounts: the usual decimals, for amounts Excel left without a format.
     for _, row in prows:
@@ -278,6 +301,8 @@ def _read(wb, r: _Reader, path: Path, own) -> ImportedSource:
     by_bookmark: dict[str, int] = {}
     by_name: dict[tuple, int] = {}
     for line, row in prows:
+        if r.full(sheets.PROJECTS_SHEET, line):
+            break
         got = {}
         for key, i in keys.items():
             cell = row[i] if i < len(row) else None
@@ -317,6 +342,7 @@ def _read(wb, r: _Reader, path: Path, own) -> ImportedSource:
     if r.errors:
         shown_errors = r.errors[:MAX_ERRORS]
         more = f"\n  ……另有 {len(r.errors) - MAX_ERRORS} 处" if len(r.errors) > MAX_ERRORS else ""
+        more += f"\n  ……{r.stopped}。" if r.stopped else ""
         raise UserError("无法导入，以下单元格读不出来（没有写入任何文件）：\n"
                         + "\n".join(f"  - {e}" for e in shown_errors) + more,
                         hint="在 Excel 或 WPS 里改好这些单元格，再导入。")
@@ -365,15 +391,17 @@ def _project_data(got: dict, layout, shown: set[str]) -> dict:
 def _indicators(wb, r: _Reader, layout, projects, by_bookmark, by_name, money, dates) -> None:
     sheet = sheets.INDICATORS_SHEET
     icols = sheets.indicator_columns(layout)
-    rows = list(wb[sheet].iter_rows())
-    keys = _header(iter(rows), sheet, r, icols) or {}
+    rows = wb[sheet].iter_rows()  # row by row: a sheet can run to 1,048,576 rows
+    keys = _header(rows, sheet, r, icols) or {}
     cols = {c.key: c for c in icols}
     grid = layouts.grid_fields(layout)
     last: int | None = None
     done: set[int] = set()
-    for line, row in enumerate(rows[1:], 2):
-        if not any(c.value not in (None, "") for c in row):
+    for line, row in enumerate(rows, 2):
+        if _blank(row):
             continue
+        if r.full(sheet, line):
+            break
         got = {}
         for key, i in keys.items():
             if cols[key].kind == "derived":
