@@ -191,3 +191,14 @@ def test_import_of_a_projects_sheet_full_to_its_last_row_stops_reading(tmp_path,
     clean(r)
     assert "没有再读" in r.stderr, r.stderr
     assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 300_000, "KB"
+
+
+def test_import_of_the_empty_workbook_new_gives_writes_nothing(central):
+    """The workbook of `ptgen new workbook`, imported before anyone filled it in, made a publication
+    of no project (“导入 0 个项目：写入 1 个文件”)."""
+    r = ptgen(central, "new", "workbook", "central-2025/360/360013", "-o", "empty.xlsx")
+    assert r.returncode == 0, r.stderr
+    r = ptgen(central, "import", "empty.xlsx", "--into", "pub")
+    clean(r)
+    assert "empty.xlsx" in r.stderr and "项目!" in r.stderr and "没有项目" in r.stderr, r.stderr
+    assert not (central / "pub").exists()
