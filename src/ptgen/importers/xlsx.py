@@ -339,6 +339,8 @@ def _read(wb, r: _Reader, path: Path, own) -> ImportedSource:
             by_bookmark[data["bookmark"]] = idx
         by_name.setdefault((ukey[3], data["name"]), idx)
     _indicators(wb, r, layout, projects, by_bookmark, by_name, money, dates)
+    if not projects and not r.errors:  # the workbook of `ptgen new workbook`, not filled in yet
+        r.error(sheets.PROJECTS_SHEET, "A2", "这个工作簿里没有项目：“项目”工作表从第 2 行起每行写一个项目。")
     if r.errors:
         shown_errors = r.errors[:MAX_ERRORS]
         more = f"\n  ……另有 {len(r.errors) - MAX_ERRORS} 处" if len(r.errors) > MAX_ERRORS else ""
