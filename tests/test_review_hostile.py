@@ -202,3 +202,15 @@ def test_import_of_the_empty_workbook_new_gives_writes_nothing(central):
     clean(r)
     assert "empty.xlsx" in r.stderr and "项目!" in r.stderr and "没有项目" in r.stderr, r.stderr
     assert not (central / "pub").exists()
+
+
+def test_check_of_a_value_of_spaces_only_says_so(central):
+    """X01 on a value of spaces alone quoted nothing: “”的开头和结尾有多余的空格。"""
+    f = central / "central-2025" / "360" / "360013" / "出国留学服务.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert "\n    value: 逐步提升\n" in text
+    f.write_text(text.replace("\n    value: 逐步提升\n", '\n    value: "\u3000 "\n'), encoding="utf-8")
+    r = ptgen(central, "check", "central-2025")
+    lines = [l for l in r.stdout.splitlines() if " X01 " in l]
+    assert lines and not any("“”" in l for l in lines), r.stdout
+    assert any("只有空格" in l for l in lines), lines
