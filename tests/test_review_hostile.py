@@ -214,3 +214,30 @@ def test_check_of_a_value_of_spaces_only_says_so(central):
     lines = [l for l in r.stdout.splitlines() if " X01 " in l]
     assert lines and not any("“”" in l for l in lines), r.stdout
     assert any("只有空格" in l for l in lines), lines
+
+
+def test_new_workbook_says_the_import_command_that_works(central):
+    """`new workbook` told the clerk to run `ptgen import FILE --into 出版物文件夹`, which is refused
+    for the unit's own publication (its unit.yaml must list the new project: --force, as the README says)."""
+    import re
+    import openpyxl
+    r = ptgen(central, "new", "workbook", "central-2025/360/360013", "-o", "fill.xlsx")
+    assert r.returncode == 0, r.stderr
+    command = re.search(r"用 (ptgen import .*?) 导入", r.stdout).group(1)
+    wb = openpyxl.load_workbook(central / "fill.xlsx")
+    ws, wi = wb["项目"], wb["指标"]
+    head = {c.value: c.column for c in ws[1]}
+    for k, v in {"部门编码": "360", "部门名称": "教育部", "单位编码": "360013", "单位名称": "教育部留学服务中心",
+                 "项目名称": "新项目", "预算数": "10.00", "财政资金": "10.00", "绩效目标": "目标"}.items():
+        ws.cell(2, head[k]).value = v
+    head = {c.value: c.column for c in wi[1]}
+    for i, (l1, l2) in enumerate([("产出指标", "数量指标"), ("效益指标", "社会效益指标"), ("满意度指标", "服务对象满意度指标")]):
+        for k, v in {"单位": "教育部留学服务中心", "项目": "新项目", "一级指标": l1, "二级指标": l2,
+                     "三级指标": f"人数{i}", "指标值": "≥90%"}.items():
+            wi.cell(2 + i, head[k]).value = v
+    wb.save(central / "fill.xlsx")
+    args = command.split()[1:]
+    args[args.index("出版物文件夹")] = "central-2025"
+    r = ptgen(central, *args)
+    assert r.returncode == 0, (command, r.stderr)
+    assert (central / "central-2025" / "360" / "360013" / "新项目.yaml").is_file()
