@@ -440,7 +440,7 @@ def new_cmd(
         _fail(exc)
     out.print(f"写入 {escape(str(target))}")
     if kind is NewKind.workbook:
-        out.print(f"填好“项目”和“指标”两个工作表后，用 ptgen import {escape(str(target))} --into 出版物文件夹 导入。")
+        out.print(f"填好“项目”和“指标”两个工作表后，用 ptgen import {escape(str(target))} --into 出版物文件夹 --force 导入（--force 让新项目加入单位已有的项目列表，注释照旧保留）。")
     else:
         out.print("填好各项后运行 ptgen check 检查。")
 
