@@ -241,3 +241,13 @@ def test_new_workbook_says_the_import_command_that_works(central):
     r = ptgen(central, *args)
     assert r.returncode == 0, (command, r.stderr)
     assert (central / "central-2025" / "360" / "360013" / "新项目.yaml").is_file()
+
+
+def test_import_of_a_password_protected_workbook_says_so(tmp_path):
+    """Excel saves a workbook with an opening password as an OLE compound file (the signature of
+    .xls too): the message spoke only of “旧的 .xls”."""
+    (tmp_path / "locked.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    r = ptgen(tmp_path, "import", "locked.xlsx", "--into", "pub")
+    clean(r)
+    assert "密码" in r.stderr and "locked.xlsx" in r.stderr, r.stderr
+    assert not (tmp_path / "pub").exists()
