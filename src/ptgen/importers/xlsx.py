@@ -31,6 +31,7 @@ from .docx import _check_directory
 _DECIMALS_RE = re.compile(r"0\.(0+)")
 _DOCTYPE = re.compile(rb"<!doctype|<!entity", re.I)
 _CHUNK = 1024 * 1024
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file
 MAX_ERRORS = 50
 
 
@@ -40,6 +41,11 @@ def _safe_zip(path: Path) -> None:
     try:
         z = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
+        with open(path, "rb") as f:
+            compound = f.read(8) == _OLE_SIGNATURE
+        if compound:  # what Excel writes for a workbook with an opening password, and for an old .xls
+            raise ImportProblem(source, None, "是设了打开密码的工作簿，或旧的 .xls 文件：请在 Excel 或 WPS 里打开它，"
+                                              "去掉密码（文件 → 信息 → 保护工作簿），另存为 .xlsx 再导入。") from None
         raise ImportProblem(source, None, "不是 zip 压缩包，所以不是有效的 Excel (.xlsx) 文件"
                                           "（旧的 .xls 请先在 Excel 或 WPS 里另存为 .xlsx）。") from None
     except OSError as exc:
