@@ -251,3 +251,11 @@ def test_import_of_a_password_protected_workbook_says_so(tmp_path):
     clean(r)
     assert "密码" in r.stderr and "locked.xlsx" in r.stderr, r.stderr
     assert not (tmp_path / "pub").exists()
+
+
+@pytest.mark.parametrize("args", [("rollover", "central-2025", "x", "--year", "明年"), ("serve", "central-2025", "--port", "八千")])
+def test_an_integer_option_given_words_is_said_in_chinese(central, args):
+    """--year 明年 was “Input should be a valid integer, unable to parse string as an integer”."""
+    r = ptgen(central, *args, timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert "Input should" not in r.stderr and "整数" in r.stderr, r.stderr
