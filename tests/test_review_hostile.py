@@ -259,3 +259,15 @@ def test_an_integer_option_given_words_is_said_in_chinese(central, args):
     r = ptgen(central, *args, timeout=60)
     assert r.returncode == 2, r.stderr
     assert "Input should" not in r.stderr and "整数" in r.stderr, r.stderr
+
+
+def test_rollover_whose_report_cannot_be_written_says_the_publication_was(central):
+    """The report is written after the publication: when it fails (here its folder is a file), the
+    message said only that the report could not be written, and the clerk, running again, met
+    “central-2026 已经存在”."""
+    (central / "afile").write_text("x")
+    r = ptgen(central, "rollover", "central-2025", "central-2026", "--report", "afile/r.md")
+    clean(r)
+    assert (central / "central-2026" / "ptgen.yaml").is_file()
+    assert "central-2026" in r.stderr and "已经写好" in r.stderr, r.stderr
+    assert "预算年度：2025 → 2026" in r.stdout, r.stdout  # the changes are not lost with the report
