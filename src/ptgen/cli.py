@@ -564,13 +564,17 @@ def rollover_cmd(
             raise UsageError(f"找不到 {source}。")
         result = api.rollover(source, dest, year, empty_amounts=empty_amounts, new_bookmarks=bookmarks is BookmarkMode.new,
                           force=force)
-        if report is not None:
-            write_bytes(report, markdown(result).encode("utf-8"))
     except PtgenError as exc:
         _fail(exc)
     for line in terminal_lines(result):
         out.print(escape(line))
     if report is not None:
+        try:
+            write_bytes(report, markdown(result).encode("utf-8"))
+        except (UserError, OSError) as exc:  # the publication is written: say so, or a second run meets “已经存在”
+            why = exc.message if isinstance(exc, UserError) else describe_os_error(exc)
+            _fail(UserError(f"新出版物 {dest} 已经写好（改动见上面），只是报告没有写成：{why}",
+                            hint=f"要报告文件：删掉 {dest}，换一个 --report 位置重新运行；或直接复制上面的改动清单。"))
         out.print(f"写入 {escape(str(report))}")
     out.print(f"接着人工核对上面列出的年份，然后运行 ptgen check {escape(str(dest))}。")
 
