@@ -271,3 +271,16 @@ def test_rollover_whose_report_cannot_be_written_says_the_publication_was(centra
     assert (central / "central-2026" / "ptgen.yaml").is_file()
     assert "central-2026" in r.stderr and "已经写好" in r.stderr, r.stderr
     assert "预算年度：2025 → 2026" in r.stdout, r.stdout  # the changes are not lost with the report
+
+
+def test_import_of_a_formula_without_its_result_is_an_error_at_its_cell(tmp_path, workbook):
+    """A formula cell whose file holds no computed result (written by a program, never opened in
+    Excel) was read as an empty cell: an emptied 部门编码 silently made a second department."""
+    import openpyxl
+    wb = openpyxl.load_workbook(workbook)
+    wb["项目"]["A2"] = "=1+359"
+    wb.save(tmp_path / "book.xlsx")
+    r = ptgen(tmp_path, "import", "book.xlsx", "--into", "pub")
+    clean(r)
+    assert "项目!A2" in r.stderr and "公式" in r.stderr, r.stderr
+    assert not (tmp_path / "pub").exists()
