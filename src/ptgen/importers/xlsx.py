@@ -31,12 +31,14 @@ from .docx import _check_directory
 _DECIMALS_RE = re.compile(r"0\.(0+)")
 _DOCTYPE = re.compile(rb"<!doctype|<!entity", re.I)
 _CHUNK = 1024 * 1024
+_FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file
 MAX_ERRORS = 50
 
 
-def _safe_zip(path: Path) -> None:
-    """The .docx limits on the zip directory, and no DOCTYPE (entity declarations) in any member."""
+def _safe_zip(path: Path) -> bool:
+    """The .docx limits on the zip directory, and no DOCTYPE (entity declarations) in any member;
+    whether a worksheet holds a formula (``<f>``)."""
     source = str(path)
     try:
         z = zipfile.ZipFile(path)
@@ -50,17 +52,39 @@ def _safe_zip(path: Path) -> None:
                                           "（旧的 .xls 请先在 Excel 或 WPS 里另存为 .xlsx）。") from None
     except OSError as exc:
         raise ImportProblem(source, None, f"无法读取：{describe_os_error(exc)}") from None
+    formulas = False
     with z:
         _check_directory(z.infolist(), source)
         for info in z.infolist():
             if not info.filename.endswith((".xml", ".rels")):
                 continue
+            sheet = info.filename.startswith("xl/worksheets/")
             tail = b""
             with z.open(info) as f:
                 while chunk := f.read(_CHUNK):
                     if _DOCTYPE.search(tail + chunk):
                         raise ImportProblem(source, None, f"{info.filename} 里有 DOCTYPE（实体声明），已拒绝。")
+                    formulas = formulas or (sheet and _FORMULA.search(tail + chunk) is not None)
                     tail = chunk[-16:]
+    return formulas
+
+
+def _formula_cells(path: Path) -> dict[tuple[str, str], str]:
+    """(sheet, cell) → formula of every formula cell of the sheets ptgen reads (read once more,
+    without the computed results, only for a workbook that has formulas)."""
+    import openpyxl
+    found = {}
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        for name in (sheets.PROJECTS_SHEET, sheets.INDICATORS_SHEET):
+            if name in wb.sheetnames:
+                for row in wb[name].iter_rows():
+                    for c in row:
+                        if c.data_type == "f" or (isinstance(c.value, str) and c.value.startswith("=")):
+                            found[(name, c.coordinate)] = str(c.value)
+    finally:
+        wb.close()
+    return found
 
 
 class _Reader:
@@ -69,6 +93,7 @@ class _Reader:
     def __init__(self, path: Path):
         self.path, self.notes, self.errors = path, [], []
         self.stopped = ""
+        self.formulas: dict[tuple[str, str], str] = {}  # (sheet, cell) → formula
         self.name = path.name
 
     def note(self, sheet: str, ref: str, message: str) -> None:
@@ -144,9 +169,16 @@ class _Money:
 def _cell_value(cell, col: sheets.Column, sheet: str, r: _Reader, money: _Money, dates: str):
     """The text (or money text) a cell holds, as the YAML writes it; None for an empty cell."""
     v = cell.value
+    formula = r.formulas.get((sheet, cell.coordinate)) if r.formulas and hasattr(cell, "coordinate") else None
+    if formula is not None and v is None:
+        r.error(sheet, cell.coordinate, f"这一格是公式 {formula}，文件里没有存它的计算结果：请在 Excel 或 WPS 里打开、"
+                                        "保存一次，或把公式换成它的值。")
+        return None
     if v is None or (isinstance(v, str) and v == "" and col.kind != "text"):
         return None
     ref = cell.coordinate
+    if formula is not None:
+        r.note(sheet, ref, f"这一格是公式 {formula}，按 Excel 存的计算结果“{_number_text(v)}”读入。")
     if col.kind == "money":
         if isinstance(v, str):
             text = v.strip().replace(",", "") if re.fullmatch(r"\s*-?[0-9,]+(\.[0-9]+)?\s*", v) else v
@@ -240,13 +272,14 @@ def read_xlsx(path: Path, own=()) -> ImportedSource:
     """Read a workbook of ptgen's shape; :class:`UserError` listing every cell that cannot be read."""
     import openpyxl
     path = Path(path)
-    _safe_zip(path)
+    formulas = _safe_zip(path)
     r = _Reader(path)
     # openpyxl warns in English about parts of Excel's files it does not read (extensions, slicers):
     # nothing ptgen reads, so not worth a word to a clerk
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
+            r.formulas = _formula_cells(path) if formulas else {}
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
             raise ImportProblem(str(path), None, f"无法读取 Excel 文件（{type(exc).__name__}）：文件可能已损坏或已加密。") from None
