@@ -284,3 +284,14 @@ def test_import_of_a_formula_without_its_result_is_an_error_at_its_cell(tmp_path
     clean(r)
     assert "项目!A2" in r.stderr and "公式" in r.stderr, r.stderr
     assert not (tmp_path / "pub").exists()
+
+
+def test_a_failed_rollover_names_the_folder_asked_for_not_its_hidden_temporary_one(central):
+    """The message named ptgen's hidden temporary folder (“/…/.central-2026.91acf5f4deeb.ptgen-import
+    所在的磁盘是只读的”), a folder the clerk never asked for and cannot find. A name of 240
+    characters is allowed, the temporary folder's (longer) is not: the write fails there."""
+    dest = "d" * 240
+    r = ptgen(central, "rollover", "central-2025", dest)
+    clean(r)
+    assert "ptgen-import" not in r.stderr and dest in r.stderr, r.stderr
+    assert not list(central.glob(".d*"))
