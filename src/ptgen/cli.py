@@ -423,7 +423,7 @@ def new_cmd(
     folder: Annotated[Path, typer.Argument(help="预算单位文件夹（project、workbook），或出版物 / 主管部门文件夹（agency、workbook）。")],
     name: Annotated[Optional[str], typer.Option("--name", help="项目名称或单位名称（project、agency 必填）。")] = None,
     code: Annotated[Optional[str], typer.Option("--code", help="单位编码（agency），例如 353217；文件夹以它命名。")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="工作簿的文件名（workbook），默认 <单位文件夹>.xlsx。")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="工作簿的文件名（workbook），默认 <单位文件夹>.xlsx（有几个单位时 <出版物文件夹>.xlsx）。")] = None,
 ) -> None:
     """新建一个格式正确的项目文件或单位文件，带下一个可用的书签名，并登记到上一级的列表里；或一个空的填报工作簿。不覆盖已有文件。"""
     from .scaffold import new_agency, new_project, new_workbook
