@@ -54,6 +54,14 @@ def compilations(pub: Publication, layout: bool = True) -> list[tuple[str, Compi
     return [(c.slug, c) for c in compile_publication(pub)]
 
 
+def table_count(pub: Publication, comp: Compilation) -> int:
+    """How many tables ``comp`` holds: its entries, or (a compilation of a build without layout, see
+    :func:`compilations`) the projects of its department, or of the whole publication."""
+    if comp.entries:
+        return len(comp.entries)
+    return sum(1 for d in pub.departments if comp.slug in (d.folder, pub.name) for u in d.units for _ in u.projects)
+
+
 # --- where the outputs go -----------------------------------------------------------------------------
 
 def planned(pub: Publication, formats: list[str]) -> list[str]:

@@ -260,6 +260,9 @@ def serve_cmd(
     def ready(address: str) -> None:
         out.print(f"预览地址：{address}（保存文件后页面自动刷新；按 Ctrl+C 结束）")
         sys.stdout.flush()
+    if not serve.loopback(host):
+        err.print(f"[yellow]注意：[/yellow]--host {escape(host)} 让同一网络里的其他电脑也能打开这个预览（包括未发布的预算数）；"
+                  "只在本机预览时不要加 --host。")
     try:
         serve.serve(path, host=host, port=port, out_dir=out_dir, on_ready=ready)
     except PtgenError as exc:
@@ -287,6 +290,7 @@ def _main_thread() -> bool:
 
 
 def _print_build(run: "api.BuildRun", path: Path) -> None:
+    from .build import table_count
     report = run.check.report
     if run.blocked:
         print_report(report, OutputFormat.human)
@@ -304,7 +308,7 @@ def _print_build(run: "api.BuildRun", path: Path) -> None:
         out.print(f"[bold]{escape(pub.settings.title)}[/bold]：{built.tables} 张表，"
                   f"{len(pub.departments)} 个主管部门，用时 {built.seconds:.1f} 秒")
         for o in built.outputs:
-            out.print(f"  写入 {escape(str(o.path))}（{len(o.compilation.entries)} 张表，{len(o.data) / 1024:.0f} KB）")
+            out.print(f"  写入 {escape(str(o.path))}（{table_count(pub, o.compilation)} 张表，{len(o.data) / 1024:.0f} KB）")
         for note in built.warnings:
             out.print(f"[yellow]注意：[/yellow]{escape(note)}")
         if b.problems is not None:
@@ -419,7 +423,7 @@ def new_cmd(
     folder: Annotated[Path, typer.Argument(help="预算单位文件夹（project、workbook），或出版物 / 主管部门文件夹（agency、workbook）。")],
     name: Annotated[Optional[str], typer.Option("--name", help="项目名称或单位名称（project、agency 必填）。")] = None,
     code: Annotated[Optional[str], typer.Option("--code", help="单位编码（agency），例如 353217；文件夹以它命名。")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="工作簿的文件名（workbook），默认 <单位文件夹>.xlsx。")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="工作簿的文件名（workbook），默认 <单位文件夹>.xlsx（有几个单位时 <出版物文件夹>.xlsx）。")] = None,
 ) -> None:
     """新建一个格式正确的项目文件或单位文件，带下一个可用的书签名，并登记到上一级的列表里；或一个空的填报工作簿。不覆盖已有文件。"""
     from .scaffold import new_agency, new_project, new_workbook
@@ -436,7 +440,7 @@ def new_cmd(
         _fail(exc)
     out.print(f"写入 {escape(str(target))}")
     if kind is NewKind.workbook:
-        out.print(f"填好“项目”和“指标”两个工作表后，用 ptgen import {escape(str(target))} --into 出版物文件夹 导入。")
+        out.print(f"填好“项目”和“指标”两个工作表后，用 ptgen import {escape(str(target))} --into 出版物文件夹 --force 导入（--force 让新项目加入单位已有的项目列表，注释照旧保留）。")
     else:
         out.print("填好各项后运行 ptgen check 检查。")
 
@@ -498,6 +502,11 @@ def diff_cmd(
             raise UserError(f"找不到内容文件夹 {path}。", exit_code=EXIT_USAGE)
         folders = publications
         if folders:  # two publications (last year's and this year's), not two revisions
+            others = [r for r in (base, head) if r is not None and r not in folders]
+            if others:  # name the one at fault
+                what = f"{others[0]} 不是出版物文件夹（里面没有 ptgen.yaml）" if Path(others[0]).exists() else f"找不到 {others[0]}"
+                raise UsageError(f"{what}：比较两个出版物时，要给出两个出版物文件夹（各含 ptgen.yaml）。",
+                                 hint="例如 ptgen diff content/tianjin-2025 content/tianjin-2026；比较 git 版本时写版本名，例如 ptgen diff HEAD~1。")
             if len(folders) != 2:
                 raise UsageError(f"{folders[0]} 是出版物文件夹：比较两个出版物时，要给出两个出版物文件夹（各含 ptgen.yaml）。",
                                  hint="例如 ptgen diff content/tianjin-2025 content/tianjin-2026；比较 git 版本时写版本名，例如 ptgen diff HEAD~1。")
@@ -543,6 +552,10 @@ def rollover_cmd(
     from .output import write_bytes
     from .rollover import markdown, terminal_lines
     try:
+        if report is not None and any(report.resolve().is_relative_to(p.resolve()) for p in (source, dest)):
+            # it would replace a file of the publication just written (or of the source) with the report
+            raise UsageError(f"--report {report} 在出版物文件夹 {source} 或 {dest} 里；报告要写在出版物之外，没有写入任何文件。",
+                             hint=f"例如 --report {dest.resolve().parent / 'rollover.md'}。")
         if report is not None and report.is_dir():
             raise UsageError(f"--report {report} 是一个文件夹；请给出文件名，例如 {report / 'rollover.md'}。")
         if report is not None and report.exists() and not force:
@@ -551,13 +564,17 @@ def rollover_cmd(
             raise UsageError(f"找不到 {source}。")
         result = api.rollover(source, dest, year, empty_amounts=empty_amounts, new_bookmarks=bookmarks is BookmarkMode.new,
                           force=force)
-        if report is not None:
-            write_bytes(report, markdown(result).encode("utf-8"))
     except PtgenError as exc:
         _fail(exc)
     for line in terminal_lines(result):
         out.print(escape(line))
     if report is not None:
+        try:
+            write_bytes(report, markdown(result).encode("utf-8"))
+        except (UserError, OSError) as exc:  # the publication is written: say so, or a second run meets “已经存在”
+            why = exc.message if isinstance(exc, UserError) else describe_os_error(exc)
+            _fail(UserError(f"新出版物 {dest} 已经写好（改动见上面），只是报告没有写成：{why}",
+                            hint=f"要报告文件：删掉 {dest}，换一个 --report 位置重新运行；或直接复制上面的改动清单。"))
         out.print(f"写入 {escape(str(report))}")
     out.print(f"接着人工核对上面列出的年份，然后运行 ptgen check {escape(str(dest))}。")
 

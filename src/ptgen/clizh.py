@@ -65,6 +65,8 @@ _rule(r"<(path|str|text|int|integer|float|bool|boolean|file|filename|directory)>
 _rule(r"^Invalid value for (.+?): (.*)$", lambda m: f"{m[1]} 的值无效：{translate(m[2])}", re.S)
 _rule(r"^Invalid value: (.*)$", lambda m: f"值无效：{translate(m[1])}", re.S)
 _rule(r"^Value error, ", "")
+_rule(r"^Input should be a valid integer.*$", "要写整数（只用半角数字 0–9）。", re.S)  # pydantic's, for an int option
+_rule(r"^Input should be a valid number.*$", "要写数字（只用半角数字 0–9 和小数点）。", re.S)
 _rule(r"^(.+?) is not one of (.+?)\.$", lambda m: f"{m[1]} 不是可选的值；可选：{_choices(m[2])}。", re.S)
 _rule(r"^Missing (option|argument|parameter)( .+?)?\.(?: Choose from:\s*(.*))?$",
       lambda m: f"缺少{ {'option': '选项', 'argument': '参数', 'parameter': '参数'}[m[1]] }{m[2] or ''}。"

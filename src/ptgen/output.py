@@ -201,6 +201,11 @@ def describe_os_error(exc: OSError) -> str:
     if path is not None and exc.filename2 is None and is_temp_name(Path(os.fsdecode(path)).name):
         # name the file being written, not ptgen's temporary copy of it (.<name>.<random>.ptgen.tmp)
         path = Path(os.fsdecode(path)).with_name(Path(os.fsdecode(path)).name[1:].rsplit(".", 3)[0])
+    elif path is not None and exc.filename2 is None:
+        from .importers.merge import _TREE_RE  # a new publication's hidden folder (.<name>.<random>.ptgen-import)
+        name = Path(os.fsdecode(path)).name
+        if _TREE_RE.match(name):
+            path = Path(os.fsdecode(path)).with_name(name[1:].rsplit(".", 2)[0])
     p = str(path) if path is not None else "目标位置"
     messages = {
         errno.EACCES: f"没有权限访问 {p}：请检查文件或文件夹的权限，或换一个位置。",

@@ -172,12 +172,6 @@ def _set(data: Any, path: tuple, value: str) -> None:
     data[path[-1]] = value
 
 
-def _get(data: Any, path: tuple) -> Any:
-    for p in path:
-        data = data[p]
-    return data
-
-
 @dataclass
 class _File:
     rel: str                # relative to the publication folder

@@ -534,6 +534,37 @@ def watch(preview: Preview, stop: threading.Event, on_change: Callable[[Change],
             print(f"ptgen 内部错误：{type(exc).__name__}: {exc}", file=sys.stderr)
 
 
+def loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this computer alone (127.0.0.1, ::1, localhost)."""
+    import ipaddress
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _bind_error(exc: OSError, host: str, port: int) -> UserError:
+    """Why the preview cannot listen on ``host:port``, in Chinese (the system's own words are English)."""
+    import errno
+    import socket
+    if isinstance(exc, socket.gaierror):
+        return UserError(f"无法在 {host}:{port} 上提供预览：找不到地址 {host}。",
+                         hint="--host 要写本机的地址，例如 127.0.0.1（默认，只有本机能访问）。")
+    if exc.errno == errno.EADDRINUSE:
+        return UserError(f"无法在 {host}:{port} 上提供预览：端口 {port} 已被占用。",
+                         hint="换一个，例如 --port 8001（--port 0 由系统选一个空闲端口）。")
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return UserError(f"无法在 {host}:{port} 上提供预览：{host} 不是本机的地址。",
+                         hint="--host 要写本机的地址，例如 127.0.0.1（默认，只有本机能访问）。")
+    if exc.errno == errno.EACCES:
+        return UserError(f"无法在 {host}:{port} 上提供预览：没有权限使用端口 {port}（1024 以下的端口要管理员权限）。",
+                         hint="换一个，例如 --port 8001（--port 0 由系统选一个空闲端口）。")
+    return UserError(f"无法在 {host}:{port} 上提供预览：操作系统报错（{errno.errorcode.get(exc.errno, exc.errno)}）。",
+                     hint="换一个端口，例如 --port 8001，或用默认的 --host 127.0.0.1。")
+
+
 def serve(path: Path, host: str = "127.0.0.1", port: int = 8000, out_dir: Path = Path("build"),
           on_ready: Callable[[str], None] | None = None, on_change: Callable[[Change], None] | None = None) -> None:
     """Serve the publication at ``path`` until interrupted: pages, live reload, department PDFs.
@@ -547,14 +578,15 @@ def serve(path: Path, host: str = "127.0.0.1", port: int = 8000, out_dir: Path =
     from .api import _out_outside_publications
     root = publication_root(path)
     _out_outside_publications(root, out_dir)  # the PDF cache inside the content would be content
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port {port} 不是端口：要写 0 到 65535 之间的整数（0 由系统选一个空闲端口）。")
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise UserError(f"无法在 {host}:{port} 上提供预览：{exc.strerror}。",
-                        hint="端口可能已被占用：换一个，例如 --port 8001（--port 0 由系统选一个空闲端口）。") from exc
+        raise _bind_error(exc, host, port) from None
     with contextlib.ExitStack() as stack:
         stack.callback(sock.close)
         # The PDF render server forks: start it before any thread (as build does).

@@ -32,16 +32,25 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
 
 
+# Office files of a kind ptgen does not read (binary, or WPS's own), with what they are.
+OLD_FORMATS = {".xls": "旧的 Excel 格式（.xls）", ".xlsb": "Excel 二进制工作簿（.xlsb）", ".et": "WPS 表格格式（.et）",
+               ".doc": "旧的 Word 格式（.doc）", ".wps": "WPS 文字格式（.wps）"}
+
+
 def read_source(path: Path, own: list = ()) -> ImportedSource:
     """Read one source by its kind (.docx, or extracted text), in a built-in form or one of ``own``
     (the definitions in the publication's ``layouts/`` folder)."""
     if not path.is_file():
         raise UsageError(f"找不到要导入的文件：{path}")  # a missing path is a usage mistake (exit 2)
+    suffix = path.suffix.lower()
+    if suffix in OLD_FORMATS:
+        raise UserError(f"无法导入 {path}：{OLD_FORMATS[suffix]}，ptgen 读不了；请在 Excel 或 WPS 里另存为 "
+                        f"{'.docx' if suffix in ('.doc', '.wps') else '.xlsx'} 再导入。")
     try:
-        if path.suffix.lower() == ".docx":
+        if suffix == ".docx":
             from .docx import read_docx
             return read_docx(path, own)
-        if path.suffix.lower() == ".xlsx":
+        if suffix in (".xlsx", ".xlsm"):  # .xlsm: the same workbook with macros allowed (never run)
             from .xlsx import read_xlsx
             return read_xlsx(path, own)
         from .text import read_text

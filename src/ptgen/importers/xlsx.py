@@ -31,30 +31,60 @@ from .docx import _check_directory
 _DECIMALS_RE = re.compile(r"0\.(0+)")
 _DOCTYPE = re.compile(rb"<!doctype|<!entity", re.I)
 _CHUNK = 1024 * 1024
+_FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file
 MAX_ERRORS = 50
 
 
-def _safe_zip(path: Path) -> None:
-    """The .docx limits on the zip directory, and no DOCTYPE (entity declarations) in any member."""
+def _safe_zip(path: Path) -> bool:
+    """The .docx limits on the zip directory, and no DOCTYPE (entity declarations) in any member;
+    whether a worksheet holds a formula (``<f>``)."""
     source = str(path)
     try:
         z = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
+        with open(path, "rb") as f:
+            compound = f.read(8) == _OLE_SIGNATURE
+        if compound:  # what Excel writes for a workbook with an opening password, and for an old .xls
+            raise ImportProblem(source, None, "是设了打开密码的工作簿，或旧的 .xls 文件：请在 Excel 或 WPS 里打开它，"
+                                              "去掉密码（文件 → 信息 → 保护工作簿），另存为 .xlsx 再导入。") from None
         raise ImportProblem(source, None, "不是 zip 压缩包，所以不是有效的 Excel (.xlsx) 文件"
                                           "（旧的 .xls 请先在 Excel 或 WPS 里另存为 .xlsx）。") from None
     except OSError as exc:
         raise ImportProblem(source, None, f"无法读取：{describe_os_error(exc)}") from None
+    formulas = False
     with z:
         _check_directory(z.infolist(), source)
         for info in z.infolist():
             if not info.filename.endswith((".xml", ".rels")):
                 continue
+            sheet = info.filename.startswith("xl/worksheets/")
             tail = b""
             with z.open(info) as f:
                 while chunk := f.read(_CHUNK):
                     if _DOCTYPE.search(tail + chunk):
                         raise ImportProblem(source, None, f"{info.filename} 里有 DOCTYPE（实体声明），已拒绝。")
+                    formulas = formulas or (sheet and _FORMULA.search(tail + chunk) is not None)
                     tail = chunk[-16:]
+    return formulas
+
+
+def _formula_cells(path: Path) -> dict[tuple[str, str], str]:
+    """(sheet, cell) → formula of every formula cell of the sheets ptgen reads (read once more,
+    without the computed results, only for a workbook that has formulas)."""
+    import openpyxl
+    found = {}
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        for name in (sheets.PROJECTS_SHEET, sheets.INDICATORS_SHEET):
+            if name in wb.sheetnames:
+                for row in wb[name].iter_rows():
+                    for c in row:
+                        if c.data_type == "f" or (isinstance(c.value, str) and c.value.startswith("=")):
+                            found[(name, c.coordinate)] = str(c.value)
+    finally:
+        wb.close()
+    return found
 
 
 class _Reader:
@@ -62,6 +92,8 @@ class _Reader:
 
     def __init__(self, path: Path):
         self.path, self.notes, self.errors = path, [], []
+        self.stopped = ""
+        self.formulas: dict[tuple[str, str], str] = {}  # (sheet, cell) → formula
         self.name = path.name
 
     def note(self, sheet: str, ref: str, message: str) -> None:
@@ -69,6 +101,19 @@ class _Reader:
 
     def error(self, sheet: str, ref: str, message: str) -> None:
         self.errors.append(f"{self.name} {sheet}!{ref}：{message}")
+
+    def full(self, sheet: str, line: int) -> bool:
+        """Whether enough errors are listed to stop reading (a sheet full to its last row of
+        something else would otherwise be read whole, and each of its rows listed)."""
+        if len(self.errors) < MAX_ERRORS:
+            return False
+        self.stopped = f"已列出 {MAX_ERRORS} 处，读到“{sheet}”第 {line} 行为止，后面的行没有再读"
+        return True
+
+
+def _blank(row) -> bool:
+    """A row with nothing but empty cells or cells of spaces (cleared with the space bar)."""
+    return all(c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in row)
 
 
 def _decimals(fmt: str | None) -> int | None:
@@ -124,9 +169,16 @@ class _Money:
 def _cell_value(cell, col: sheets.Column, sheet: str, r: _Reader, money: _Money, dates: str):
     """The text (or money text) a cell holds, as the YAML writes it; None for an empty cell."""
     v = cell.value
+    formula = r.formulas.get((sheet, cell.coordinate)) if r.formulas and hasattr(cell, "coordinate") else None
+    if formula is not None and v is None:
+        r.error(sheet, cell.coordinate, f"这一格是公式 {formula}，文件里没有存它的计算结果：请在 Excel 或 WPS 里打开、"
+                                        "保存一次，或把公式换成它的值。")
+        return None
     if v is None or (isinstance(v, str) and v == "" and col.kind != "text"):
         return None
     ref = cell.coordinate
+    if formula is not None:
+        r.note(sheet, ref, f"这一格是公式 {formula}，按 Excel 存的计算结果“{_number_text(v)}”读入。")
     if col.kind == "money":
         if isinstance(v, str):
             text = v.strip().replace(",", "") if re.fullmatch(r"\s*-?[0-9,]+(\.[0-9]+)?\s*", v) else v
@@ -220,13 +272,14 @@ def read_xlsx(path: Path, own=()) -> ImportedSource:
     """Read a workbook of ptgen's shape; :class:`UserError` listing every cell that cannot be read."""
     import openpyxl
     path = Path(path)
-    _safe_zip(path)
+    formulas = _safe_zip(path)
     r = _Reader(path)
     # openpyxl warns in English about parts of Excel's files it does not read (extensions, slicers):
     # nothing ptgen reads, so not worth a word to a clerk
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
+            r.formulas = _formula_cells(path) if formulas else {}
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
             raise ImportProblem(str(path), None, f"无法读取 Excel 文件（{type(exc).__name__}）：文件可能已损坏或已加密。") from None
@@ -256,11 +309,20 @@ def _read(wb, r: _Reader, path: Path, own) -> ImportedSource:
             pcols.append(sheets.Column(path_, layouts.field_title(path_, layout),
                                        "money" if path_.startswith("budget.") else "text"))
     shown = set(sheets.form_fields(layout))
-    prows = list(wb[sheets.PROJECTS_SHEET].iter_rows())
-    keys = _header(iter(prows), sheets.PROJECTS_SHEET, r, pcols) or {}
-    prows = [(n, row) for n, row in enumerate(prows[1:], 2) if any(c.value not in (None, "") for c in row)]
+    rows = wb[sheets.PROJECTS_SHEET].iter_rows()  # read row by row: only rows with something in them are kept
+    keys = _header(rows, sheets.PROJECTS_SHEET, r, pcols) or {}
     if "name" not in keys:
         r.error(sheets.PROJECTS_SHEET, "A1", "找不到“项目名称”这一列。")
+    prows, nameless = [], 0
+    for n, row in enumerate(rows, 2):
+        if _blank(row):
+            continue
+        i = keys.get("name")
+        nameless += i is None or i >= len(row) or row[i].value in (None, "")
+        if nameless > MAX_ERRORS:  # each is an error below: enough to list (and keep in memory)
+            r.stopped = f"“{sheets.PROJECTS_SHEET}”第 {n} 行以后没有再读"
+            break
+        prows.append((n, row))
     dates = _date_style([row for _, row in prows], keys, pcols)
     # First pass over formatted amounts: the usual decimals, for amounts Excel left without a format.
     for _, row in prows:
@@ -278,6 +340,8 @@ def _read(wb, r: _Reader, path: Path, own) -> ImportedSource:
     by_bookmark: dict[str, int] = {}
     by_name: dict[tuple, int] = {}
     for line, row in prows:
+        if r.full(sheets.PROJECTS_SHEET, line):
+            break
         got = {}
         for key, i in keys.items():
             cell = row[i] if i < len(row) else None
@@ -314,9 +378,12 @@ def _read(wb, r: _Reader, path: Path, own) -> ImportedSource:
             by_bookmark[data["bookmark"]] = idx
         by_name.setdefault((ukey[3], data["name"]), idx)
     _indicators(wb, r, layout, projects, by_bookmark, by_name, money, dates)
+    if not projects and not r.errors:  # the workbook of `ptgen new workbook`, not filled in yet
+        r.error(sheets.PROJECTS_SHEET, "A2", "这个工作簿里没有项目：“项目”工作表从第 2 行起每行写一个项目。")
     if r.errors:
         shown_errors = r.errors[:MAX_ERRORS]
         more = f"\n  ……另有 {len(r.errors) - MAX_ERRORS} 处" if len(r.errors) > MAX_ERRORS else ""
+        more += f"\n  ……{r.stopped}。" if r.stopped else ""
         raise UserError("无法导入，以下单元格读不出来（没有写入任何文件）：\n"
                         + "\n".join(f"  - {e}" for e in shown_errors) + more,
                         hint="在 Excel 或 WPS 里改好这些单元格，再导入。")
@@ -365,15 +432,17 @@ def _project_data(got: dict, layout, shown: set[str]) -> dict:
 def _indicators(wb, r: _Reader, layout, projects, by_bookmark, by_name, money, dates) -> None:
     sheet = sheets.INDICATORS_SHEET
     icols = sheets.indicator_columns(layout)
-    rows = list(wb[sheet].iter_rows())
-    keys = _header(iter(rows), sheet, r, icols) or {}
+    rows = wb[sheet].iter_rows()  # row by row: a sheet can run to 1,048,576 rows
+    keys = _header(rows, sheet, r, icols) or {}
     cols = {c.key: c for c in icols}
     grid = layouts.grid_fields(layout)
     last: int | None = None
     done: set[int] = set()
-    for line, row in enumerate(rows[1:], 2):
-        if not any(c.value not in (None, "") for c in row):
+    for line, row in enumerate(rows, 2):
+        if _blank(row):
             continue
+        if r.full(sheet, line):
+            break
         got = {}
         for key, i in keys.items():
             if cols[key].kind == "derived":

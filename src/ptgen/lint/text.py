@@ -45,7 +45,9 @@ class StrayWhitespace(Rule):
 
     def check_project(self, doc, unit, dept, settings):
         for path, v in texts(doc):
-            if v != v.strip():
+            if v != v.strip() and not v.strip():
+                yield Finding(path, "这一格只有空格或空行，没有文字：要么填写，要么留空（写成 \"\"）。", v)
+            elif v != v.strip():
                 side = "开头" if v != v.lstrip() else "结尾"
                 if v != v.lstrip() and v != v.rstrip():
                     side = "开头和结尾"
