@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, ContextManager, Iterator
 
-from . import layouts, lint
+from . import cache, layouts, lint
 from .errors import UsageError, UserError
 from .load import find_publications, load
 from .model import Publication
@@ -24,6 +24,7 @@ class CheckResult:
     publications: list[Publication] = field(default_factory=list)
     report: Report = field(default_factory=Report)
     unloadable: list[Path] = field(default_factory=list)  # publications whose ptgen.yaml or form could not be read
+    digests: dict[Path, "cache.CheckCache"] = field(default_factory=dict)  # each file's hash, by publication folder
 
 
 def check(path: Path, select: set[str] | None = None, ignore: set[str] | None = None) -> CheckResult:
@@ -37,12 +38,16 @@ def check(path: Path, select: set[str] | None = None, ignore: set[str] | None = 
                         hint="出版物文件夹要有 ptgen.yaml；可以先用 ptgen import 从已发布的表格生成。")
     result = CheckResult()
     for root in roots:
-        pub, report = load(root)
+        store = cache.open_check(root, select, ignore)  # what earlier checks learnt (see ptgen.cache)
+        pub, report = load(root, store)
         if pub is None:
             result.unloadable.append(root)
         else:
             result.publications.append(pub)
-            report.extend(lint.run(pub, select, ignore).issues)
+            report.extend(lint.run(pub, select, ignore, store).issues)
+        if store is not None:
+            store.save()
+            result.digests[root] = store
         result.report.extend(locate(report.issues, root.parent))  # file names are relative to root.parent
     return result
 
