@@ -339,8 +339,16 @@ class DocxRenderer(FormatRenderer):
         from .templates import find_template
         template = find_template(pub, "docx", layouts.of(pub.settings).word_template)
         cache: dict = {}  # each table's XML, drawn once for its department and reused for the whole book
+        if ctx.only is not None:  # a share: every heading's bookmark id as the whole build numbers them
+            ids = cache.setdefault("bookmark-ids", {})
+            for _, comp in comps:
+                for block in comp.blocks:
+                    if isinstance(block, Heading):
+                        ids.setdefault(id(block), BOOKMARK_ID_BASE + len(ids))
         out = []
         for stem, comp in comps:
+            if not ctx.wanted(stem):
+                continue
             data, _ = render_docx(comp, template, template_context(pub, comp), cache=cache)
             if ctx.update_toc:
                 pages = libreoffice_pages(data, comp)

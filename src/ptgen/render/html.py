@@ -155,8 +155,9 @@ def chart(views: list[DepartmentView], pub: Publication) -> dict:
             "height": 26 * max(len(bars), 1) + 4}
 
 
-def render_html(pub: Publication, comps: list[tuple[str, Compilation]]) -> list[Rendered]:
-    """Every page: one per department, the whole book, and index.html (which shows the whole book)."""
+def render_html(pub: Publication, comps: list[tuple[str, Compilation]], only: set[str] | None = None) -> list[Rendered]:
+    """Every page: one per department, the whole book, and index.html (which shows the whole book);
+    with ``only``, the departments named and (if the publication's name is in it) the book and index."""
     env = environment(pub)
     s = pub.settings
     pages: list[Rendered] = []
@@ -169,10 +170,14 @@ def render_html(pub: Publication, comps: list[tuple[str, Compilation]]) -> list[
             files[views[0].heading.anchor] = name
         else:
             whole_views, whole_name = views, name
+        if only is not None and stem not in only:
+            continue
         html = render_template(env, "compilation.html", **base_context(pub, "screen"), title=comp.title,
                                subtitle=comp.subtitle, departments=views,
                                page_title=f"{comp.subtitle + ' · ' if comp.subtitle else ''}{comp.title}")
         pages.append(Rendered(name, html.encode("utf-8"), comp))
+    if only is not None and pub.name not in only:
+        return pages
     for d in whole_views:
         d.file = href(files.get(d.heading.anchor, whole_name))
     grand = Totals()
@@ -220,6 +225,6 @@ class HtmlRenderer(FormatRenderer):
         return 1
 
     def render(self, pub, comps, ctx: RenderContext) -> list[Rendered]:
-        pages = render_html(pub, comps)
+        pages = render_html(pub, comps, ctx.only)
         ctx.step("html")
         return pages
