@@ -161,3 +161,18 @@ def test_a_part_without_departments_still_assembles(tmp_path):
     r = ptgen("assemble", *parts, "--out", out)
     assert r.returncode == 0, r.stderr
     assert files(out) == files(single)
+
+
+def test_the_example_workflow_uploads_every_file_of_a_part_and_assembles_every_shard(built):
+    import yaml
+    flow = yaml.safe_load((ROOT / "examples" / "github-workflow-shards.yml").read_text(encoding="utf-8"))
+    shards = flow["jobs"]["build"]["strategy"]["matrix"]["shard"]
+    assert shards == list(range(1, int(flow["env"]["SHARDS"]) + 1))
+    build = "\n".join(s.get("run", "") for s in flow["jobs"]["build"]["steps"])
+    assert "ptgen build content --shard ${{ matrix.shard }}/${{ env.SHARDS }} --out part-${{ matrix.shard }}" in build
+    upload = next(s for s in flow["jobs"]["build"]["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
+    uploaded = {line.strip().split("/", 1)[1] for line in upload["with"]["path"].splitlines() if line.strip()}
+    _, _, parts, _ = built
+    assert {p.name for p in parts[0].iterdir() if not p.name.startswith(".")} <= uploaded
+    assemble = "\n".join(s.get("run", "") for s in flow["jobs"]["assemble"]["steps"])
+    assert 'ptgen assemble $(seq -f "part-%g" 1 $SHARDS) --out build' in assemble
