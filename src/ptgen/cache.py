@@ -224,22 +224,29 @@ class CheckCache:
         if d is None:
             return None
         key = (rel, model, d)
-        hit = self._old_files.get(key)
-        if hit is None:
+        blob = self._old_files.get(key)
+        if not isinstance(blob, bytes):
             return None
-        self.files[key] = hit
+        try:
+            obj, positions, issues = pickle.loads(blob)
+        except Exception:  # noqa: BLE001 - a damaged entry is read again from the file
+            return None
+        self.files[key] = blob  # kept as it was: only what changed is pickled again
         stats.files_hit += 1
-        obj, positions, issues = hit
         return obj, LazyPositions(positions), issues
 
-    def put_file(self, path: Path, rel: str, model: str, obj, positions, issues) -> None:
+    def put_file(self, path: Path, rel: str, model: str, obj, positions, issues) -> LazyPositions | None:
+        """Keep what was read from ``path``; returns its positions as :class:`LazyPositions` (the
+        dict, pickled: a tenth of the memory of the dict until something asks for them)."""
         d = self._digest(path)
         stats.files_parsed += 1
-        if d is not None:
-            blob = positions.blob() if isinstance(positions, LazyPositions) else \
-                pickle.dumps(dict(positions), protocol=pickle.HIGHEST_PROTOCOL)
-            self.files[(rel, model, d)] = (obj, blob, list(issues))
-            self.changed = True
+        if d is None:
+            return None
+        blob = positions.blob() if isinstance(positions, LazyPositions) else \
+            pickle.dumps(dict(positions), protocol=pickle.HIGHEST_PROTOCOL)
+        self.files[(rel, model, d)] = pickle.dumps((obj, blob, list(issues)), protocol=pickle.HIGHEST_PROTOCOL)
+        self.changed = True
+        return LazyPositions(blob)
 
     # --- per-project findings ------------------------------------------------------------------
     def _lint_key(self, doc, unit, dept):
@@ -250,21 +257,28 @@ class CheckCache:
 
     def get_project(self, doc, unit, dept) -> dict | None:
         key = self._lint_key(doc, unit, dept)
-        hit = self._old_lint.get(key) if key else None
-        if hit is not None:
-            self.lint[key] = hit
-            stats.projects_hit += 1
-        return hit
+        blob = self._old_lint.get(key) if key else None
+        if not isinstance(blob, bytes):
+            return None
+        try:
+            found = pickle.loads(blob)
+        except Exception:  # noqa: BLE001 - checked again
+            return None
+        self.lint[key] = blob
+        stats.projects_hit += 1
+        return found
 
     def put_project(self, doc, unit, dept, found: dict) -> None:
         stats.projects_linted += 1
         key = self._lint_key(doc, unit, dept)
         if key:
-            self.lint[key] = found
+            self.lint[key] = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
             self.changed = True
 
     def save(self) -> None:
-        """Keep what this check used (so entries of files since changed or removed go)."""
+        """Keep what this check used (so entries of files since changed or removed go).  Each entry
+        is pickled on its own (bytes inside the file): a hit is unpickled only when asked for, and
+        writing never holds a pickle memo of the whole publication."""
         if self.path is None:
             return
         if not self.changed and len(self.files) == len(self._old_files) and len(self.lint) == len(self._old_lint):

@@ -142,7 +142,8 @@ def load_file(path: Path, model: type[BaseModel], root: Path, report: Report, la
         return obj, Source(path, rel, positions)
     start = len(report.issues)
     obj, source = _load_file(path, model, root, report, layout)
-    cache.put_file(path, rel, model.__name__, obj, source.positions, report.issues[start:])
+    source.positions = cache.put_file(path, rel, model.__name__, obj, source.positions, report.issues[start:]) \
+        or source.positions
     return obj, source
 
 
