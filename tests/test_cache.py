@@ -156,3 +156,19 @@ def test_the_cli_check_is_the_same_with_a_warm_cache(tianjin):
     assert first.exit_code == second.exit_code == 1
     assert first.stdout == second.stdout
     assert cache.stats.files_parsed == 0
+
+
+def test_selected_rules_are_part_of_the_key(tianjin, monkeypatch):
+    """A check of some rules never answers for a check of all of them (or the other way round)."""
+    full = _issues(api.check(tianjin))
+    only_x = _issues(api.check(tianjin, select={"X"}))
+    assert {i[3][0] for i in only_x} <= {"X", "Y", "F"} and any(i[3].startswith("X") for i in only_x)
+    assert _issues(api.check(tianjin)) == full
+    assert cache.stats.projects_linted == 0  # the full check's findings were kept beside the selected ones'
+    assert _issues(api.check(tianjin, ignore={"X"})) == _cold_ignoring(tianjin, monkeypatch)
+
+
+def _cold_ignoring(root: Path, monkeypatch) -> list[tuple]:
+    with monkeypatch.context() as m:
+        m.setenv("PTGEN_CACHE_DIR", "off")
+        return _issues(api.check(root, ignore={"X"}))

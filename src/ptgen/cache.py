@@ -209,6 +209,7 @@ class CheckCache:
         self.files: dict = {}
         self.lint: dict = {}
         self.digests: dict[str, str | None] = {}  # absolute path → hash of the bytes, this check
+        self._live: set[tuple] = set()  # (project, digests of its files) as they are now
         self.changed = not stats.loaded
 
     def _digest(self, path: Path) -> str | None:
@@ -253,6 +254,7 @@ class CheckCache:
         ds = [self._digest(x.source.path) for x in (doc, unit, dept)]
         if None in ds:
             return None
+        self._live.add((doc.source.rel, *ds))
         return (doc.source.rel, *ds, self.rules_key)
 
     def get_project(self, doc, unit, dept) -> dict | None:
@@ -281,9 +283,12 @@ class CheckCache:
         writing never holds a pickle memo of the whole publication."""
         if self.path is None:
             return
-        if not self.changed and len(self.files) == len(self._old_files) and len(self.lint) == len(self._old_lint):
+        # The findings for other rule selections (check --select …) stay while their files are the same.
+        lint = {k: v for k, v in self._old_lint.items() if isinstance(k, tuple) and k[:4] in self._live}
+        lint.update(self.lint)
+        if not self.changed and len(self.files) == len(self._old_files) and len(lint) == len(self._old_lint):
             return
-        write(self.path, self.key, {"files": self.files, "lint": self.lint})
+        write(self.path, self.key, {"files": self.files, "lint": lint})
 
 
 def open_check(root: Path, select: set[str] | None = None, ignore: set[str] | None = None) -> CheckCache | None:
