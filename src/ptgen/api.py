@@ -24,7 +24,7 @@ class CheckResult:
     publications: list[Publication] = field(default_factory=list)
     report: Report = field(default_factory=Report)
     unloadable: list[Path] = field(default_factory=list)  # publications whose ptgen.yaml or form could not be read
-    digests: dict[Path, "cache.CheckCache"] = field(default_factory=dict)  # each file's hash, by publication folder
+    digests: dict[Path, dict[str, str | None]] = field(default_factory=dict)  # by publication folder: each file's hash
 
 
 def check(path: Path, select: set[str] | None = None, ignore: set[str] | None = None) -> CheckResult:
@@ -48,7 +48,7 @@ def check(path: Path, select: set[str] | None = None, ignore: set[str] | None = 
                 report.extend(lint.run(pub, select, ignore, store).issues)
             if store is not None:
                 store.save()
-                result.digests[root] = store
+                result.digests[root] = store.digests  # not the store: its entries would stay in memory
             result.report.extend(locate(report.issues, root.parent))  # file names are relative to root.parent
     return result
 
@@ -248,8 +248,7 @@ def _verified(run: BuildRun, verify: bool) -> BuildRun:
 
 def _digests(result: CheckResult, pub: Publication) -> dict[str, str | None]:
     """The hashes of ``pub``'s files that its check took (none without the cache)."""
-    store = result.digests.get(pub.root)
-    return store.digests if store is not None else {}
+    return result.digests.get(pub.root, {})
 
 
 def _out_outside_publications(path: Path, out_dir: Path) -> None:
