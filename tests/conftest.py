@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -17,3 +18,9 @@ def pytest_addoption(parser):
 @pytest.fixture(scope="session")
 def update_golden(request) -> bool:
     return request.config.getoption("--update-golden")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ptgen_cache_dir(tmp_path_factory):
+    """The check cache (ptgen.cache) of the tests' own, never the user's ~/.cache/ptgen."""
+    os.environ["PTGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("ptgen-cache"))

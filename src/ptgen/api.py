@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, ContextManager, Iterator
 
-from . import layouts, lint
+from . import cache, layouts, lint
 from .errors import UsageError, UserError
 from .load import find_publications, load
 from .model import Publication
@@ -24,6 +24,7 @@ class CheckResult:
     publications: list[Publication] = field(default_factory=list)
     report: Report = field(default_factory=Report)
     unloadable: list[Path] = field(default_factory=list)  # publications whose ptgen.yaml or form could not be read
+    digests: dict[Path, dict[str, str | None]] = field(default_factory=dict)  # by publication folder: each file's hash
 
 
 def check(path: Path, select: set[str] | None = None, ignore: set[str] | None = None) -> CheckResult:
@@ -36,15 +37,36 @@ def check(path: Path, select: set[str] | None = None, ignore: set[str] | None = 
         raise UserError(f"{path} 里没有出版物（找不到 ptgen.yaml）。",
                         hint="出版物文件夹要有 ptgen.yaml；可以先用 ptgen import 从已发布的表格生成。")
     result = CheckResult()
-    for root in roots:
-        pub, report = load(root)
-        if pub is None:
-            result.unloadable.append(root)
-        else:
-            result.publications.append(pub)
-            report.extend(lint.run(pub, select, ignore).issues)
-        result.report.extend(locate(report.issues, root.parent))  # file names are relative to root.parent
+    with _without_gc():
+        for root in roots:
+            store = cache.open_check(root, select, ignore)  # what earlier checks learnt (see ptgen.cache)
+            pub, report = load(root, store)
+            if pub is None:
+                result.unloadable.append(root)
+            else:
+                result.publications.append(pub)
+                report.extend(lint.run(pub, select, ignore, store).issues)
+            if store is not None:
+                store.save()
+                result.digests[root] = store.digests  # not the store: its entries would stay in memory
+            result.report.extend(locate(report.issues, root.parent))  # file names are relative to root.parent
     return result
+
+
+@contextlib.contextmanager
+def _without_gc() -> Iterator[None]:
+    """No cyclic garbage collection while the content loads and is checked (and a build renders):
+    that makes hundreds of thousands of objects and no cycles worth collecting, and each
+    collection walks all of them, so its cost grew faster than the content (half the time of a
+    10,000-table check with a warm cache, 60% of a 3,000-table DOCX build went to it)."""
+    import gc
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def import_sources(sources: list[Path], into: Path, force: bool = False, department_name: str | None = None,
@@ -74,6 +96,7 @@ class BuildRun:
     check: CheckResult
     blocked: bool = False  # the content has errors (or warnings, with ``strict``) and no ``force``: nothing built
     built: list[BuiltPublication] = field(default_factory=list)
+    up_to_date: bool = False  # nothing changed since the outputs in --out were made: nothing rendered or written
 
 
 Progress = Callable[[Publication, int], ContextManager[Callable[[str], None] | None]]
@@ -81,7 +104,8 @@ Progress = Callable[[Publication, int], ContextManager[Callable[[str], None] | N
 
 def build(path: Path, out_dir: Path, formats: list[str], strict: bool = False, force: bool = False,
           update_toc: bool | None = False, verify: bool = False, jobs: int | None = None,
-          on_wait: Callable[[str], None] | None = None, progress: Progress | None = None) -> BuildRun:
+          on_wait: Callable[[str], None] | None = None, progress: Progress | None = None,
+          shard: tuple[int, int] | None = None) -> BuildRun:
     """Check the publications at or below ``path``, render them in ``formats``, write every output
     into ``out_dir`` as one set and (with ``verify``) read them back.
 
@@ -89,32 +113,68 @@ def build(path: Path, out_dir: Path, formats: list[str], strict: bool = False, f
     while the content loads.  ``on_wait`` hears that another build holds ``out_dir``;
     ``progress(publication, steps)`` gives, for each publication, a context holding the callback
     that hears of each of its ``steps``.  Raises :class:`UserError` (nothing written) when a
-    publication cannot be rendered or written."""
+    publication cannot be rendered or written.  ``shard`` (K, N): make part K of N into ``out_dir``
+    (:mod:`ptgen.shard`; :func:`assemble` joins the parts)."""
     from . import build as builder
     from .render import formats as registry
-    from .verify import verify as verify_outputs
 
     formats = registry.check_names(formats)
+    # Whether the Word contents get LibreOffice's page numbers (None: if it is installed), as the
+    # outputs' key records it and a part (--shard) tells assemble: the book assembled from parts
+    # is then made as the single build makes it here.
+    from .render.libreoffice import available
+    toc = (available() if "docx" in formats else False) if update_toc is None else update_toc
+    if shard is not None:
+        update_toc = toc
     with contextlib.ExitStack() as stack:
-        services = registry.services(formats, stack, jobs)
+        stack.enter_context(_without_gc())  # the layout and renderers make millions of objects, no cycles to speak of
+        # Started first (WeasyPrint imports while the content loads), unless --out says that its
+        # outputs may be current already: then only if they are not.
+        services = {} if builder.read_inputs(out_dir) else registry.services(formats, stack, jobs)
         run = BuildRun(check(path))
         if (run.check.report.blocks(strict) and not force) or run.check.unloadable:
             run.blocked = True  # a publication without usable settings or form cannot be built, even as published
             return run
         _out_outside_publications(path, out_dir)
+        keys = {f"{fmt}/{pub.name}": builder.inputs_key(pub, fmt, toc, _digests(run.check, pub))
+                for pub in run.check.publications for fmt in formats} if shard is None else {}
+        share = None
+        if shard is not None:
+            from . import shard as shards
+            share = shards.plan(run.check.publications, shard[1])[shard[0] - 1]
         try:
             # Every output of every publication: none may share a path or leave --out, --force or not.
             builder.check_paths(out_dir, [rel for pub in run.check.publications
                                           for rel in builder.planned(pub, formats)])
             with builder.locked(out_dir, on_wait=on_wait):
+                if keys and builder.up_to_date(out_dir, run.check.publications, formats, keys):
+                    run.up_to_date = True
+                    if verify:  # read back what is there
+                        run.built = [BuiltPublication(pub, builder.existing(out_dir, pub, formats))
+                                     for pub in run.check.publications]
+                    else:
+                        run.built = [BuiltPublication(pub, builder.BuildResult(tables=sum(1 for _ in pub.projects())))
+                                     for pub in run.check.publications]
+                    return _verified(run, verify)
+                if not services:
+                    services = registry.services(formats, stack, jobs)
                 try:
                     for pub in run.check.publications:
+                        only = None if share is None else set(share.get(pub.name, ()))
+                        if only == set():
+                            continue  # none of its departments is in this part
                         steps = sum(registry.renderer_class(f).steps(pub) for f in formats)
                         with (progress(pub, steps) if progress else contextlib.nullcontext()) as step:
                             result = builder.build(pub, out_dir, formats, update_toc=update_toc, progress=step,
-                                                   jobs=jobs, services=services, write_outputs=False)
+                                                   jobs=jobs, services=services, write_outputs=False, only=only)
                         run.built.append(BuiltPublication(pub, result))
-                    builder.write(out_dir, [(b.publication, b.result) for b in run.built], formats)
+                    extra = None
+                    if shard is not None:
+                        extra = shards.part_outputs(out_dir, shard[0], shard[1], formats, update_toc,
+                                                    run.check.publications, share,
+                                                    {b.publication.name: b.result.made for b in run.built},
+                                                    {o.path: o.data for b in run.built for o in b.result.outputs})
+                    builder.write(out_dir, [(b.publication, b.result) for b in run.built], formats, keys, extra)
                 except BaseException:
                     registry.abort(services)  # their children stop before the lock cleans up after them
                     raise
@@ -123,10 +183,79 @@ def build(path: Path, out_dir: Path, formats: list[str], strict: bool = False, f
                 raise
             from .output import environment_error
             raise environment_error(exc, out_dir) from exc
+    return _verified(run, verify)
+
+
+def assemble(parts: list[Path], out_dir: Path, verify: bool = False, jobs: int | None = None,
+             on_wait: Callable[[str], None] | None = None) -> BuildRun:
+    """Join the parts that ``ptgen build --shard K/N`` made into the publication in ``out_dir``:
+    the departments' files as the parts made them, the whole book and the web index made here
+    (the book's PDF joined from the departments' documents the parts carry).  The parts are
+    checked first (:func:`ptgen.shard.read_parts`): a part missing, given twice or of other
+    content is an error, and nothing is written."""
+    import tempfile
+
+    from . import build as builder
+    from . import shard as shards
+    from .render import formats as registry
+    from .render.layout import printable
+
+    found = shards.read_parts(parts)
+    about = found[0].about
+    formats = registry.check_names(list(about["formats"]))
+    update_toc = bool(about["update_toc"])
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_without_gc())
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ptgen-assemble-")))
+        run = BuildRun(check(shards.unpack_content(found[0], tmp)))
+        if run.check.unloadable:
+            raise UserError(f"部分里的内容无法读取（{'、'.join(p.name for p in run.check.unloadable)}），没有生成任何文件。")
+        pubs = run.check.publications
+        shards.check_coverage(found, pubs)
+        keys = {f"{fmt}/{pub.name}": builder.inputs_key(pub, fmt, update_toc, _digests(run.check, pub))
+                for pub in pubs for fmt in formats}
+        builder.check_paths(out_dir, [rel for pub in pubs for rel in builder.planned(pub, formats)])
+        services = registry.services(formats, stack, jobs)
+        try:
+            with builder.locked(out_dir, on_wait=on_wait):
+                try:
+                    for pub in pubs:
+                        given = {"pdf": {stem: p.folder / shards.DOCUMENTS / pub.name / f"{stem}.pdf"
+                                         for p in found for stem in p.about["publications"].get(pub.name, [])}}
+                        result = builder.build(pub, out_dir, formats, update_toc=update_toc, jobs=jobs,
+                                               services=services, write_outputs=False, only={pub.name}, given=given)
+                        comps = dict(builder.compilations(printable(pub)[0]))
+                        for p in found:
+                            for rel in p.about["files"]:
+                                fmt, _, name = rel.partition("/")
+                                if fmt in formats and name.startswith(f"{pub.name}/"):
+                                    comp = comps.get(Path(rel).stem, comps[pub.name])
+                                    result.outputs.append(builder.Output(fmt, Path(out_dir) / rel, comp,
+                                                                         (p.folder / rel).read_bytes()))
+                        run.built.append(BuiltPublication(pub, result))
+                    builder.write(out_dir, [(b.publication, b.result) for b in run.built], formats, keys)
+                except BaseException:
+                    registry.abort(services)
+                    raise
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
+                raise
+            from .output import environment_error
+            raise environment_error(exc, out_dir) from exc
+        return _verified(run, verify)
+
+
+def _verified(run: BuildRun, verify: bool) -> BuildRun:
+    from .verify import verify as verify_outputs
     if verify:
         for b in run.built:
             b.problems = verify_outputs(b.result.outputs, b.publication.settings)
     return run
+
+
+def _digests(result: CheckResult, pub: Publication) -> dict[str, str | None]:
+    """The hashes of ``pub``'s files that its check took (none without the cache)."""
+    return result.digests.get(pub.root, {})
 
 
 def _out_outside_publications(path: Path, out_dir: Path) -> None:

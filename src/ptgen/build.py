@@ -42,6 +42,7 @@ class BuildResult:
     tables: int = 0
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    made: dict[str, object] = field(default_factory=dict)  # by format: what else it made (RenderContext.made)
 
 
 def compilations(pub: Publication, layout: bool = True) -> list[tuple[str, Compilation]]:
@@ -141,7 +142,91 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write(out_dir: Path, results: list[tuple[Publication, BuildResult]], formats: list[str]) -> list[Path]:
+# --- a build in which nothing changed -----------------------------------------------------------
+
+def inputs_key(pub: Publication, fmt: str, update_toc: bool = False, digests: dict[str, str | None] | None = None) -> str:
+    """What the outputs of ``pub`` in format ``fmt`` are made from: ptgen's version and code (its
+    templates and forms), the versions of the libraries that render, ``SOURCE_DATE_EPOCH``, the
+    options, and the hash of every content file, layout definition and template of the
+    publication.  Equal keys, equal outputs.  ``digests`` (absolute path → hash) are the hashes
+    the check already took (:class:`ptgen.cache.CheckCache`)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from . import cache
+    h = hashlib.sha256()
+
+    def add(*parts: object) -> None:
+        h.update("\0".join(map(str, parts)).encode("utf-8") + b"\n")
+    add("ptgen-build", 1, cache.code_key(), fmt, update_toc, os.environ.get("SOURCE_DATE_EPOCH", ""))
+    for lib in ("weasyprint", "pikepdf", "docxtpl", "python-docx", "jinja2", "markdown-it-py"):
+        try:
+            add(lib, version(lib))
+        except PackageNotFoundError:
+            add(lib, "-")
+    digests = digests or {}
+
+    def file(path: Path) -> None:
+        path = Path(path)
+        d = digests.get(os.path.abspath(path)) if digests else None
+        add(path.relative_to(pub.root).as_posix() if path.is_relative_to(pub.root) else path, d or cache.file_digest(path))
+    file(pub.source.path)
+    for d in pub.departments:
+        file(d.source.path)
+        for u in d.units:
+            file(u.source.path)
+            for p in u.projects:
+                file(p.source.path)
+    folders = [pub.root / "layouts", BUILTIN_TEMPLATES] + ([pub.root / pub.settings.templates] if pub.settings.templates else [])
+    for folder in folders:
+        for p in sorted(Path(folder).rglob("*")) if Path(folder).is_dir() else []:
+            if p.is_file() and "__pycache__" not in p.parts:
+                add(p.relative_to(folder).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
+    return h.hexdigest()
+
+
+def read_inputs(out_dir: Path) -> dict[str, str]:
+    """What the outputs in ``out_dir`` were made from (``<format>/<publication>`` → :func:`inputs_key`)."""
+    try:
+        data = json.loads((Path(out_dir) / MANIFEST).read_text(encoding="utf-8"))
+        inputs = data.get("inputs", {})
+        return {k: v for k, v in inputs.items() if isinstance(k, str) and isinstance(v, str)}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def up_to_date(out_dir: Path, pubs: list[Publication], formats: list[str], keys: dict[str, str]) -> bool:
+    """Whether ``out_dir`` already holds every output of ``pubs`` in ``formats``, made from the same
+    inputs (``keys``, as :func:`read_inputs`) and still as ptgen wrote them (SHA-256 of the manifest)."""
+    recorded = read_inputs(out_dir)
+    if not keys or any(recorded.get(k) != v for k, v in keys.items()):
+        return False
+    manifest = read_manifest(out_dir)
+    for pub in pubs:
+        for rel in planned(pub, formats):
+            path = Path(out_dir) / rel
+            try:
+                if rel not in manifest or path.is_symlink() or _sha256(path.read_bytes()) != manifest[rel]:
+                    return False
+            except OSError:
+                return False
+    return True
+
+
+def existing(out_dir: Path, pub: Publication, formats: list[str]) -> BuildResult:
+    """The outputs of an up-to-date build, read from ``out_dir`` (for ``--verify`` and the listing)."""
+    pub, _ = printable(pub)
+    comps = dict(compilations(pub))
+    result = BuildResult(tables=sum(1 for _ in pub.projects()))
+    for fmt in formats:
+        for name in renderer_class(fmt).files(pub):
+            path = Path(out_dir) / fmt / pub.name / name
+            comp = comps.get(name.rsplit(".", 1)[0]) or comps[pub.name]
+            result.outputs.append(Output(fmt, path, comp, path.read_bytes()))
+    return result
+
+
+def write(out_dir: Path, results: list[tuple[Publication, BuildResult]], formats: list[str],
+          inputs: dict[str, str] | None = None, extra: dict[Path, bytes] | None = None) -> list[Path]:
     """Write the outputs of one build into ``out_dir`` as one set (:func:`ptgen.output.commit`),
     with the manifest.  Outputs ptgen wrote earlier into the same ``<format>/<publication>/``
     folders that this build no longer makes (a department that was removed) are deleted — only
@@ -150,6 +235,7 @@ def write(out_dir: Path, results: list[tuple[Publication, BuildResult]], formats
     files: dict[Path, bytes] = {}
     for _, result in results:
         files.update({o.path: o.data for o in result.outputs})
+    files.update(extra or {})  # a part's own files (ptgen.shard)
     check_paths(out_dir, [os.path.relpath(p, out_dir) for p in files])
     made = {Path(os.path.relpath(p, out_dir)).as_posix(): _sha256(data) for p, data in files.items()}
     scopes = tuple(f"{fmt}/{pub.name}/" for pub, _ in results for fmt in formats)
@@ -164,7 +250,10 @@ def write(out_dir: Path, results: list[tuple[Publication, BuildResult]], formats
             if path.is_file() and not path.is_symlink() and _sha256(path.read_bytes()) == digest:
                 remove.append(path)
     manifest.update(made)
-    text = json.dumps({"version": 1, "files": dict(sorted(manifest.items()))}, ensure_ascii=False, indent=1)
+    recorded = {k: v for k, v in read_inputs(out_dir).items() if f"{k}/" not in scopes}
+    recorded.update(inputs or {})  # what each <format>/<publication> was made from (up_to_date)
+    text = json.dumps({"version": 1, "files": dict(sorted(manifest.items())), "inputs": dict(sorted(recorded.items()))},
+                      ensure_ascii=False, indent=1)
     files[out_dir / MANIFEST] = text.encode("utf-8")
     try:
         commit(out_dir, files, remove=remove)
@@ -175,7 +264,8 @@ def write(out_dir: Path, results: list[tuple[Publication, BuildResult]], formats
 
 def build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool | None = False,
           progress: Callable[[str], None] | None = None, jobs: int | None = None,
-          services: dict[str, object] | None = None, write_outputs: bool = True) -> BuildResult:
+          services: dict[str, object] | None = None, write_outputs: bool = True, only: set[str] | None = None,
+          given: dict[str, object] | None = None) -> BuildResult:
     """Render ``pub`` into ``out_dir/<format>/<publication>/``; returns what was rendered.
 
     Every format's renderer (:mod:`ptgen.render.formats`) starts its background work first (the
@@ -183,7 +273,8 @@ def build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool 
     are the renderers' helpers started earlier (:func:`ptgen.render.formats.services`: the PDF
     render server, started before the content loads); a missing one is started here.  With
     ``write_outputs`` the outputs are written (under ``out_dir``'s lock); without, the caller holds
-    the lock and writes them with :func:`write`."""
+    the lock and writes them with :func:`write`.  ``only`` and ``given``: a share of the
+    publication (:class:`ptgen.render.formats.RenderContext`; ``ptgen build --shard``, ``ptgen assemble``)."""
     start = time.perf_counter()
     formats = check_names(formats)
     check_paths(out_dir, planned(pub, formats))
@@ -193,7 +284,7 @@ def build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool 
         if write_outputs:
             stack.enter_context(locked(out_dir))
         ctx = RenderContext(Path(out_dir), update_toc, progress, jobs, dict(services or {}),
-                            stack.enter_context(contextlib.ExitStack()))
+                            stack.enter_context(contextlib.ExitStack()), only=only, given=dict(given or {}))
         renderers = [renderer_class(name)() for name in formats]
         comps = compilations(pub, any(r.needs_layout for r in renderers))
         for r in renderers:
@@ -202,6 +293,7 @@ def build(pub: Publication, out_dir: Path, formats: list[str], update_toc: bool 
             result.outputs += [Output(r.name, Path(out_dir) / r.name / pub.name / f.name, f.compilation, f.data)
                                for f in r.render(pub, comps, ctx)]
         result.warnings += ctx.notes
+        result.made = ctx.made
         if dropped:
             result.warnings.append(f"内容里有 {dropped} 个不可见的控制字符，已删除（ptgen check 的 X08 指出了位置）。")
         if write_outputs:

@@ -224,16 +224,23 @@ def build_cmd(
         help="用 LibreOffice 排版一遍，把页码填进 Word 目录（默认：装有 LibreOffice 时填写；--no-update-toc 不填，"
              "Word / WPS 打开时更新）。")] = None,
     verify: Annotated[bool, typer.Option("--verify", help="生成后读回每个文件，逐字核对每张表的标题和每个单元格的文字与 YAML 一致。")] = False,
+    shard: Annotated[Optional[str], typer.Option("--shard", help="只生成第 K 份（共 N 份，按表格数均分部门），写成 K/N；"
+                                                               "再用 ptgen assemble 把各份拼成出版物。")] = None,
 ) -> None:
     """生成出版物（每个主管部门一册，另加全书一册）。先做与 check 相同的检查，有错误时不生成。"""
     wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    try:
+        from .shard import parse as parse_shard
+        part = parse_shard(shard) if shard is not None else None
+    except PtgenError as exc:
+        _fail(exc)
     # SIGTERM (a CI job cancelled, `kill`) stops the build as Ctrl-C does: the render processes and
     # temporary folders go, --out keeps a complete set, and the exit code says which signal it was.
     previous = signal.signal(signal.SIGTERM, _terminate) if _main_thread() else None
     try:
         try:
             run = api.build(path, out_dir, wanted, strict=strict, force=force, update_toc=update_toc, verify=verify,
-                            on_wait=lambda msg: err.print(escape(msg)), progress=_progress)
+                            on_wait=lambda msg: err.print(escape(msg)), progress=_progress, shard=part)
         except PtgenError as exc:
             _fail(exc)
     except KeyboardInterrupt as exc:
@@ -272,6 +279,20 @@ def serve_cmd(
     out.print("预览已结束。")
 
 
+@app.command("assemble")
+def assemble_cmd(
+    parts: Annotated[list[Path], typer.Argument(help="ptgen build --shard K/N 生成的各个部分文件夹，每份一个。")],
+    out_dir: Annotated[Path, typer.Option("--out", help="输出文件夹。")] = Path("build"),
+    verify: Annotated[bool, typer.Option("--verify", help="拼合后读回每个文件，逐字核对每张表的标题和每个单元格的文字。")] = False,
+) -> None:
+    """把 ptgen build --shard K/N 生成的各部分拼成出版物（全书 DOCX、PDF、网页目录），与一次生成的结果逐字节相同。"""
+    try:
+        run = api.assemble(parts, out_dir, verify=verify, on_wait=lambda msg: err.print(escape(msg)))
+    except PtgenError as exc:
+        _fail(exc)
+    _print_build(run, None)
+
+
 class _Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so that every ``finally`` runs."""
 
@@ -289,7 +310,9 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _print_build(run: "api.BuildRun", path: Path) -> None:
+def _print_build(run: "api.BuildRun", path: Path | None) -> None:
+    """What a build did; ``path`` is the content it checked (None: the content the parts of
+    ``assemble`` were built from)."""
     from .build import table_count
     report = run.check.report
     if run.blocked:
@@ -305,9 +328,13 @@ def _print_build(run: "api.BuildRun", path: Path) -> None:
     failed = False
     for b in run.built:
         pub, built = b.publication, b.result
-        out.print(f"[bold]{escape(pub.settings.title)}[/bold]：{built.tables} 张表，"
-                  f"{len(pub.departments)} 个主管部门，用时 {built.seconds:.1f} 秒")
-        for o in built.outputs:
+        if run.up_to_date:
+            out.print(f"[bold]{escape(pub.settings.title)}[/bold]：{built.tables} 张表，输出已是最新"
+                      "（内容、设置、模板和 ptgen 都没有变，输出文件也没有改动），没有重新生成。")
+        else:
+            out.print(f"[bold]{escape(pub.settings.title)}[/bold]：{built.tables} 张表，"
+                      f"{len(pub.departments)} 个主管部门，用时 {built.seconds:.1f} 秒")
+        for o in ([] if run.up_to_date else built.outputs):
             out.print(f"  写入 {escape(str(o.path))}（{table_count(pub, o.compilation)} 张表，{len(o.data) / 1024:.0f} KB）")
         for note in built.warnings:
             out.print(f"[yellow]注意：[/yellow]{escape(note)}")
@@ -324,7 +351,8 @@ def _print_build(run: "api.BuildRun", path: Path) -> None:
     if e or w:
         colour = "yellow"
         out.print(f"[{colour}]内容有 {e} 个错误、{w} 个警告" + ("（--force：照原样生成）" if e else "")
-                  + f"；运行 ptgen check {escape(str(path))} 查看。[/{colour}]")
+                  + (f"；运行 ptgen check {escape(str(path))} 查看。" if path is not None
+                     else "；在生成这些部分的内容文件夹上运行 ptgen check 查看。") + f"[/{colour}]")
     if failed:
         raise typer.Exit(EXIT_INVALID)
 

@@ -127,9 +127,27 @@ def _rel(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def load_file(path: Path, model: type[BaseModel], root: Path, report: Report, layout: Layout | None = None):
+def load_file(path: Path, model: type[BaseModel], root: Path, report: Report, layout: Layout | None = None,
+              cache=None):
     """Read one file and validate it against ``model`` (a project against its ``layout``'s declared
-    extra fields too); ``(object or None, source)``."""
+    extra fields too); ``(object or None, source)``.  With ``cache`` (:class:`ptgen.cache.CheckCache`),
+    a file whose bytes did not change is not read again: its object and problems come from the cache."""
+    if cache is None:
+        return _load_file(path, model, root, report, layout)
+    rel = _rel(path, root)
+    hit = cache.get_file(path, rel, model.__name__)
+    if hit is not None:
+        obj, positions, issues = hit
+        report.extend(issues)
+        return obj, Source(path, rel, positions)
+    start = len(report.issues)
+    obj, source = _load_file(path, model, root, report, layout)
+    source.positions = cache.put_file(path, rel, model.__name__, obj, source.positions, report.issues[start:]) \
+        or source.positions
+    return obj, source
+
+
+def _load_file(path: Path, model: type[BaseModel], root: Path, report: Report, layout: Layout | None = None):
     got = _read(path, root, report)
     if got is None:
         return None, Source(path, _rel(path, root))
@@ -301,7 +319,9 @@ def _listed(names: list[str], source: Source, key: str, folder: Path, present: s
             continue
         seen.add(name)
         target = folder / name
-        if os.path.lexists(target) and not all(_inside(p, inside) for p in (target, *([target / meta] if meta else []))):
+        # ``folder`` is inside (checked when it was listed): so is an entry in it that is no link.
+        if os.path.lexists(target) and not all(not os.path.islink(p) or _inside(p, inside)
+                                               for p in (target, *([target / meta] if meta else []))):
             report.add(Issue(source.rel, line, col, "F004", Severity.ERROR,
                              f"列表中的{what}“{name}”是指向出版物文件夹以外的链接（符号链接）：ptgen 不会读取它。"
                              "请把文件本身放进出版物文件夹，不要用链接。", name))
@@ -342,15 +362,16 @@ def _templates_inside(templates: str, source: Source, root: Path, report: Report
     return True
 
 
-def load(root: Path) -> tuple[Publication | None, Report]:
-    """Load the publication in folder ``root``: the model (None if unusable) and every problem found."""
+def load(root: Path, cache=None) -> tuple[Publication | None, Report]:
+    """Load the publication in folder ``root``: the model (None if unusable) and every problem found
+    (``cache``: see :func:`load_file`)."""
     root = Path(root)
     report = Report()
     if not _inside(root / SETTINGS_FILE, root.resolve()):
         report.add(Issue(_rel(root / SETTINGS_FILE, root), 1, 1, "F004", Severity.ERROR,
                          f"{SETTINGS_FILE} 是指向出版物文件夹以外的链接（符号链接）：ptgen 不会读取它。"))
         return None, report
-    settings, source = load_file(root / SETTINGS_FILE, Settings, root, report)
+    settings, source = load_file(root / SETTINGS_FILE, Settings, root, report)  # the cache's own key
     if settings is None:
         return None, report
     dept_dirs = {p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
@@ -373,7 +394,7 @@ def load(root: Path) -> tuple[Publication | None, Report]:
     for _, dname in _listed(settings.departments, source, "departments", root, dept_dirs, "部门文件夹", root, report,
                             DEPARTMENT_FILE):
         ddir = root / dname
-        dept, dsrc = load_file(ddir / DEPARTMENT_FILE, Department, root, report)
+        dept, dsrc = load_file(ddir / DEPARTMENT_FILE, Department, root, report, cache=cache)
         if dept is None:
             continue
         ddoc = DepartmentDoc(dname, dept, dsrc)
@@ -382,7 +403,7 @@ def load(root: Path) -> tuple[Publication | None, Report]:
         for _, uname in _listed(dept.units, dsrc, "units", ddir, unit_dirs, "预算单位文件夹", root, report,
                                 UNIT_FILE):
             udir = ddir / uname
-            unit, usrc = load_file(udir / UNIT_FILE, Unit, root, report)
+            unit, usrc = load_file(udir / UNIT_FILE, Unit, root, report, cache=cache)
             if unit is None:
                 continue
             udoc = UnitDoc(uname, unit, usrc)
@@ -390,7 +411,7 @@ def load(root: Path) -> tuple[Publication | None, Report]:
             files = {p.name for p in udir.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml")
                      and p.name not in META_FILES}
             for _, fname in _listed(unit.projects, usrc, "projects", udir, files, "项目文件", root, report):
-                project, psrc = load_file(udir / fname, Project, root, report, layout)
+                project, psrc = load_file(udir / fname, Project, root, report, layout, cache)
                 if project is not None:
                     udoc.projects.append(ProjectDoc(project, psrc))
     pub.unreadable = len(report.errors)

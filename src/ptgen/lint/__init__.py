@@ -38,7 +38,10 @@ class Rule:
     code: str = ""
     severity: Severity = Severity.WARNING
     title: str = ""  # the one-line rationale shown by `ptgen rules` and in the README
-    scope: str = "project"  # "project" or "publication"
+    # "project": check_project sees one project (its findings are cached while its files do not
+    # change); "publication": check_publication looks across files and runs on every check.  A
+    # rule may have both (run calls both parts of every rule).
+    scope: str = "project"
 
     def check_project(self, doc: ProjectDoc, unit: UnitDoc, dept: DepartmentDoc, settings: Settings) -> Iterator[Finding]:
         return iter(())
@@ -84,29 +87,44 @@ def _config(settings: Settings, report: Report, pub: Publication) -> dict[str, S
     return effective
 
 
-def run(pub: Publication, select: set[str] | None = None, ignore: set[str] | None = None,
+def run(pub: Publication, select: set[str] | None = None, ignore: set[str] | None = None, cache=None, *,
         scope: str | None = None, docs: list[ProjectDoc] | None = None) -> Report:
-    """Run every enabled rule over ``pub``.  With ``scope`` ("project" or "publication"), only the
-    rules of that scope (the ``rules:`` settings are reported with the publication's); with
+    """Run every enabled rule over ``pub``.  With ``cache`` (:class:`ptgen.cache.CheckCache`), the
+    per-project rules' findings of a project whose files did not change come from the cache;
+    the rules over the whole publication always run.  With ``scope`` ("project" or "publication"),
+    only that part of the rules (the ``rules:`` settings are reported with the publication's); with
     ``docs``, the project rules check only those projects (``ptgen serve`` re-checks a saved file)."""
     report = Report()
     effective = _config(pub.settings, report if scope != "project" else Report(), pub)
+    active = [(rule, effective[rule.code]) for rule in rules()
+              if effective[rule.code] is not None and not (select and not any(rule.code.startswith(s) for s in select))
+              and not (ignore and any(rule.code.startswith(s) for s in ignore))]
     only = None if docs is None else {id(d) for d in docs}
-    for rule in rules():
-        severity = effective[rule.code]
-        if severity is None or (select and not any(rule.code.startswith(s) for s in select)) or \
-                (ignore and any(rule.code.startswith(s) for s in ignore)) or (scope and rule.scope != scope):
-            continue
-        if rule.scope == "publication":
+    per_project = [] if scope == "publication" else [
+        (doc, _project_issues(dept, unit, doc, pub.settings, active, cache))
+        for dept, unit, doc in pub.projects() if only is None or id(doc) in only]
+    for rule, severity in active:  # a rule may have both parts: its whole-publication one runs every time
+        if scope != "project":
             for f in rule.check_publication(pub):
                 source = f.doc.source if f.doc is not None else pub.source
                 line, col = f.at or source.pos(*f.path)
                 report.add(Issue(source.rel, line, col, rule.code, severity, f.message, f.text))
-        else:
-            for dept, unit, doc in pub.projects():
-                if only is not None and id(doc) not in only:
-                    continue
-                for f in rule.check_project(doc, unit, dept, pub.settings):
-                    line, col = doc.source.pos(*f.path)
-                    report.add(Issue(doc.source.rel, line, col, rule.code, severity, f.message, f.text))
+        for doc, found in per_project:
+            report.extend(Issue(doc.source.rel, line, col, rule.code, severity, message, text)
+                          for line, col, message, text in found.get(rule.code, ()))
     return report
+
+
+def _project_issues(dept, unit, doc, settings, active, cache) -> dict[str, list]:
+    """The per-project rules' findings for ``doc``: rule code → (line, column, message, text)."""
+    found = cache.get_project(doc, unit, dept) if cache is not None else None
+    if found is None:
+        found = {}
+        for rule, _ in active:
+            hits = [(*(f.at or doc.source.pos(*f.path)), f.message, f.text)
+                    for f in rule.check_project(doc, unit, dept, settings)]
+            if hits:
+                found[rule.code] = hits
+        if cache is not None:
+            cache.put_project(doc, unit, dept, found)
+    return found

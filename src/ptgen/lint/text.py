@@ -153,15 +153,19 @@ class IllegalCharacter(Rule):
     code = "X08"
     severity = Severity.ERROR
     title = "文字里不能有不可见的控制字符（多从其他软件粘贴而来），Word 文件无法容纳它们。"
-    scope = "publication"
+    scope = "publication"  # the settings, department and unit files; each project in check_project
 
     def check_publication(self, pub):
         docs = [(None, pub.settings)]
         for d in pub.departments:
             docs.append((d, d.department))
-            for u in d.units:
-                docs.append((u, u.unit))
-                docs += [(p, p.project) for p in u.projects]
+            docs += [(u, u.unit) for u in d.units]
+        yield from self._files(pub, docs)
+
+    def check_project(self, doc, unit, dept, settings):
+        yield from self._files(None, [(doc, doc.project)])
+
+    def _files(self, pub, docs):
         for doc, model in docs:
             if not _may_hold_control(doc, model):
                 continue  # the file is read again only where the model holds one

@@ -22,16 +22,14 @@ class StaleYear(Rule):
     code = "N01"
     severity = Severity.WARNING
     title = "文字里的“上一年度”（例如 2025年度、2025年12月31日前）多半是转入新年度时漏改的：请改成预算年度，确属往年的事请改写得明确。"
-    scope = "publication"  # for the finding's own line inside a block of text (Finding.at)
+    scope = "publication"  # the title; each project in check_project (Finding.at: the line inside a block of text)
 
     def check_publication(self, pub):
         for _, found in stale_years(pub.settings.title, pub.settings.year):
             yield Finding(("title",), f"出版物标题里的“{found}”是上一年度（{pub.settings.year - 1} 年）的写法，"
                                       f"预算年度是 {pub.settings.year} 年：转入新年度时漏改了吗？", pub.settings.title)
-        for _, _, doc in pub.projects():
-            yield from self._project(doc, pub.settings)
 
-    def _project(self, doc, settings):
+    def check_project(self, doc, unit, dept, settings):
         p, year = doc.project, settings.year
         texts = [(("purpose",), p.purpose), (("goals",), p.goals)]
         texts += [((f.key,), p.extras.get(f.key)) for f in layouts.of(settings).fields if f.kind == "text"]

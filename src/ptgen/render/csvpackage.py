@@ -81,6 +81,8 @@ class CsvRenderer(FormatRenderer):
 
     def render(self, pub: Publication, comps, ctx: RenderContext) -> list[Rendered]:
         whole = comps[-1][1]
+        if not ctx.wanted(pub.name):  # the publication's files belong to one part (--shard)
+            return []
         files = package(pub)
         ctx.step(pub.name)
         return [Rendered(name, files[name], whole) for name in FILES]

@@ -428,6 +428,14 @@ class DocxRenderer(FormatRenderer):
         from .templates import find_template
         template = find_template(pub, "docx", layouts.of(pub.settings).word_template)
         cache: dict = {}  # each table's XML, drawn once for its department and reused for the whole book
+        # Every heading's bookmark id numbered up front, in the compilations' order: a share
+        # (``--shard``) numbers them as the whole build does, whichever document is drawn first
+        # (the whole book is, for LibreOffice's layout).
+        ids = cache.setdefault("bookmark-ids", {})
+        for _, comp in comps:
+            for block in comp.blocks:
+                if isinstance(block, Heading):
+                    ids.setdefault(id(block), BOOKMARK_ID_BASE + len(ids))
         update = ctx.update_toc
         if update is None:
             update = available()
@@ -449,6 +457,8 @@ class DocxRenderer(FormatRenderer):
                     restarts[table] = restarts.get(table, frozenset()) | rows
         out = []
         for stem, comp in comps:
+            if not ctx.wanted(stem):
+                continue
             data, _ = render_docx(comp, template, template_context(pub, comp), pages, cache=cache, restarts=restarts)
             out.append(Rendered(f"{stem}.docx", data, comp))
             ctx.step(f"docx {stem}")

@@ -67,6 +67,15 @@ class RenderContext:
     services: dict[str, object] = field(default_factory=dict)
     stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)  # closed when the build ends
     notes: list[str] = field(default_factory=list)  # what the build says about the outputs (one line each)
+    # A share of the publication (``ptgen build --shard``, ``ptgen assemble``): the file stems to
+    # make — department folders, and the publication's name for the whole book (with the HTML
+    # index).  None: every file.
+    only: set[str] | None = None
+    made: dict[str, object] = field(default_factory=dict)  # by format: what else it made (the PDF's department documents)
+    given: dict[str, object] = field(default_factory=dict)  # by format: what the parts made already (assemble)
+
+    def wanted(self, stem: str) -> bool:
+        return self.only is None or stem in self.only
 
     def step(self, name: str) -> None:
         if self.progress:

@@ -165,11 +165,14 @@ def chart(views: list[DepartmentView], pub: Publication) -> dict:
             "height": 26 * max(len(bars), 1) + 4}
 
 
-def render_html(pub: Publication, comps: list[tuple[str, Compilation]]) -> list[Rendered]:
-    """Every page: one per department, the whole book, and index.html (which shows the whole book)."""
+def render_html(pub: Publication, comps: list[tuple[str, Compilation]], only: set[str] | None = None) -> list[Rendered]:
+    """Every page: one per department, the whole book, and index.html (which shows the whole book);
+    with ``only``, the departments named and (if the publication's name is in it) the book and index."""
     env = environment(pub)
-    pages = [Rendered(f"{stem}.html", compilation_page(env, pub, comp).encode("utf-8"), comp) for stem, comp in comps]
-    pages.append(Rendered("index.html", index_page(env, pub, comps).encode("utf-8"), comps[-1][1]))
+    pages = [Rendered(f"{stem}.html", compilation_page(env, pub, comp).encode("utf-8"), comp) for stem, comp in comps
+             if only is None or stem in only]
+    if only is None or pub.name in only:
+        pages.append(Rendered("index.html", index_page(env, pub, comps).encode("utf-8"), comps[-1][1]))
     return pages
 
 
@@ -235,6 +238,6 @@ class HtmlRenderer(FormatRenderer):
         return 1
 
     def render(self, pub, comps, ctx: RenderContext) -> list[Rendered]:
-        pages = render_html(pub, comps)
+        pages = render_html(pub, comps, ctx.only)
         ctx.step("html")
         return pages

@@ -439,9 +439,13 @@ class PdfBuild:
     then), and joins the whole book from it and the departments' table pages."""
 
     def __init__(self, pub: Publication, comps: list[tuple[str, Compilation]], cache_dir: Path,
-                 renderer: Renderer):
+                 renderer: Renderer, only: set[str] | None = None, given: dict[str, Path] | None = None):
         check_font(pub.settings.pdf_font)
         self.pub, self.comps, self.renderer = pub, comps, renderer
+        # A share (see RenderContext.only): the departments to make, and the book if the
+        # publication's name is in it; ``given``: department documents a part made (stem → .pdf).
+        self.only, self.given = only, given or {}
+        self.book = only is None or pub.name in only
         self.cache = ChunkCache(cache_dir)
         self.views = [departments(comp, pub)[0] for _, comp in comps[:-1]]  # one per department
         self.whole_views = departments(comps[-1][1], pub)
@@ -474,13 +478,29 @@ class PdfBuild:
 
     def start(self) -> None:
         for k in self._order():
-            d, comp = self.views[k], self.comps[k][1]
+            d, (stem, comp) = self.views[k], self.comps[k]
+            if not (self.book or stem in self.only):
+                continue
             html = self.htmls[d.heading.anchor] = body_html(
                 self.pub, comp, [d], front={"title": comp.title, "subtitle": comp.subtitle, "toc": toc_entries([d])})
+            if self.cache.get(html) is None and stem in self.given:
+                self._take(self.given[stem], self.cache.path(html))
             if self.cache.get(html) is None and not self.errors:
                 self.renderer.submit(d.heading.anchor, html, self.cache.path(html))
                 self.submitted.add(d.heading.anchor)
             self._collect(0)  # keep the renderer fed while the rest is being made
+
+    @staticmethod
+    def _take(pdf: Path, entry: Path) -> None:
+        """A department's document made by a part (``ptgen assemble``) into the cache, as a render
+        writes it: the layout first, the PDF last (its presence means the entry is complete)."""
+        write_bytes(entry.with_suffix(".json"), pdf.with_suffix(".json").read_bytes())
+        write_bytes(entry, pdf.read_bytes())
+
+    def documents(self) -> dict[str, Path]:
+        """Each department's document (file stem → its .pdf in the cache, beside its .json), for the parts."""
+        stems = {d.heading.anchor: stem for d, (stem, _) in zip(self.views, self.comps)}
+        return {stems[a]: self.cache.path(html) for a, html in self.htmls.items()}
 
     def _collect(self, timeout: float) -> None:
         for done in self.renderer.poll(timeout):
@@ -525,7 +545,7 @@ class PdfBuild:
         try:
             while True:
                 tell()
-                front = not self.errors and self._front()
+                front = not self.errors and (not self.book or self._front())
                 if self.renderer.idle and (front or self.errors):
                     break
                 if self.renderer.idle:  # cannot happen unless a render vanished without a word
@@ -553,6 +573,8 @@ class PdfBuild:
 
         out = []
         for k, (stem, comp) in enumerate(self.comps):
+            if self.only is not None and stem not in self.only:
+                continue
             if k < len(self.views):  # a department: its own document, with its own front
                 d = self.views[k]
                 c = chunks[d.heading.anchor]
@@ -633,8 +655,11 @@ class PdfRenderer(FormatRenderer):
         server = ctx.services.get(self.name)
         if server is None:  # a build of one publication, without the server started ahead
             server = ctx.services[self.name] = ctx.stack.enter_context(renderer(ctx.jobs or default_jobs()))
-        self.job = PdfBuild(pub, comps, ctx.out_dir / ".cache" / "pdf" / pub.name, server)
+        self.job = PdfBuild(pub, comps, ctx.out_dir / ".cache" / "pdf" / pub.name, server, ctx.only,
+                            ctx.given.get(self.name))
         self.job.start()
 
     def render(self, pub, comps, ctx: RenderContext) -> list[Rendered]:
-        return self.job.finish(ctx.progress)
+        files = self.job.finish(ctx.progress)
+        ctx.made[self.name] = self.job.documents()
+        return files

@@ -261,6 +261,8 @@ class XlsxRenderer(FormatRenderer):
         by_folder = {d.folder: d for d in pub.departments}
         cache: dict = {}  # each project's rows, made for its department's workbook, reused in the whole one
         for stem, comp in comps:
+            if not ctx.wanted(stem):  # another part's share (--shard)
+                continue
             dept = by_folder.get(stem)
             ctx.step(stem)
             data = publication_workbook(pub, [dept] if dept is not None and stem != pub.name else None, cache)

@@ -1,0 +1,298 @@
+"""The cache of parsed and checked content: what ``ptgen check`` (and so ``ptgen build``) learnt
+about each file, reused while the file's bytes stay the same.
+
+Each publication has one cache file, in the user's cache folder (``$PTGEN_CACHE_DIR``, else
+``$XDG_CACHE_HOME/ptgen``, else ``~/.cache/ptgen``; ``PTGEN_CACHE_DIR=off`` turns it off), named
+after the publication folder's absolute path.  It is never inside the content: it holds pickled
+Python objects, and a cache that came with the content (a pull request, in CI) could run code or
+hide errors.
+
+What it holds, and what an entry is keyed by:
+
+* for each content file, by its path and the hash of its bytes: the model read from it, where each
+  value stood, and the problems reading it (Y…, F…);
+* for each project, by the hashes of its file, its unit's and its department's file and the rules
+  selected: the findings of the per-project rules;
+* the whole cache by ptgen's version and code (the package's files), the hash of ``ptgen.yaml``
+  and of the publication's own layout definitions (settings, form and framework).  Anything
+  different there and the whole cache is dropped.
+
+Rules that look across files (duplicate bookmarks and identities, totals, …: ``scope =
+"publication"``) run on every check over the whole publication, cached or not.
+
+The file is written whole to a temporary name and renamed into place; it starts with a magic
+line, the key it was made for and the SHA-256 of the rest.  A cache that is cut short, garbled,
+from another version or for other settings is ignored (and replaced): never trusted.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import yamlio
+
+FORMAT = "1"
+MAGIC = b"PTGEN-CACHE\n"
+_code_key: str | None = None
+
+
+@dataclass
+class Stats:
+    """What the last :class:`CheckCache` did (read by the tests and ``bench/``)."""
+    files_hit: int = 0
+    files_parsed: int = 0
+    projects_hit: int = 0
+    projects_linted: int = 0
+    loaded: bool = False  # a valid cache file was found
+
+
+stats = Stats()
+
+
+def root_folder() -> Path | None:
+    """Where the caches live (None: switched off)."""
+    env = os.environ.get("PTGEN_CACHE_DIR")
+    if env is not None:
+        return None if env.strip().lower() in ("", "off", "0", "no", "false") else Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ptgen"
+
+
+def code_key() -> str:
+    """ptgen's version and its code: the name, size and modification time of every file of the
+    package (Python, forms, frameworks, templates), so an edited ptgen never trusts old results."""
+    global _code_key
+    if _code_key is None:
+        from . import __version__
+        h = hashlib.sha256(f"{FORMAT}\0{__version__}\0{pickle.HIGHEST_PROTOCOL}".encode())
+        package = Path(__file__).resolve().parent
+        for dirpath, dirnames, filenames in os.walk(package):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for name in sorted(filenames):
+                if name.endswith((".pyc", ".pyo")):
+                    continue
+                p = os.path.join(dirpath, name)
+                try:
+                    st = os.stat(p)
+                except OSError:
+                    continue
+                h.update(f"{os.path.relpath(p, package)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        _code_key = h.hexdigest()
+    return _code_key
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def file_digest(path: Path) -> str | None:
+    """The hash of a content file's bytes (read with the content's limits), or None if it cannot be read."""
+    try:
+        return digest(yamlio.read_bytes(path))
+    except (OSError, yamlio.YamlProblem):
+        return None
+
+
+def read(path: Path, key: str) -> Any:
+    """The payload of cache file ``path`` if it is whole and was made for ``key``, else None."""
+    try:
+        with open(path, "rb") as f:
+            blob = f.read()
+    except OSError:
+        return None
+    head = MAGIC + key.encode("ascii") + b"\n"
+    if not blob.startswith(head) or len(blob) < len(head) + 32:
+        return None
+    check, payload = blob[len(head):len(head) + 32], blob[len(head) + 32:]
+    if hashlib.sha256(payload).digest() != check:
+        return None
+    try:
+        return pickle.loads(payload)
+    except Exception:  # noqa: BLE001 - whatever is wrong with it, it is not used
+        return None
+
+
+def write(path: Path, key: str, payload: Any) -> None:
+    """Write the cache file whole under a temporary name, then rename it into place.  A cache
+    that cannot be written (a read-only home, a full disk) is simply not written."""
+    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    blob = MAGIC + key.encode("ascii") + b"\n" + hashlib.sha256(data).digest() + data
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(blob)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+class LazyPositions(dict):
+    """A file's positions (key path → line, column), unpickled when first asked for: most files'
+    positions are never needed (only where a rule finds something)."""
+
+    def __init__(self, blob: bytes):
+        super().__init__()
+        self._blob: bytes | None = blob
+
+    def _fill(self) -> None:
+        if self._blob is not None:
+            blob, self._blob = self._blob, None
+            self.update(pickle.loads(blob))
+
+    def __contains__(self, key) -> bool:
+        self._fill()
+        return super().__contains__(key)
+
+    def __getitem__(self, key):
+        self._fill()
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self._fill()
+        return super().get(key, default)
+
+    def __iter__(self):
+        self._fill()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._fill()
+        return super().__len__()
+
+    def items(self):
+        self._fill()
+        return super().items()
+
+    def keys(self):
+        self._fill()
+        return super().keys()
+
+    def values(self):
+        self._fill()
+        return super().values()
+
+    def __reduce__(self):
+        self._fill()
+        return (dict, (dict(self),))
+
+    def blob(self) -> bytes:
+        return self._blob if self._blob is not None else pickle.dumps(dict(self), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class CheckCache:
+    """The cache of one publication for one check (see the module's docstring)."""
+
+    def __init__(self, root: Path, select: set[str] | None, ignore: set[str] | None):
+        self.root = Path(root)
+        folder = root_folder()
+        real = os.path.realpath(self.root)
+        self.path = folder / "check" / f"{digest(real.encode('utf-8'))}.pickle" if folder else None
+        h = hashlib.sha256(code_key().encode())
+        for p in [self.root / "ptgen.yaml", *sorted((self.root / "layouts").glob("*.yaml"))]:
+            h.update(f"{p.name}\0{file_digest(p)}\n".encode("utf-8"))
+        self.key = h.hexdigest()
+        self.rules_key = repr((sorted(select or ()), sorted(ignore or ())))
+        old = read(self.path, self.key) if self.path else None
+        stats.__init__()
+        stats.loaded = isinstance(old, dict)
+        old = old if isinstance(old, dict) else {}
+        self._old_files: dict = old.get("files", {}) if isinstance(old.get("files"), dict) else {}
+        self._old_lint: dict = old.get("lint", {}) if isinstance(old.get("lint"), dict) else {}
+        self.files: dict = {}
+        self.lint: dict = {}
+        self.digests: dict[str, str | None] = {}  # absolute path → hash of the bytes, this check
+        self._live: set[tuple] = set()  # (project, digests of its files) as they are now
+        self.changed = not stats.loaded
+
+    def _digest(self, path: Path) -> str | None:
+        k = os.path.abspath(path)
+        if k not in self.digests:
+            self.digests[k] = file_digest(path)
+        return self.digests[k]
+
+    # --- files ---------------------------------------------------------------------------------
+    def get_file(self, path: Path, rel: str, model: str):
+        """(object, positions, issues) read from ``path`` last time, if its bytes are the same."""
+        d = self._digest(path)
+        if d is None:
+            return None
+        key = (rel, model, d)
+        blob = self._old_files.get(key)
+        if not isinstance(blob, bytes):
+            return None
+        try:
+            obj, positions, issues = pickle.loads(blob)
+        except Exception:  # noqa: BLE001 - a damaged entry is read again from the file
+            return None
+        self.files[key] = blob  # kept as it was: only what changed is pickled again
+        stats.files_hit += 1
+        return obj, LazyPositions(positions), issues
+
+    def put_file(self, path: Path, rel: str, model: str, obj, positions, issues) -> LazyPositions | None:
+        """Keep what was read from ``path``; returns its positions as :class:`LazyPositions` (the
+        dict, pickled: a tenth of the memory of the dict until something asks for them)."""
+        d = self._digest(path)
+        stats.files_parsed += 1
+        if d is None:
+            return None
+        blob = positions.blob() if isinstance(positions, LazyPositions) else \
+            pickle.dumps(dict(positions), protocol=pickle.HIGHEST_PROTOCOL)
+        self.files[(rel, model, d)] = pickle.dumps((obj, blob, list(issues)), protocol=pickle.HIGHEST_PROTOCOL)
+        self.changed = True
+        return LazyPositions(blob)
+
+    # --- per-project findings ------------------------------------------------------------------
+    def _lint_key(self, doc, unit, dept):
+        ds = [self._digest(x.source.path) for x in (doc, unit, dept)]
+        if None in ds:
+            return None
+        self._live.add((doc.source.rel, *ds))
+        return (doc.source.rel, *ds, self.rules_key)
+
+    def get_project(self, doc, unit, dept) -> dict | None:
+        key = self._lint_key(doc, unit, dept)
+        blob = self._old_lint.get(key) if key else None
+        if not isinstance(blob, bytes):
+            return None
+        try:
+            found = pickle.loads(blob)
+        except Exception:  # noqa: BLE001 - checked again
+            return None
+        self.lint[key] = blob
+        stats.projects_hit += 1
+        return found
+
+    def put_project(self, doc, unit, dept, found: dict) -> None:
+        stats.projects_linted += 1
+        key = self._lint_key(doc, unit, dept)
+        if key:
+            self.lint[key] = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
+            self.changed = True
+
+    def save(self) -> None:
+        """Keep what this check used (so entries of files since changed or removed go).  Each entry
+        is pickled on its own (bytes inside the file): a hit is unpickled only when asked for, and
+        writing never holds a pickle memo of the whole publication."""
+        if self.path is None:
+            return
+        # The findings for other rule selections (check --select …) stay while their files are the same.
+        lint = {k: v for k, v in self._old_lint.items() if isinstance(k, tuple) and k[:4] in self._live}
+        lint.update(self.lint)
+        if not self.changed and len(self.files) == len(self._old_files) and len(lint) == len(self._old_lint):
+            return
+        write(self.path, self.key, {"files": self.files, "lint": lint})
+
+
+def open_check(root: Path, select: set[str] | None = None, ignore: set[str] | None = None) -> CheckCache | None:
+    if root_folder() is None:
+        stats.__init__()
+        return None
+    return CheckCache(root, select, ignore)

@@ -1,0 +1,174 @@
+"""The cache of parsed and checked content (ptgen.cache): reused while a file's bytes stay the
+same, and never trusted when it is cut short, garbled, or made by another version."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import CONTENT
+from ptgen import api, cache
+
+
+def _issues(result) -> list[tuple]:
+    return sorted((i.file, i.line, i.column, i.code, i.severity.value, i.message, i.text) for i in result.report.issues)
+
+
+@pytest.fixture
+def tianjin(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("PTGEN_CACHE_DIR", str(tmp_path / "cache"))
+    root = tmp_path / "tianjin-2025"
+    shutil.copytree(CONTENT / "tianjin-2025", root)
+    return root
+
+
+def _cold(root: Path, monkeypatch) -> list[tuple]:
+    """What a check without any cache says."""
+    with monkeypatch.context() as m:
+        m.setenv("PTGEN_CACHE_DIR", "off")
+        return _issues(api.check(root))
+
+
+def _cache_file(tmp_path: Path) -> Path:
+    files = list((tmp_path / "cache" / "check").glob("*.pickle"))
+    assert len(files) == 1, files
+    return files[0]
+
+
+def _projects(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.yaml") if p.name not in ("ptgen.yaml", "department.yaml", "unit.yaml"))
+
+
+def test_unchanged_files_come_from_the_cache_with_the_same_findings(tianjin, monkeypatch):
+    cold = _cold(tianjin, monkeypatch)
+    assert any(i[4] == "error" for i in cold)  # the seeds' mistakes: something to keep
+    first = _issues(api.check(tianjin))
+    assert first == cold
+    assert cache.stats.files_parsed > 29 and cache.stats.files_hit == 0
+    second = _issues(api.check(tianjin))
+    assert second == cold
+    assert cache.stats.loaded and cache.stats.files_parsed == 0 and cache.stats.projects_linted == 0
+    assert cache.stats.files_hit > 29
+
+
+def test_one_changed_file_is_read_and_checked_again(tianjin, monkeypatch):
+    api.check(tianjin)
+    victim = _projects(tianjin)[3]
+    text = victim.read_text(encoding="utf-8")
+    victim.write_text(text.replace("value: ", "value: ≥≥", 1), encoding="utf-8")
+    got = _issues(api.check(tianjin))
+    assert cache.stats.files_parsed == 1 and cache.stats.projects_linted == 1
+    assert got == _cold(tianjin, monkeypatch)
+    assert any(i[0].endswith(victim.name) and i[3] == "V00" for i in got)
+
+
+def test_rules_across_files_still_see_every_file(tianjin, monkeypatch):
+    """A duplicate bookmark (P04) and identity (I01) made by changing one file: the other file,
+    unchanged, comes from the cache, and the cross-file rules still compare the two."""
+    api.check(tianjin)
+    a, b = _projects(tianjin)[:2]
+    import re
+    mark = re.search(r"^bookmark: (\S+)", a.read_text(encoding="utf-8"), re.M).group(1)
+    ident = re.search(r"^id: (\S+)", a.read_text(encoding="utf-8"), re.M).group(1)
+    text = b.read_text(encoding="utf-8")
+    text = re.sub(r"^bookmark: \S+", f"bookmark: {mark}", text, flags=re.M)
+    b.write_text(re.sub(r"^id: \S+", f"id: {ident}", text, flags=re.M), encoding="utf-8")
+    got = _issues(api.check(tianjin))
+    assert cache.stats.files_parsed == 1
+    codes = {i[3] for i in got if i[0].endswith((a.name, b.name))}  # at whichever comes second
+    assert {"P04", "I01"} <= codes
+    assert got == _cold(tianjin, monkeypatch)
+
+
+def test_changed_settings_drop_the_whole_cache(tianjin, monkeypatch):
+    api.check(tianjin)
+    settings = tianjin / "ptgen.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "rules:\n  X01: off\n", encoding="utf-8")
+    got = _issues(api.check(tianjin))
+    assert not cache.stats.loaded and cache.stats.files_hit == 0
+    assert "X01" not in {i[3] for i in got}
+    assert got == _cold(tianjin, monkeypatch)
+
+
+@pytest.mark.parametrize("damage", ["truncate-payload", "truncate-header", "garbage", "empty"])
+def test_a_damaged_cache_is_ignored_and_rebuilt(tianjin, tmp_path, monkeypatch, damage):
+    cold = _cold(tianjin, monkeypatch)
+    api.check(tianjin)
+    path = _cache_file(tmp_path)
+    blob = path.read_bytes()
+    path.write_bytes({"truncate-payload": blob[:len(blob) // 2], "truncate-header": blob[:20],
+                      "garbage": bytes(range(256)) * 64, "empty": b""}[damage])
+    assert _issues(api.check(tianjin)) == cold
+    assert not cache.stats.loaded and cache.stats.files_hit == 0
+    assert _issues(api.check(tianjin)) == cold  # rebuilt: whole again, and used
+    assert cache.stats.loaded and cache.stats.files_parsed == 0
+
+
+def _forged(tianjin: Path, tmp_path: Path, key: str) -> Path:
+    """A well-formed cache, for ``key``, that says no file has any problem."""
+    api.check(tianjin)
+    path = _cache_file(tmp_path)
+    store = cache.CheckCache(tianjin, None, None)
+    payload = cache.read(path, store.key)
+    assert payload is not None
+    import pickle
+    payload["files"] = {k: pickle.dumps(pickle.loads(v)[:2] + ([],)) for k, v in payload["files"].items()}
+    payload["lint"] = {k: pickle.dumps({}) for k in payload["lint"]}
+    cache.write(path, key, payload)
+    return path
+
+
+def test_a_cache_made_by_another_version_is_not_trusted(tianjin, tmp_path, monkeypatch):
+    cold = _cold(tianjin, monkeypatch)
+    with monkeypatch.context() as m:
+        m.setattr("ptgen.__version__", "0.0.1-other")
+        m.setattr(cache, "_code_key", None)
+        other_key = cache.CheckCache(tianjin, None, None).key
+    monkeypatch.setattr(cache, "_code_key", None)
+    _forged(tianjin, tmp_path, other_key)
+    assert _issues(api.check(tianjin)) == cold
+    assert not cache.stats.loaded
+
+
+def test_the_forged_cache_of_this_version_would_be_used(tianjin, tmp_path, monkeypatch):
+    """The counterpart of the test above: what makes the cache trusted is its key, so the test
+    above can fail."""
+    _forged(tianjin, tmp_path, cache.CheckCache(tianjin, None, None).key)
+    got = api.check(tianjin)
+    assert cache.stats.loaded
+    assert not [i for i in got.report.issues if i.code.startswith(("Y", "V", "X03"))]
+
+
+def test_no_cache_when_switched_off(tianjin, tmp_path, monkeypatch):
+    monkeypatch.setenv("PTGEN_CACHE_DIR", "off")
+    api.check(tianjin)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_the_cli_check_is_the_same_with_a_warm_cache(tianjin):
+    from typer.testing import CliRunner
+
+    from ptgen.cli import app
+    runner = CliRunner()
+    first = runner.invoke(app, ["check", str(tianjin), "--format", "json"])
+    second = runner.invoke(app, ["check", str(tianjin), "--format", "json"])
+    assert first.exit_code == second.exit_code == 1
+    assert first.stdout == second.stdout
+    assert cache.stats.files_parsed == 0
+
+
+def test_selected_rules_are_part_of_the_key(tianjin, monkeypatch):
+    """A check of some rules never answers for a check of all of them (or the other way round)."""
+    full = _issues(api.check(tianjin))
+    only_x = _issues(api.check(tianjin, select={"X"}))
+    assert {i[3][0] for i in only_x} <= {"X", "Y", "F"} and any(i[3].startswith("X") for i in only_x)
+    assert _issues(api.check(tianjin)) == full
+    assert cache.stats.projects_linted == 0  # the full check's findings were kept beside the selected ones'
+    assert _issues(api.check(tianjin, ignore={"X"})) == _cold_ignoring(tianjin, monkeypatch)
+
+
+def _cold_ignoring(root: Path, monkeypatch) -> list[tuple]:
+    with monkeypatch.context() as m:
+        m.setenv("PTGEN_CACHE_DIR", "off")
+        return _issues(api.check(root, ignore={"X"}))
