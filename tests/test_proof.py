@@ -97,3 +97,38 @@ def test_framework_level_names_do_not_break_inside_a_word(name, tmp_path):
         work = tmp_path / "lo"
         work.mkdir()
         assert broken_names(docx_to_pdf(docx.read_bytes(), work), SHORT_NAMES) == []
+
+
+# --- the web pages: labels on one line at desktop and phone widths --------------------------------
+
+from test_html_browser import WIDTHS, browser, department_page, show, site  # noqa: E402,F401  (fixtures)
+
+# Each label cell of a form (header cell, grid header) and each column heading of the totals
+# (预算合计): on more lines than it is written on?
+WRAPPED = """
+const out = [];
+for (const c of document.querySelectorAll('table.pt .r-label, table.pt .r-head, table.totals thead th')) {
+  // a totals heading may break at its spaces (主管部门 / 预算单位), a form's label only where written
+  const want = c.closest('table.totals') ? c.innerText.split(/\\s+/).filter(Boolean).length
+                                         : c.innerText.split('\\n').filter(s => s.trim()).length;
+  if (!want) continue;
+  const r = document.createRange(); r.selectNodeContents(c);
+  const tops = new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top)));
+  if (tops.size > want) out.push(c.innerText.replace(/\\s+/g, ' ') + ': ' + tops.size + ' lines');
+}
+return [...new Set(out)];
+"""
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("which", ["index", "department"])
+@pytest.mark.parametrize("pub", PUBLICATIONS)
+def test_web_labels_do_not_wrap(browser, site, pub, which, width):
+    """On a phone the forms were squeezed to 36rem, narrower than the width their columns were
+    measured for (470 pt at the form's size): 计划开始日/期, 经济成本/指标's header 二级指/标 (奉节);
+    the totals' headings broke as 项/目/数, 其他资/金.  Now a form is at least as wide as measured
+    (its box scrolls sideways on a phone) and the totals' headings do not wrap."""
+    page = site / pub / "index.html" if which == "index" else department_page(site, pub)
+    show(browser, page, width)
+    wrapped = browser.execute_script(WRAPPED)
+    assert wrapped == [], wrapped

@@ -50,6 +50,11 @@ class Table:
     caption: str = ""            # what the table is, for HTML captions and screen readers
     font_size: float = 10.5      # pt: the definition's, which the widths were measured for
 
+    @property
+    def min_em(self) -> float:
+        """The width its columns were measured for, in em of its text: narrower, labels wrap."""
+        return TABLE_WIDTH_PT / self.font_size
+
 
 @dataclass(frozen=True)
 class Heading:
