@@ -132,3 +132,42 @@ def test_web_labels_do_not_wrap(browser, site, pub, which, width):
     show(browser, page, width)
     wrapped = browser.execute_script(WRAPPED)
     assert wrapped == [], wrapped
+
+
+# --- the DOCX cover set as the PDF's ------------------------------------------------------------------
+
+def first_words(pdf: Path, page: int = 1) -> list[tuple[float, str]]:
+    """(top in pt, text) of each line of a page, as pdftotext -bbox-layout reads them."""
+    xml = subprocess.run(["pdftotext", "-bbox-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    lines = re.findall(r'<line xMin="[\d.]+" yMin="([\d.]+)"[^>]*>(.*?)</line>', xml, re.S)
+    return [(float(y), "".join(re.findall(r">([^<]+)</word>", body))) for y, body in lines]
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (libreoffice-writer-nogui) not installed")
+def test_docx_cover_is_set_as_the_pdf_cover(tmp_path):
+    """The Word cover set its title in 黑体, regular, 26 mm higher than the PDF's bold 宋体 title
+    (and the issuer 17 mm higher): the two covers of one publication looked different.  Now the
+    title is bold 宋体 at the PDF's place, the issuer and date too (LibreOffice's rendering)."""
+    from ptgen.render.libreoffice import docx_to_pdf
+    paths = built("wuhan-qingshan-2020", tmp_path, ["pdf", "docx"])
+    pdf = next(p for p in paths if p.suffix == ".pdf" and p.stem == "wuhan-qingshan-2020")
+    docx = next(p for p in paths if p.suffix == ".docx" and p.stem == "wuhan-qingshan-2020")
+    work = tmp_path / "lo"
+    work.mkdir()
+    lo = docx_to_pdf(docx.read_bytes(), work)
+    want, got = first_words(pdf), first_words(lo)
+    assert [t for _, t in want] == [t for _, t in got] == ["青山区教育局2020年度绩效目标表", "青山区教育局", "2021-01-05"], (want, got)
+    for (y_pdf, text), (y_lo, _) in zip(want, got):
+        assert abs(y_pdf - y_lo) < 12, (text, y_pdf, y_lo)  # pt: within 4 mm
+    assert cover_fonts(lo) == {"NotoSerifCJKjp-Bold", "NotoSerifCJKjp-Regular"}  # 宋体 bold, 宋体 (the imprint)
+
+
+def cover_fonts(pdf: Path) -> set[str]:
+    """The fonts the first page's text is drawn in (its Tf operators; LibreOffice shares one font
+    dictionary among all pages), without subset tag and LibreOffice's -VKana."""
+    page = PdfReader(pdf).pages[0]
+    used: set[str] = set()
+    page.extract_text(visitor_operand_before=lambda op, args, cm, tm: used.add(args[0]) if op == b"Tf" else None)
+    fonts = page["/Resources"]["/Font"]
+    return {str(fonts[name]["/BaseFont"]).split("+")[-1].removesuffix("-VKana") for name in used}
