@@ -54,9 +54,9 @@ def styles(cell_size: int) -> str:
 <w:style w:type="character" w:default="1" w:styleId="DefaultParagraphFont"><w:name w:val="Default Paragraph Font"/><w:uiPriority w:val="1"/><w:semiHidden/></w:style>
 <w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/><w:semiHidden/><w:tblPr><w:tblInd w:w="0" w:type="dxa"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>
 <w:style w:type="numbering" w:default="1" w:styleId="NoList"><w:name w:val="No List"/><w:semiHidden/></w:style>
-{pstyle("Title", "Title", ppr='<w:spacing w:before="2400" w:after="600"/><w:jc w:val="center"/>', rpr=fonts("黑体") + '<w:sz w:val="44"/><w:szCs w:val="44"/>')}
-{pstyle("Subtitle", "Subtitle", ppr='<w:spacing w:after="400"/><w:jc w:val="center"/>', rpr=fonts("黑体") + '<w:sz w:val="32"/><w:szCs w:val="32"/>')}
-{pstyle("PTIssuer", "PT Cover Issuer", ppr='<w:spacing w:before="4000" w:after="120"/><w:jc w:val="center"/>', rpr='<w:sz w:val="32"/><w:szCs w:val="32"/>')}
+{pstyle("Title", "Title", ppr='<w:spacing w:before="4152" w:after="600"/><w:jc w:val="center"/>', rpr=fonts("宋体") + '<w:b/><w:bCs/><w:sz w:val="44"/><w:szCs w:val="44"/>')}
+{pstyle("Subtitle", "Subtitle", ppr='<w:spacing w:after="400"/><w:jc w:val="center"/>', rpr=fonts("宋体") + '<w:sz w:val="32"/><w:szCs w:val="32"/>')}
+{pstyle("PTIssuer", "PT Cover Issuer", ppr='<w:spacing w:before="3470" w:after="120"/><w:jc w:val="center"/>', rpr='<w:sz w:val="32"/><w:szCs w:val="32"/>')}
 {pstyle("PTDate", "PT Cover Date", ppr='<w:spacing w:after="120"/><w:jc w:val="center"/>', rpr='<w:sz w:val="32"/><w:szCs w:val="32"/>')}
 {pstyle("TOCHeading", "TOC Heading", ppr='<w:pageBreakBefore/><w:spacing w:after="300"/><w:jc w:val="center"/>', rpr=fonts("黑体") + '<w:sz w:val="32"/><w:szCs w:val="32"/>')}
 {pstyle("Heading1", "heading 1", next_="Normal", outline=0, ppr='<w:keepNext/><w:spacing w:before="240" w:after="240"/><w:jc w:val="center"/>', rpr=fonts("黑体") + '<w:sz w:val="36"/><w:szCs w:val="36"/>')}

@@ -148,7 +148,10 @@ def test_section_label_is_the_department_code_even_one_starting_with_d(tmp_path)
 def test_pdf_text_holds_every_title_and_value(built):
     pub, _, out = built
     pdf = out / "pdf" / "tianjin-2025" / "tianjin-2025.pdf"
-    text = squash(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout)
+    # -raw: in the order the page draws its text, a cell's lines together (the reading order of
+    # plain pdftotext interleaves the lines of a wrapped value with those of the cells beside it)
+    text = squash(subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
+                                 check=True).stdout)
     titles = docx_titles(out)
     assert len(titles) == 29
     for title in titles:

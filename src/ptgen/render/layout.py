@@ -50,6 +50,11 @@ class Table:
     caption: str = ""            # what the table is, for HTML captions and screen readers
     font_size: float = 10.5      # pt: the definition's, which the widths were measured for
 
+    @property
+    def min_em(self) -> float:
+        """The width its columns were measured for, in em of its text: narrower, labels wrap."""
+        return TABLE_WIDTH_PT / self.font_size
+
 
 @dataclass(frozen=True)
 class Heading:
@@ -211,15 +216,18 @@ def form_tables(dept: DepartmentDoc, unit: UnitDoc, project: Project, settings: 
     form = layout_of(settings)
     made: list[tuple[TableDef, list[Row]] | None] = []
     # tables on the same columns (equal widths) keep them equal: what their labels need, what their values want
-    needs: dict[tuple[int, ...], tuple[list, list]] = {}
+    needs: dict[tuple[int, ...], tuple[list, list, list]] = {}
     for t in form.tables:
         if t.spacer:
             made.append(None)
             continue
         rows = [Row(tuple(_cell(c, project, objects, settings) for c in r.cells), header=r.header,
                     borderless=r.borderless, can_split=r.can_split) for r in t.rows]
-        need, want = needs.setdefault(tuple(t.widths), ([], []))
+        need, want, levels = needs.setdefault(tuple(t.widths), ([], [], []))
         label_needs(rows, t.grid, need, want)
+        if t.grid is not None:
+            levels += _level_wants(settings.framework or form.framework, t.grid.side_label is not None,
+                                   tuple((c.field, c.span) for c in t.grid.columns))
         if t.grid is not None and grid:
             rows += _grid_rows(t.grid, project, settings)
         made.append((t, rows))
@@ -229,8 +237,8 @@ def form_tables(dept: DepartmentDoc, unit: UnitDoc, project: Project, settings: 
             out.append(Spacer())
         elif m[1]:
             t, rows = m
-            need, want = needs[tuple(t.widths)]
-            widths = _fitted(tuple(t.widths), tuple(need), tuple(want), form.font_size)
+            need, want, levels = needs[tuple(t.widths)]
+            widths = _fitted(tuple(t.widths), tuple(need), tuple(want), form.font_size, tuple(levels))
             out.append(Table(t.kind, widths, tuple(rows), caption=_fill(t.caption, objects), font_size=form.font_size))
     return out
 
@@ -266,11 +274,48 @@ def label_needs(rows: list[Row], grid: GridDef | None, needs: list, wants: list)
             col += c.span
 
 
+# A level column (一级, 二级) also wants its framework's names on one line (社会效益指标 wrapped as
+# 社会效益指/标 in Tianjin's 13% 二级 column): shortest first, after the header block's values (see
+# label_needs), as long as no other column gives up more than this share of the width it had
+# without them, so that the indicators' own text (三级, 描述) keeps its room.  A name too long for
+# that (服务对象满意度指标: a fifth of the Tianjin table) wraps as before.
+LEVEL_GIVE = 0.12
+
+
+@functools.cache
+def _level_wants(framework: str, side_label: bool, columns: tuple[tuple[str, int], ...]) -> tuple:
+    """``(first column, columns spanned, em)`` of each name of ``framework`` that a level column
+    of a grid (its ``columns``' field and span) prints: a ``level1`` column its 一级 names, a
+    ``level2`` column its 二级 names."""
+    tree = layouts.framework(framework).tree
+    names = {"level1": list(tree), "level2": [n for level2 in tree.values() for n in level2]}
+    out, col = [], 1 if side_label else 0
+    for name, span in columns:
+        out += [(col, span, lines_em(n) + LABEL_SLACK_EM) for n in names.get(name, ())]
+        col += span
+    return tuple(sorted(set(out), key=lambda x: x[2]))
+
+
 @functools.lru_cache(maxsize=1024)
-def _fitted(widths: tuple[int, ...], needs: tuple, wants: tuple, font_size: float) -> tuple[int, ...]:
+def _fitted(widths: tuple[int, ...], needs: tuple, wants: tuple, font_size: float, levels: tuple = ()) -> tuple[int, ...]:
     """The definition's ``widths``, widened where a label would not fit on one line at ``font_size``
-    (see :func:`measure.fit_widths`)."""
-    return fit_widths(widths, list(needs), TABLE_WIDTH_PT / font_size, CELL_PAD_PT / font_size, list(wants))
+    (see :func:`measure.fit_widths`), then where a level column's names would not (:data:`LEVEL_GIVE`)."""
+    table_em, pad_em = TABLE_WIDTH_PT / font_size, CELL_PAD_PT / font_size
+    best = fit_widths(widths, list(needs), table_em, pad_em, list(wants))
+    base = [w / sum(best) for w in best]
+    own = {c for a, s, _ in levels for c in range(a, a + s)}
+    taken: list = []
+    refused: set[tuple[int, int]] = set()
+    for level in sorted(set(levels), key=lambda x: x[2]):
+        a, s, em = level
+        if (a, s) in refused or sum(best[a:a + s]) / sum(best) * table_em >= em + pad_em:
+            continue  # a shorter name of that column did not fit; or this one fits already
+        trial = fit_widths(widths, list(needs), table_em, pad_em, list(wants), taken + [level])
+        if all(w / sum(trial) >= base[c] * (1 - LEVEL_GIVE) for c, w in enumerate(trial) if c not in own):
+            best, taken = trial, taken + [level]
+        else:
+            refused.add((a, s))
+    return best
 
 
 def grid_columns(settings: Settings) -> list[tuple[str, str, int]]:

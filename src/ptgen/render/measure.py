@@ -45,7 +45,8 @@ def lines_em(text: str) -> float:
 # --- column widths -----------------------------------------------------------------------------------
 
 def fit_widths(widths: tuple[int, ...], needs: list[tuple[int, int, float]], table_em: float,
-               pad_em: float, wants: list[tuple[int, int, float]] = ()) -> tuple[int, ...]:
+               pad_em: float, wants: list[tuple[int, int, float]] = (),
+               later: list[tuple[int, int, float]] = ()) -> tuple[int, ...]:
     """Column widths (relative, as a definition writes them) that give every label its one line.
 
     ``needs`` holds ``(first column, columns spanned, em)`` for each label cell, ``wants`` the same
@@ -57,22 +58,23 @@ def fit_widths(widths: tuple[int, ...], needs: list[tuple[int, int, float]], tab
     leaves room, a part of its share of the definition, then what the wanted values need,
     shortest first, as long as they fit; the rest of the width goes to the columns in the
     definition's proportions ("water filling"): label columns widen at the expense of value columns.
+    ``later`` are wants too, taken (shortest first, as far as they fit) after all of ``wants``.
     If the labels cannot all fit, every column gets its share of the labels' minimum (they wrap as
     little as the width allows).  The result is in thousandths.
     """
     scale = table_em / sum(widths)
-    if all(sum(widths[a:a + s]) * scale >= em + pad_em for a, s, em in (*needs, *wants)):
+    if all(sum(widths[a:a + s]) * scale >= em + pad_em for a, s, em in (*needs, *wants, *later)):
         return tuple(widths)
     # A column holding cells of its own keeps part of its share, if the labels leave room for that
     # (one that only lies under spanning cells needs none).
-    own = {a for a, s, _ in (*needs, *wants) if s == 1}
+    own = {a for a, s, _ in (*needs, *wants, *later) if s == 1}
     for keep in (KEEP_SHARE, 0.0):
         floor = [w * scale * keep if c in own else 0.0 for c, w in enumerate(widths)]
         low = _raised(floor, needs, widths, pad_em, own)
         if sum(low) <= table_em:
             break
     taken = list(needs)
-    for want in sorted(wants, key=lambda x: x[2]):
+    for want in [*sorted(wants, key=lambda x: x[2]), *sorted(later, key=lambda x: x[2])]:
         more = _raised(floor, taken + [want], widths, pad_em, own)
         if sum(more) <= table_em:
             low, taken = more, taken + [want]

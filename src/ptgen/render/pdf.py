@@ -364,7 +364,8 @@ def _joined(front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk,
             opened[path] = Pdf.open(path)
         return opened[path]
     out.pages.extend([source(front.pdf).pages[k] for k in pages])
-    labels: list = [0, Dictionary(S=Name.r)] if len(pages) else []
+    # The cover is 封面 and the contents i, ii, … (as the DOCX numbers them and the footers print them).
+    labels: list = [0, Dictionary(P=String("封面")), 1, Dictionary(S=Name.r)][:2 * min(len(pages), 2)]
     dests = NameTree.new(out)
     offset = len(pages)
     with out.open_outline() as outline:
