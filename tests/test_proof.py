@@ -160,7 +160,7 @@ def test_docx_cover_is_set_as_the_pdf_cover(tmp_path):
     assert [t for _, t in want] == [t for _, t in got] == ["青山区教育局2020年度绩效目标表", "青山区教育局", "2021-01-05"], (want, got)
     for (y_pdf, text), (y_lo, _) in zip(want, got):
         assert abs(y_pdf - y_lo) < 12, (text, y_pdf, y_lo)  # pt: within 4 mm
-    assert cover_fonts(lo) == {"NotoSerifCJKjp-Bold", "NotoSerifCJKjp-Regular"}  # 宋体 bold, 宋体 (the imprint)
+    assert cover_fonts(lo) == {"NotoSerifCJKsc-Bold", "NotoSerifCJKsc-Regular"}  # 宋体 bold, 宋体 (the imprint)
 
 
 def cover_fonts(pdf: Path) -> set[str]:
