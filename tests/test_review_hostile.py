@@ -17,18 +17,26 @@ def ptgen(cwd: Path, *args, timeout: float = 300):
                           timeout=timeout)
 
 
+# Runs ptgen and writes its own peak resident memory (VmHWM, KB) last on stderr.  Not getrusage:
+# a child's ru_maxrss starts from its parent's (the pytest process, over 1 GB in a full run),
+# since Linux carries it across fork and exec; VmHWM belongs to the process's own memory.
+_PEAK = """
+import atexit, runpy, sys
+def _peak():
+    kb = next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM"))
+    sys.stderr.write("\\nPEAK " + kb + "\\n")
+atexit.register(_peak)
+sys.argv = ["ptgen", *sys.argv[1:]]
+runpy.run_module("ptgen", run_name="__main__")
+"""
+
+
 def ptgen_peak(cwd: Path, *args) -> tuple[subprocess.CompletedProcess, int]:
-    """``ptgen`` run as above, with that process's own peak memory (KB): RUSAGE_CHILDREN would be
-    the largest of every process the test session has waited for so far."""
-    import os
-    import tempfile
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "ptgen", *map(str, args)], cwd=cwd, stdout=out, stderr=err,
-                                text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        out.seek(0), err.seek(0)
-        return (subprocess.CompletedProcess(proc.args, os.waitstatus_to_exitcode(status), out.read(), err.read()),
-                usage.ru_maxrss)
+    """``ptgen`` run as above, with its own peak memory (KB)."""
+    r = subprocess.run([sys.executable, "-c", _PEAK, *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                       timeout=300)
+    err, _, peak = r.stderr.rpartition("\nPEAK ")
+    return subprocess.CompletedProcess(r.args, r.returncode, r.stdout, err), int(peak)
 
 
 def clean(r) -> None:
