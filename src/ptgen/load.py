@@ -142,8 +142,9 @@ def load_file(path: Path, model: type[BaseModel], root: Path, report: Report, la
         return obj, Source(path, rel, positions)
     start = len(report.issues)
     obj, source = _load_file(path, model, root, report, layout)
-    source.positions = cache.put_file(path, rel, model.__name__, obj, source.positions, report.issues[start:]) \
-        or source.positions
+    kept = cache.put_file(path, rel, model.__name__, obj, source.positions, report.issues[start:])
+    if kept is not None:  # not ``or``: asking whether kept positions are empty unpacks them
+        source.positions = kept
     return obj, source
 
 

@@ -112,6 +112,9 @@ def run(pub: Publication, select: set[str] | None = None, ignore: set[str] | Non
         for doc, found in per_project:
             report.extend(Issue(doc.source.rel, line, col, rule.code, severity, message, text)
                           for line, col, message, text in found.get(rule.code, ()))
+    from .text import forget
+    for _, _, doc in pub.projects():
+        forget(doc)
     return report
 
 

@@ -215,15 +215,21 @@ def kept_rows(t: Table, keep_all: bool = False) -> set[int]:
     return keep
 
 
-def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict | None = None,
-             section_break=None, restarts: dict[int, frozenset[int]] | None = None) -> str:
-    """The body's XML.  ``cache`` (shared between the compilations of one build) keeps each table's
-    XML and each heading's bookmark id, so the whole book reuses what its departments drew.
+SPACER_XML = b'<w:p><w:pPr><w:pStyle w:val="PTSpacer"/></w:pPr></w:p>'
+
+
+def body_pieces(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict | None = None,
+                section_break=None, restarts: dict[int, frozenset[int]] | None = None) -> list[bytes]:
+    """The body's XML in UTF-8 pieces, in order: most of them the cache's own, so a 10,000-table book
+    is never one string (another copy of the whole cache).  ``cache`` (shared between the
+    compilations of one build) keeps each table's XML (UTF-8: half a Python string's size, once a
+    table holds a Chinese character) and each heading's bookmark id, so the whole book reuses what
+    its departments drew.
     ``section_break(k)``, if given, is the paragraph that ends department ``k``'s section: it goes
     before the next department's heading (which then needs no page break of its own)."""
     cache = {} if cache is None else cache
     ids = cache.setdefault("bookmark-ids", {})
-    out: list[str] = []
+    out: list[bytes] = []
     after_table = False  # the body starts on a new page: the contents' section ends before it
     departments = 0
     blocks = comp.blocks
@@ -231,7 +237,7 @@ def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict
         if isinstance(block, Heading):
             if block.level == 1 and section_break is not None:
                 if departments:
-                    out.append(section_break(departments - 1))
+                    out.append(section_break(departments - 1).encode("utf-8"))
                 departments += 1
                 after_table = False
             key = (id(block), after_table)
@@ -241,7 +247,7 @@ def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict
             key = (id(block), (restarts or {}).get(id(block), frozenset()))
             after_table = True
         else:
-            out.append('<w:p><w:pPr><w:pStyle w:val="PTSpacer"/></w:pPr></w:p>')
+            out.append(SPACER_XML)
             continue
         hit = cache.get(key)
         if hit is None:
@@ -250,10 +256,10 @@ def body_xml(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict
                 w.heading(block, page_break=key[1], bookmark_id=bid)
             else:  # a table above a spacer is a header block: it stays with the grid below
                 w.table(block, keep_all=k + 1 < len(blocks) and isinstance(blocks[k + 1], Spacer), restarts=key[1])
-            hit = cache[key] = ("".join(w.out), w.warn.stripped)
+            hit = cache[key] = ("".join(w.out).encode("utf-8"), w.warn.stripped)
         out.append(hit[0])
         warn.stripped += hit[1]
-    return "".join(out)
+    return out
 
 
 def toc_xml(comp: Compilation, page_numbers: dict[str, str] | None, warn: DocxWarnings) -> str:
@@ -327,7 +333,7 @@ def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: 
 
     from .docxsections import Sections, labels
     parts = Sections(doc, labels(comp) if sections else None)
-    body = body_xml(comp, text_width, warn, cache, parts.department_break if sections else None, restarts)
+    body = body_pieces(comp, text_width, warn, cache, parts.department_break if sections else None, restarts)
     toc = toc_xml(comp, page_numbers, warn)
     ctx = dict(context, toc=_Xml(toc), body=_Xml(SENTINEL_XML))
     from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -370,8 +376,11 @@ def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: 
     return _zip(doc, body), warn
 
 
-def _zip(doc, body: str) -> bytes:
-    """The package as python-docx would save it, with fixed timestamps and the body spliced in."""
+def _zip(doc, body: list[bytes]) -> bytes:
+    """The package as python-docx would save it, with fixed timestamps and the body spliced in.
+    The body's pieces are compressed one at a time, straight into the package's
+    ``word/document.xml``: neither the body nor the spliced part is ever one string or one bytes
+    (the bytes are those ``ZipFile.writestr`` of the spliced part gave: it writes the same way)."""
     from docx.opc.packuri import PACKAGE_URI
     from docx.opc.pkgwriter import _ContentTypesItem
 
@@ -379,23 +388,38 @@ def _zip(doc, body: str) -> bytes:
     parts = list(package.iter_parts())
     buf = io.BytesIO()
 
-    def put(name: str, data: bytes) -> None:
+    def entry(name: str) -> zipfile.ZipInfo:
         info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = 0o644 << 16
-        zf.writestr(info, data, compresslevel=6)
+        info._compresslevel = 6  # what writestr(..., compresslevel=6) sets
+        return info
+
+    def put(name: str, data: bytes) -> None:
+        zf.writestr(entry(name), data, compresslevel=6)
+
+    def put_document(name: str, blob: bytes) -> None:
+        marker = SENTINEL_XML.encode()
+        if blob.count(marker) != 1:
+            raise UserError("Word 模板里要有且只有一个单独成段的 {{p body }} 标签，表格放在那里。")
+        head, tail = blob.split(marker)
+        info = entry(name)
+        # writestr knows the size before it writes (a ZIP64 header past ZIP64_LIMIT / 1.05 bytes)
+        info.file_size = len(head) + len(tail) + sum(map(len, body))
+        with zf.open(info, "w") as dest:
+            dest.write(head)
+            for piece in body:
+                dest.write(piece)
+            dest.write(tail)
 
     with zipfile.ZipFile(buf, "w") as zf:
         put("[Content_Types].xml", _ContentTypesItem.from_parts(parts).blob)
         put(PACKAGE_URI.rels_uri.membername, package.rels.xml)
         for part in parts:
-            blob = part.blob
             if part is doc.part:
-                marker = SENTINEL_XML.encode()
-                if blob.count(marker) != 1:
-                    raise UserError("Word 模板里要有且只有一个单独成段的 {{p body }} 标签，表格放在那里。")
-                blob = blob.replace(marker, body.encode("utf-8"))
-            put(part.partname.membername, blob)
+                put_document(part.partname.membername, part.blob)
+            else:
+                put(part.partname.membername, part.blob)
             if len(part.rels):
                 put(part.partname.rels_uri.membername, part.rels.xml)
     return buf.getvalue()
