@@ -300,6 +300,11 @@ def is_publication(path: Path) -> bool:
     return (Path(path) / SETTINGS_FILE).is_file()
 
 
+# How to compare two publications (the diff command's messages about it end with this).
+TWO_PUBLICATIONS_HINT = ("例如 ptgen diff content/tianjin-2025 content/tianjin-2026；"
+                         "比较 git 版本时写版本名，例如 ptgen diff HEAD~1。")
+
+
 def diff_publications(base: Path, head: Path) -> "Diff":
     """What changed from publication ``base`` to publication ``head`` (last year's and this year's,
     say): projects matched by their identity, so a renamed or renumbered project is the same one."""
@@ -309,7 +314,7 @@ def diff_publications(base: Path, head: Path) -> "Diff":
     for path in (Path(base), Path(head)):
         if not is_publication(path):
             raise UsageError(f"{path} 不是出版物文件夹（里面没有 ptgen.yaml）：比较两个出版物时，两个参数都要是出版物文件夹。",
-                             hint="例如 ptgen diff content/tianjin-2025 content/tianjin-2026；比较 git 版本时写版本名，例如 ptgen diff HEAD~1。")
+                             hint=TWO_PUBLICATIONS_HINT)
         found, issues = gitrev.load_at(path, None, path, path)
         if issues or not found:
             lines = "\n".join(f"  {i.file}:{i.line}:{i.column}  {i.code}  {i.message}" for i in issues)

@@ -534,10 +534,10 @@ def diff_cmd(
             if others:  # name the one at fault
                 what = f"{others[0]} 不是出版物文件夹（里面没有 ptgen.yaml）" if Path(others[0]).exists() else f"找不到 {others[0]}"
                 raise UsageError(f"{what}：比较两个出版物时，要给出两个出版物文件夹（各含 ptgen.yaml）。",
-                                 hint="例如 ptgen diff content/tianjin-2025 content/tianjin-2026；比较 git 版本时写版本名，例如 ptgen diff HEAD~1。")
+                                 hint=api.TWO_PUBLICATIONS_HINT)
             if len(folders) != 2:
                 raise UsageError(f"{folders[0]} 是出版物文件夹：比较两个出版物时，要给出两个出版物文件夹（各含 ptgen.yaml）。",
-                                 hint="例如 ptgen diff content/tianjin-2025 content/tianjin-2026；比较 git 版本时写版本名，例如 ptgen diff HEAD~1。")
+                                 hint=api.TWO_PUBLICATIONS_HINT)
             if format is DiffFormat.docx:
                 raise UsageError("--format docx（修订模式）只用于比较同一出版物的两个 git 版本；比较两个出版物请用 terminal、markdown 或 json。")
             result = api.diff_publications(Path(base), Path(head))

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from . import bookmarks, ids, layouts, output, yamlio
+from . import ids, layouts, output, yamlio
 from .errors import UsageError, UserError
 from .layouts import field_title
 from .load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, load

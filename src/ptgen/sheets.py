@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator
 
 from . import layouts, values
 from .layouts import Layout, field_title, field_value
