@@ -33,16 +33,21 @@ def built(tmp_path_factory):
     """Five departments of unequal size, built once whole and once as three parts."""
     tmp = tmp_path_factory.mktemp("shard")
     pub = generate(tmp / "pub", 23, departments=5)
-    single = tmp / "single"
-    r = ptgen("build", pub, "--out", single, "--format", FORMATS)
+    single, parts = whole_and_parts(pub, tmp, FORMATS)
+    return pub, single, parts, tmp
+
+
+def whole_and_parts(pub: Path, tmp: Path, formats: str) -> tuple[Path, list[Path]]:
+    """``pub`` built once whole (tmp/single) and once as three parts (tmp/part-K)."""
+    r = ptgen("build", pub, "--out", tmp / "single", "--format", formats)
     assert r.returncode == 0, r.stderr
     parts = []
     for k in (1, 2, 3):
         part = tmp / f"part-{k}"
-        r = ptgen("build", pub, "--out", part, "--format", FORMATS, "--shard", f"{k}/3")
+        r = ptgen("build", pub, "--out", part, "--format", formats, "--shard", f"{k}/3")
         assert r.returncode == 0, r.stderr
         parts.append(part)
-    return pub, single, parts, tmp
+    return tmp / "single", parts
 
 
 def test_three_parts_assembled_are_the_single_build_byte_for_byte(built):
@@ -183,14 +188,7 @@ def test_spreadsheets_are_shared_out_too_and_assemble_to_the_single_build(tmp_pa
     publication's workbook and CSV package are made by assemble, and the result is the single
     build's, file for file; assemble's closing line points at the content, not at --out."""
     pub = generate(tmp_path / "pub", 23, departments=5)
-    fmts = "xlsx,csv,html"
-    assert ptgen("build", pub, "--out", tmp_path / "single", "--format", fmts).returncode == 0
-    parts = []
-    for k in (1, 2, 3):
-        part = tmp_path / f"part-{k}"
-        r = ptgen("build", pub, "--out", part, "--format", fmts, "--shard", f"{k}/3")
-        assert r.returncode == 0, r.stderr
-        parts.append(part)
+    _, parts = whole_and_parts(pub, tmp_path, "xlsx,csv,html")
     books = [p.relative_to(part) for part in parts for p in part.rglob("*.xlsx")]
     assert len(books) == len(set(books)) == 5  # one workbook per department, each in one part
     r = ptgen("assemble", *parts, "--out", tmp_path / "asm")
