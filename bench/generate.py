@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from ptgen.content import department_yaml, project_yaml, settings_yaml, unit_yaml  # noqa: E402
 from ptgen.model import Budget, Department, Indicator, Project, Settings, Unit  # noqa: E402
 
-SUBJECTS = ["信息系统运维", "就业创业服务", "职业技能培训", "人才引进", "社会保险经办", "档案数字化", "劳动保障监察",
-            "公共实训基地", "技能竞赛", "人事考试", "专家服务", "农民工服务", "公益性岗位", "高校毕业生就业"]
+SUBJECTS = ["信息系统运维", "就业创业指导", "职业技能提升", "人才引进", "社会保险经办", "档案数字化", "劳动保障监察",
+            "公共实训基地", "技能竞赛", "人事考试", "专家咨询", "农民工权益保障", "公益性岗位", "高校毕业生就业"]
 KINDS = ["专项经费", "运行维护费", "补助资金", "能力提升项目", "服务采购"]
 QUANTITY = [("完成{s}服务人次", "≥{n}人次"), ("采购{s}设备数量", "≥{n}台（套）"), ("开展{s}培训场次", "≥{n}场"),
             ("{s}覆盖单位数", "≥{n}家"), ("编印{s}资料数量", "≥{n}册")]
