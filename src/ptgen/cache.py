@@ -211,12 +211,30 @@ class CheckCache:
         self.digests: dict[str, str | None] = {}  # absolute path → hash of the bytes, this check
         self._live: set[tuple] = set()  # (project, digests of its files) as they are now
         self.changed = not stats.loaded
+        self._last: tuple[str, bytes] | None = None
+        # Made earlier in this check, before the publication itself was loaded (ptgen.checkpool):
+        # this process's share as live objects, the other process's as entries (counted as read
+        # and linted in this check, not as hits).
+        self.live: dict = {}
+        self.live_lint: dict = {}
+        self._adopted: set = set()
 
     def _digest(self, path: Path) -> str | None:
         k = os.path.abspath(path)
         if k not in self.digests:
-            self.digests[k] = file_digest(path)
+            try:
+                data = yamlio.read_bytes(path)
+            except (OSError, yamlio.YamlProblem):
+                self.digests[k] = None
+            else:
+                self.digests[k] = digest(data)
+                self._last = (k, data)  # a file not in the cache is parsed next: it need not be read twice
         return self.digests[k]
+
+    def take_bytes(self, path: Path) -> bytes | None:
+        """The bytes of ``path`` if they were the last read for a hash (and are read no more)."""
+        last, self._last = self._last, None
+        return last[1] if last is not None and last[0] == os.path.abspath(path) else None
 
     # --- files ---------------------------------------------------------------------------------
     def get_file(self, path: Path, rel: str, model: str):
@@ -225,6 +243,8 @@ class CheckCache:
         if d is None:
             return None
         key = (rel, model, d)
+        if key in self.live:
+            return self.live.pop(key)
         blob = self._old_files.get(key)
         if not isinstance(blob, bytes):
             return None
@@ -233,7 +253,10 @@ class CheckCache:
         except Exception:  # noqa: BLE001 - a damaged entry is read again from the file
             return None
         self.files[key] = blob  # kept as it was: only what changed is pickled again
-        stats.files_hit += 1
+        if key in self._adopted:
+            stats.files_parsed += 1
+        else:
+            stats.files_hit += 1
         return obj, LazyPositions(positions), issues
 
     def put_file(self, path: Path, rel: str, model: str, obj, positions, issues) -> LazyPositions | None:
@@ -247,6 +270,8 @@ class CheckCache:
             pickle.dumps(dict(positions), protocol=pickle.HIGHEST_PROTOCOL)
         self.files[(rel, model, d)] = pickle.dumps((obj, blob, list(issues)), protocol=pickle.HIGHEST_PROTOCOL)
         self.changed = True
+        if self.keep_live:
+            self.live[(rel, model, d)] = (obj, LazyPositions(blob), list(issues))
         return LazyPositions(blob)
 
     # --- per-project findings ------------------------------------------------------------------
@@ -259,6 +284,8 @@ class CheckCache:
 
     def get_project(self, doc, unit, dept) -> dict | None:
         key = self._lint_key(doc, unit, dept)
+        if key in self.live_lint:
+            return self.live_lint.pop(key)
         blob = self._old_lint.get(key) if key else None
         if not isinstance(blob, bytes):
             return None
@@ -267,7 +294,10 @@ class CheckCache:
         except Exception:  # noqa: BLE001 - checked again
             return None
         self.lint[key] = blob
-        stats.projects_hit += 1
+        if key in self._adopted:
+            stats.projects_linted += 1
+        else:
+            stats.projects_hit += 1
         return found
 
     def put_project(self, doc, unit, dept, found: dict) -> None:
@@ -276,6 +306,25 @@ class CheckCache:
         if key:
             self.lint[key] = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
             self.changed = True
+            if self.keep_live:
+                self.live_lint[key] = found
+
+    # --- the work of another process (ptgen.checkpool) ----------------------------------------
+    keep_live = False  # while True, what is read and linted stays as objects for the check that follows
+
+    def made_here(self) -> tuple[dict, dict]:
+        """The entries this cache made (not those it found): what a helper process sends back."""
+        return ({k: v for k, v in self.files.items() if k not in self._old_files},
+                {k: v for k, v in self.lint.items() if k not in self._old_lint})
+
+    def adopt(self, files: dict, lint: dict) -> None:
+        """Take the entries another process made in this check as if they had been in the cache
+        (the check that follows finds them; they count as read and linted, not as hits)."""
+        self._old_files.update(files)
+        self._old_lint.update(lint)
+        self._adopted.update(files)
+        self._adopted.update(lint)
+        self.changed = True
 
     def save(self) -> None:
         """Keep what this check used (so entries of files since changed or removed go).  Each entry

@@ -107,10 +107,10 @@ def _validate(model: type[BaseModel], data: Any, source: Source, report: Report)
         return None
 
 
-def _read(path: Path, root: Path, report: Report) -> tuple[Any, Source] | None:
+def _read(path: Path, root: Path, report: Report, raw: bytes | None = None) -> tuple[Any, Source] | None:
     source = Source(path, _rel(path, root))
     try:
-        data, source.positions = yamlio.read(path)
+        data, source.positions = yamlio.read(path) if raw is None else yamlio.parse(yamlio.decode(raw))
     except yamlio.YamlProblem as p:
         report.add(Issue(source.rel, p.line, p.column, p.code, Severity.ERROR, p.message, p.text))
         return None
@@ -141,15 +141,16 @@ def load_file(path: Path, model: type[BaseModel], root: Path, report: Report, la
         report.extend(issues)
         return obj, Source(path, rel, positions)
     start = len(report.issues)
-    obj, source = _load_file(path, model, root, report, layout)
+    obj, source = _load_file(path, model, root, report, layout, cache.take_bytes(path))
     kept = cache.put_file(path, rel, model.__name__, obj, source.positions, report.issues[start:])
     if kept is not None:  # not ``or``: asking whether kept positions are empty unpacks them
         source.positions = kept
     return obj, source
 
 
-def _load_file(path: Path, model: type[BaseModel], root: Path, report: Report, layout: Layout | None = None):
-    got = _read(path, root, report)
+def _load_file(path: Path, model: type[BaseModel], root: Path, report: Report, layout: Layout | None = None,
+               raw: bytes | None = None):
+    got = _read(path, root, report, raw)
     if got is None:
         return None, Source(path, _rel(path, root))
     data, source = got
@@ -363,9 +364,10 @@ def _templates_inside(templates: str, source: Source, root: Path, report: Report
     return True
 
 
-def load(root: Path, cache=None) -> tuple[Publication | None, Report]:
+def load(root: Path, cache=None, only: set[str] | None = None) -> tuple[Publication | None, Report]:
     """Load the publication in folder ``root``: the model (None if unusable) and every problem found
-    (``cache``: see :func:`load_file`)."""
+    (``cache``: see :func:`load_file`; ``only``: just these department folders, as a share of the
+    work made ready in the cache by :mod:`ptgen.checkpool`)."""
     root = Path(root)
     report = Report()
     if not _inside(root / SETTINGS_FILE, root.resolve()):
@@ -394,6 +396,8 @@ def load(root: Path, cache=None) -> tuple[Publication | None, Report]:
     pub = Publication(root=root, settings=settings, source=source)
     for _, dname in _listed(settings.departments, source, "departments", root, dept_dirs, "部门文件夹", root, report,
                             DEPARTMENT_FILE):
+        if only is not None and dname not in only:
+            continue
         ddir = root / dname
         dept, dsrc = load_file(ddir / DEPARTMENT_FILE, Department, root, report, cache=cache)
         if dept is None:

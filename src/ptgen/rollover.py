@@ -260,7 +260,7 @@ class _Plan:
         text = yamlio.decode(raw)
         yamlio.check_depth(text)  # load read it already; the nodes are what yamlio.parse builds its data from
         node = yaml.compose(text, Loader=yamlio._Loader)  # marks count characters (every edit is read back)
-        data = yamlio._build(node, (), {}, set())
+        data = yamlio._build(node, (), {})
         f = _File(rel, kind, text, raw.startswith(b"\xef\xbb\xbf"), expected=data)
         self.files.append(f)
         return f, node, data
