@@ -100,18 +100,23 @@ def run(pub: Publication, select: set[str] | None = None, ignore: set[str] | Non
               if effective[rule.code] is not None and not (select and not any(rule.code.startswith(s) for s in select))
               and not (ignore and any(rule.code.startswith(s) for s in ignore))]
     only = None if docs is None else {id(d) for d in docs}
-    per_project = [] if scope == "publication" else [
-        (doc, _project_issues(dept, unit, doc, pub.settings, active, cache))
-        for dept, unit, doc in pub.projects() if only is None or id(doc) in only]
+    # The per-project findings, by rule: most projects have none, so they are gathered once
+    # here rather than asked of every project for every rule.
+    per_rule: dict[str, list[tuple]] = {}
+    if scope != "publication":
+        for dept, unit, doc in pub.projects():
+            if only is None or id(doc) in only:
+                for code, hits in _project_issues(dept, unit, doc, pub.settings, active, cache).items():
+                    per_rule.setdefault(code, []).append((doc, hits))
     for rule, severity in active:  # a rule may have both parts: its whole-publication one runs every time
         if scope != "project":
             for f in rule.check_publication(pub):
                 source = f.doc.source if f.doc is not None else pub.source
                 line, col = f.at or source.pos(*f.path)
                 report.add(Issue(source.rel, line, col, rule.code, severity, f.message, f.text))
-        for doc, found in per_project:
+        for doc, found in per_rule.get(rule.code, ()):
             report.extend(Issue(doc.source.rel, line, col, rule.code, severity, message, text)
-                          for line, col, message, text in found.get(rule.code, ()))
+                          for line, col, message, text in found)
     from .text import forget
     for _, _, doc in pub.projects():
         forget(doc)

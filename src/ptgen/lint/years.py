@@ -13,6 +13,8 @@ def stale_years(text: str, year: int) -> list[tuple[int, str]]:
     """The places in ``text`` that name the year before ``year`` as a budget year would be named
     (``2025年度``, ``2025年12月31日前``, ``2025.07``): what ``rollover`` from that year changes,
     as (offset, excerpt)."""
+    if str(year - 1) not in text:  # every place rollover changes names that year: most texts name none
+        return []
     from ..rollover import SHIFT, _excerpt, classify
     return [(a, _excerpt(text, a, b, 0, 8)) for a, b, what, _ in classify(text, year - 1, 1) if what == SHIFT]
 
