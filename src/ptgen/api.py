@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, ContextManager, Iterator
 
-from . import cache, layouts, lint
+from . import cache, checkpool, layouts, lint
 from .errors import UsageError, UserError
 from .load import find_publications, load
 from .model import Publication
@@ -27,8 +27,10 @@ class CheckResult:
     digests: dict[Path, dict[str, str | None]] = field(default_factory=dict)  # by publication folder: each file's hash
 
 
-def check(path: Path, select: set[str] | None = None, ignore: set[str] | None = None) -> CheckResult:
-    """Load and lint every publication at or below ``path``."""
+def check(path: Path, select: set[str] | None = None, ignore: set[str] | None = None,
+          jobs: int | None = None) -> CheckResult:
+    """Load and lint every publication at or below ``path`` (many new files on ``jobs`` cores, default
+    all: :mod:`ptgen.checkpool`)."""
     path = Path(path)
     if not path.exists():
         raise UsageError(f"找不到文件夹 {path}。")  # a missing path is a usage mistake (exit 2)
@@ -40,6 +42,7 @@ def check(path: Path, select: set[str] | None = None, ignore: set[str] | None = 
     with _without_gc():
         for root in roots:
             store = cache.open_check(root, select, ignore)  # what earlier checks learnt (see ptgen.cache)
+            checkpool.prepare(root, store, select, ignore, jobs)
             pub, report = load(root, store)
             if pub is None:
                 result.unloadable.append(root)
@@ -131,7 +134,7 @@ def build(path: Path, out_dir: Path, formats: list[str], strict: bool = False, f
         # Started first (WeasyPrint imports while the content loads), unless --out says that its
         # outputs may be current already: then only if they are not.
         services = {} if builder.read_inputs(out_dir) else registry.services(formats, stack, jobs)
-        run = BuildRun(check(path))
+        run = BuildRun(check(path, jobs=jobs))
         if (run.check.report.blocks(strict) and not force) or run.check.unloadable:
             run.blocked = True  # a publication without usable settings or form cannot be built, even as published
             return run

@@ -1,0 +1,129 @@
+"""A check of many new files on two cores (ptgen.checkpool) says exactly what a check on one core
+says, in the same order, and makes the same model; a helper that dies costs time, never findings."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT
+from ptgen import api, cache, checkpool
+
+
+def _generate(out: Path, tables: int, departments: int) -> Path:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from generate import generate
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    return generate(out, tables, departments)
+
+
+@pytest.fixture
+def pub(tmp_path, monkeypatch) -> Path:
+    """Four departments, with mistakes in files of different departments: a YAML error, a
+    schema error, a rule's finding and an unreadable value."""
+    root = _generate(tmp_path / "pub", 24, 4)
+    projects = sorted(p for p in root.rglob("p[0-9]*.yaml"))
+    firsts = {p.parts[-3]: p for p in reversed(projects)}  # one project of each department
+    a, b, c, d = (firsts[k] for k in sorted(firsts))
+    a.write_text(a.read_text(encoding="utf-8").replace("name: ", "name：", 1), encoding="utf-8")
+    b.write_text(b.read_text(encoding="utf-8") + "remarks: 多写的字段\n", encoding="utf-8")
+    c.write_text(c.read_text(encoding="utf-8").replace("value: ", "value: ≥≥", 1), encoding="utf-8")
+    text = d.read_text(encoding="utf-8")
+    d.write_text(text.replace("description: ", "description: 2024年度", 1), encoding="utf-8")
+    monkeypatch.setattr(checkpool, "MIN_NEW_FILES", 1)
+    monkeypatch.setenv("PTGEN_CACHE_DIR", str(tmp_path / "cache"))
+    return root
+
+
+def _said(result) -> list[tuple]:
+    """Every finding, in the order the check reports them."""
+    return [(i.file, i.line, i.column, i.code, i.severity.value, i.message, i.text) for i in result.report.issues]
+
+
+def _model(result) -> list:
+    return [(doc.source.rel, doc.project.model_dump(), dict(doc.source.positions))
+            for pub in result.publications for _, _, doc in pub.projects()]
+
+
+def _one_core(root: Path, monkeypatch):
+    with monkeypatch.context() as m:
+        m.setenv("PTGEN_CACHE_DIR", "off")
+        return api.check(root)
+
+
+def test_two_cores_say_what_one_core_says_in_the_same_order(pub, monkeypatch):
+    one = _one_core(pub, monkeypatch)
+    assert {"Y001", "Y003", "V00", "N01"} <= {i.code for i in one.report.issues}, _said(one)
+    calls = []
+    real = checkpool.prepare
+    monkeypatch.setattr(checkpool, "prepare", lambda *a, **k: calls.append(real(*a, **k)) or calls[-1])
+    two = api.check(pub, jobs=2)
+    assert calls == [True]  # the work was shared
+    assert _said(two) == _said(one)
+    assert _model(two) == _model(one)
+    files = sum(1 for _ in pub.rglob("*.yaml")) - 1  # ptgen.yaml is read apart from the cache
+    assert (cache.stats.files_parsed, cache.stats.files_hit) == (files, 0)
+    assert cache.stats.projects_linted == 23 and cache.stats.projects_hit == 0  # one project cannot be read
+    again = api.check(pub, jobs=2)  # what both processes made is in the cache
+    assert _said(again) == _said(one)
+    assert cache.stats.files_parsed == 0 and cache.stats.files_hit == files
+
+
+def test_the_shares_are_balanced_by_new_files_and_always_the_same():
+    counts = {"a": 50, "b": 10, "c": 30, "d": 25, "e": 5}
+    mine, theirs = checkpool.split(counts)
+    assert mine | theirs == set(counts) and not mine & theirs
+    assert abs(sum(counts[k] for k in mine) - sum(counts[k] for k in theirs)) <= 10
+    assert checkpool.split(dict(reversed(counts.items()))) == (mine, theirs)
+
+
+def test_few_new_files_are_read_by_this_process_alone(pub, monkeypatch):
+    monkeypatch.setattr(checkpool, "MIN_NEW_FILES", 400)
+    store = cache.open_check(pub)
+    assert checkpool.prepare(pub, store) is False
+    monkeypatch.setattr(checkpool, "MIN_NEW_FILES", 1)
+    assert checkpool.prepare(pub, store, jobs=1) is False  # one core: nothing to share
+
+
+def test_a_helper_that_dies_costs_time_not_findings(pub, monkeypatch):
+    one = _one_core(pub, monkeypatch)
+    parent = os.getpid()
+    real = checkpool._fill
+
+    def dying(*args):
+        if os.getpid() != parent:
+            os._exit(3)  # as if killed mid-way: nothing sent back
+        real(*args)
+    monkeypatch.setattr(checkpool, "_fill", dying)
+    two = api.check(pub, jobs=2)
+    assert _said(two) == _said(one)
+    assert _model(two) == _model(one)
+    assert cache.stats.files_hit == 0
+
+
+def test_a_helper_cut_short_is_not_trusted(pub, monkeypatch):
+    one = _one_core(pub, monkeypatch)
+    parent = os.getpid()
+    real_dumps = checkpool.pickle.dumps
+
+    def cut(obj, *args, **kwargs):
+        data = real_dumps(obj, *args, **kwargs)
+        return data[: len(data) // 2] if os.getpid() != parent else data
+    monkeypatch.setattr(checkpool.pickle, "dumps", cut)
+    two = api.check(pub, jobs=2)
+    assert _said(two) == _said(one)
+
+
+def test_each_process_reads_its_share_and_the_check_finds_both_ready(pub):
+    store = cache.open_check(pub)
+    assert checkpool.prepare(pub, store, jobs=2)
+    files = sum(1 for _ in pub.rglob("*.yaml")) - 1
+    helper = {k for k in store._adopted if k in store._old_files}
+    here = set(store.live)
+    assert here and helper and not here & helper
+    assert len(here) + len(helper) == files
+    assert {k[0].split("/")[1] for k in here}.isdisjoint({k[0].split("/")[1] for k in helper})  # by department
