@@ -262,6 +262,8 @@ def serve_cmd(
     out_dir: Annotated[Path, typer.Option("--out", help="PDF 缓存所在的输出文件夹（与 build 的 --out 相同，共用缓存）。")] = Path("build"),
 ) -> None:
     """在浏览器里预览网页版：保存文件后页面自动刷新，并显示检查结果。按 Ctrl+C 结束。"""
+    import gc
+    gc.enable()  # the one command that runs for hours: its re-checks' garbage is collected (see main)
     from . import serve
 
     def ready(address: str) -> None:
@@ -643,12 +645,32 @@ def rules_cmd() -> None:
         out.print(f"{r.code}  {r.severity.label}  {escape(r.title)}")
 
 
+def _leave(done: SystemExit) -> None:
+    """Exit with ``done``'s code without tearing the process down object by object: after a big
+    check or build that is a third of a second (10,000 tables) spent freeing what the system frees
+    at once.  Everything ptgen writes is closed by then; only the standard streams need flushing."""
+    code = done.code
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe (ptgen check | head): nothing more to say
+        pass
+    os._exit(code or 0)
+
+
 def main() -> None:
     """Entry point: run the app; a crash prints one line (``PTGEN_DEBUG=1`` for the traceback)."""
+    import gc
+    # A command runs once and the process ends (``serve`` turns this back on): the cyclic collector
+    # would only walk the loaded content again, ~0.4 s after a 10,000-table check, to find nothing.
+    gc.disable()
     try:
         app(prog_name="ptgen")
-    except SystemExit:
-        raise
+    except SystemExit as done:
+        _leave(done)
     except OSError as exc:  # the environment (disk full, read-only, no permission, a folder in the way), not a bug
         if os.environ.get("PTGEN_DEBUG"):
             raise
