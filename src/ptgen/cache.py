@@ -212,6 +212,7 @@ class CheckCache:
         self._live: set[tuple] = set()  # (project, digests of its files) as they are now
         self.changed = not stats.loaded
         self._last: tuple[str, bytes] | None = None
+        self._of_path: dict[Path, str] = {}  # a path as given → its absolute form (a key of digests)
         # Made earlier in this check, before the publication itself was loaded (ptgen.checkpool):
         # this process's share as live objects, the other process's as entries (counted as read
         # and linted in this check, not as hits).
@@ -220,7 +221,10 @@ class CheckCache:
         self._adopted: set = set()
 
     def _digest(self, path: Path) -> str | None:
-        k = os.path.abspath(path)
+        known = self._of_path.get(path)  # a project's unit and department are asked for again and again
+        if known is not None:
+            return self.digests[known]
+        k = self._of_path[path] = os.path.abspath(path)
         if k not in self.digests:
             try:
                 data = yamlio.read_bytes(path)
@@ -317,9 +321,12 @@ class CheckCache:
         return ({k: v for k, v in self.files.items() if k not in self._old_files},
                 {k: v for k, v in self.lint.items() if k not in self._old_lint})
 
-    def adopt(self, files: dict, lint: dict) -> None:
+    def adopt(self, files: dict, lint: dict, digests: dict | None = None) -> None:
         """Take the entries another process made in this check as if they had been in the cache
-        (the check that follows finds them; they count as read and linted, not as hits)."""
+        (the check that follows finds them; they count as read and linted, not as hits), and the
+        hashes of the files it read."""
+        for k, v in (digests or {}).items():
+            self.digests.setdefault(k, v)
         self._old_files.update(files)
         self._old_lint.update(lint)
         self._adopted.update(files)

@@ -89,8 +89,10 @@ def prepare(root: Path, store, select=None, ignore=None, jobs: int | None = None
         code = 1
         try:
             os.close(r)
+            known = set(store.digests)
             _fill(root, store, theirs, select, ignore)
-            data = pickle.dumps(store.made_here(), protocol=pickle.HIGHEST_PROTOCOL)
+            hashed = {k: v for k, v in store.digests.items() if k not in known}  # not read again by the check
+            data = pickle.dumps((*store.made_here(), hashed), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(w, "wb") as f:
                 f.write(data)
             code = 0
@@ -109,10 +111,10 @@ def prepare(root: Path, store, select=None, ignore=None, jobs: int | None = None
         pid = 0
         if os.waitstatus_to_exitcode(status) == 0:
             try:
-                files, found = pickle.loads(data)
+                files, found, hashed = pickle.loads(data)
             except Exception:  # noqa: BLE001 - cut short: the check reads those files itself
                 return True
-            store.adopt(files, found)
+            store.adopt(files, found, hashed)
         return True
     finally:
         if pid:  # interrupted (Ctrl-C): the helper goes too

@@ -187,13 +187,22 @@ def _with_extras(data: Any, layout: Layout, source: Source, report: Report) -> A
     return data
 
 
+_COMMON: dict[type, tuple[list[str], frozenset[str]]] = {}  # a model's own fields, in order and as a set
+
+
 def _split(data: dict, at: tuple, model: type[BaseModel], declared, what: str, source: Source, report: Report,
            original: dict | None = None) -> dict:
+    got = _COMMON.get(model)
+    if got is None:
+        names = [k for k in model.model_fields if k != "extras"]
+        got = _COMMON[model] = (names, frozenset(names))
+    common, known = got
+    if known.issuperset(data):
+        return {}  # the usual row: nothing beyond the common fields
     fields = {f.key: f for f in declared}
-    common = [k for k in model.model_fields if k != "extras"]
     extras: dict[str, Any] = {}
     for key in list(data):
-        if key in common:
+        if key in known:
             continue
         value = data.pop(key)
         if original is not None:
@@ -298,13 +307,27 @@ def _name_problem(name: str) -> str | None:
     return None
 
 
+def _project_files(folder: Path) -> tuple[set[str], set[str]]:
+    """The names of the project files in a unit's ``folder`` (YAML files, links to files included),
+    and the names there that are symbolic links: one directory read, no call per file."""
+    files, links = set(), set()
+    with os.scandir(folder) as entries:
+        for e in entries:
+            if e.is_symlink():
+                links.add(e.name)
+            if e.is_file() and os.path.splitext(e.name)[1] in (".yaml", ".yml") and e.name not in META_FILES:
+                files.add(e.name)
+    return files, links
+
+
 def _listed(names: list[str], source: Source, key: str, folder: Path, present: set[str], what: str,
-            root: Path, report: Report, meta: str | None = None) -> list[tuple[int, str]]:
+            root: Path, report: Report, meta: str | None = None, links: set[str] | None = None) -> list[tuple[int, str]]:
     """Check an explicit order list against what is on disk; return the usable entries.
 
     Each entry must be one name inside ``folder`` (never a path), and the entry (and its ``meta``
     file, for a folder) must not lead out of the publication through a symbolic link: such an
-    entry is reported at its line and never read."""
+    entry is reported at its line and never read.  ``links``: the names in ``folder`` known to be
+    links (the others are not looked at again)."""
     usable: list[tuple[int, str]] = []
     seen: set[str] = set()
     inside = root.resolve()
@@ -322,8 +345,8 @@ def _listed(names: list[str], source: Source, key: str, folder: Path, present: s
         seen.add(name)
         target = folder / name
         # ``folder`` is inside (checked when it was listed): so is an entry in it that is no link.
-        if os.path.lexists(target) and not all(not os.path.islink(p) or _inside(p, inside)
-                                               for p in (target, *([target / meta] if meta else []))):
+        maybe_links = ([target] if links is None or name in links else []) + ([target / meta] if meta else [])
+        if any(os.path.islink(p) and not _inside(p, inside) for p in maybe_links):
             report.add(Issue(source.rel, line, col, "F004", Severity.ERROR,
                              f"列表中的{what}“{name}”是指向出版物文件夹以外的链接（符号链接）：ptgen 不会读取它。"
                              "请把文件本身放进出版物文件夹，不要用链接。", name))
@@ -413,9 +436,9 @@ def load(root: Path, cache=None, only: set[str] | None = None) -> tuple[Publicat
                 continue
             udoc = UnitDoc(uname, unit, usrc)
             ddoc.units.append(udoc)
-            files = {p.name for p in udir.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml")
-                     and p.name not in META_FILES}
-            for _, fname in _listed(unit.projects, usrc, "projects", udir, files, "项目文件", root, report):
+            files, links = _project_files(udir)
+            for _, fname in _listed(unit.projects, usrc, "projects", udir, files, "项目文件", root, report,
+                                    links=links):
                 project, psrc = load_file(udir / fname, Project, root, report, layout, cache)
                 if project is not None:
                     udoc.projects.append(ProjectDoc(project, psrc))

@@ -103,10 +103,11 @@ def run(pub: Publication, select: set[str] | None = None, ignore: set[str] | Non
     # The per-project findings, by rule: most projects have none, so they are gathered once
     # here rather than asked of every project for every rule.
     per_rule: dict[str, list[tuple]] = {}
+    mine = [(rule, severity) for rule, severity in active if type(rule).check_project is not Rule.check_project]
     if scope != "publication":
         for dept, unit, doc in pub.projects():
             if only is None or id(doc) in only:
-                for code, hits in _project_issues(dept, unit, doc, pub.settings, active, cache).items():
+                for code, hits in _project_issues(dept, unit, doc, pub.settings, mine, cache).items():
                     per_rule.setdefault(code, []).append((doc, hits))
     for rule, severity in active:  # a rule may have both parts: its whole-publication one runs every time
         if scope != "project":
