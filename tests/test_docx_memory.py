@@ -62,3 +62,29 @@ def test_the_streamed_package_is_what_writing_each_part_whole_gives(book):
             zf.writestr(again, src.read(info.filename), compresslevel=6)
     assert buf.getvalue() == data
 
+
+
+def test_spooled_tables_give_the_same_book_and_are_not_kept_in_memory(tmp_path):
+    """The build's renderer keeps the drawn tables in a temporary file (render.docx.Spool): the
+    book is byte for byte the one drawn from memory, the cache holds only where each piece is,
+    and the file is gone when the renderer is done."""
+    from ptgen import api, layouts
+    from ptgen.build import compilations, find_template
+    from ptgen.render.docx import Spool, SpooledPiece, render_docx, template_context
+    root = generate(tmp_path / "pub", 60, departments=2)
+    pub = api.check(root).publications[0]
+    comp = compilations(pub)[-1][1]
+    template = find_template(pub, "docx", layouts.of(pub.settings).word_template)
+    in_memory = render_docx(comp, template, template_context(pub, comp), cache={})[0]
+    spool = Spool()
+    cache: dict = {"spool": spool}
+    try:
+        spooled = render_docx(comp, template, template_context(pub, comp), cache=cache)[0]
+        again = render_docx(comp, template, template_context(pub, comp), cache=cache)[0]  # every piece read back
+        pieces = [v[0] for k, v in cache.items() if isinstance(k, tuple)]
+        assert pieces and all(isinstance(p, SpooledPiece) for p in pieces)
+        assert sum(map(len, pieces)) > 500_000
+    finally:
+        spool.close()
+    assert spooled == in_memory and again == in_memory
+    assert spool._file.closed

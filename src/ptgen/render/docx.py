@@ -218,8 +218,51 @@ def kept_rows(t: Table, keep_all: bool = False) -> set[int]:
 SPACER_XML = b'<w:p><w:pPr><w:pStyle w:val="PTSpacer"/></w:pPr></w:p>'
 
 
+class Spool:
+    """The drawn XML of one build's tables and headings, kept in a temporary file rather than in
+    memory: each is drawn once and written again into the whole book (a 10,000-table book's
+    tables are ~0.23 GB of XML, which the book needs only while it is zipped).  Pieces are read
+    back in the order they are zipped; the file goes with :meth:`close`."""
+
+    def __init__(self) -> None:
+        import tempfile
+        self._file = tempfile.TemporaryFile(prefix="ptgen-docx-")
+        self._end = 0
+        self._unflushed = False
+
+    def put(self, data: bytes) -> "SpooledPiece":
+        self._file.write(data)
+        self._unflushed = True
+        piece = SpooledPiece(self, self._end, len(data))
+        self._end += len(data)
+        return piece
+
+    def read(self, piece: "SpooledPiece") -> bytes:
+        if self._unflushed:
+            self._file.flush()
+            self._unflushed = False
+        return os.pread(self._file.fileno(), piece.length, piece.offset)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class SpooledPiece:
+    """Where one piece of XML is in a :class:`Spool`; ``len()`` is its size in bytes."""
+    __slots__ = ("spool", "offset", "length")
+
+    def __init__(self, spool: Spool, offset: int, length: int):
+        self.spool, self.offset, self.length = spool, offset, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def data(self) -> bytes:
+        return self.spool.read(self)
+
+
 def body_pieces(comp: Compilation, text_width: int, warn: DocxWarnings, cache: dict | None = None,
-                section_break=None, restarts: dict[int, frozenset[int]] | None = None) -> list[bytes]:
+                section_break=None, restarts: dict[int, frozenset[int]] | None = None) -> list[bytes | SpooledPiece]:
     """The body's XML in UTF-8 pieces, in order: most of them the cache's own, so a 10,000-table book
     is never one string (another copy of the whole cache).  ``cache`` (shared between the
     compilations of one build) keeps each table's XML (UTF-8: half a Python string's size, once a
@@ -229,7 +272,8 @@ def body_pieces(comp: Compilation, text_width: int, warn: DocxWarnings, cache: d
     before the next department's heading (which then needs no page break of its own)."""
     cache = {} if cache is None else cache
     ids = cache.setdefault("bookmark-ids", {})
-    out: list[bytes] = []
+    spool: Spool | None = cache.get("spool")  # else the pieces stay in memory
+    out: list[bytes | SpooledPiece] = []
     after_table = False  # the body starts on a new page: the contents' section ends before it
     departments = 0
     blocks = comp.blocks
@@ -256,7 +300,8 @@ def body_pieces(comp: Compilation, text_width: int, warn: DocxWarnings, cache: d
                 w.heading(block, page_break=key[1], bookmark_id=bid)
             else:  # a table above a spacer is a header block: it stays with the grid below
                 w.table(block, keep_all=k + 1 < len(blocks) and isinstance(blocks[k + 1], Spacer), restarts=key[1])
-            hit = cache[key] = ("".join(w.out).encode("utf-8"), w.warn.stripped)
+            xml = "".join(w.out).encode("utf-8")
+            hit = cache[key] = (spool.put(xml) if spool is not None else xml, w.warn.stripped)
         out.append(hit[0])
         warn.stripped += hit[1]
     return out
@@ -376,7 +421,7 @@ def render_docx(comp: Compilation, template: Path, context: dict, page_numbers: 
     return _zip(doc, body), warn
 
 
-def _zip(doc, body: list[bytes]) -> bytes:
+def _zip(doc, body: list[bytes | SpooledPiece]) -> bytes:
     """The package as python-docx would save it, with fixed timestamps and the body spliced in.
     The body's pieces are compressed one at a time, straight into the package's
     ``word/document.xml``: neither the body nor the spliced part is ever one string or one bytes
@@ -409,7 +454,7 @@ def _zip(doc, body: list[bytes]) -> bytes:
         with zf.open(info, "w") as dest:
             dest.write(head)
             for piece in body:
-                dest.write(piece)
+                dest.write(piece if isinstance(piece, bytes) else piece.data())
             dest.write(tail)
 
     with zipfile.ZipFile(buf, "w") as zf:
@@ -448,10 +493,16 @@ class DocxRenderer(FormatRenderer):
     name = "docx"
 
     def render(self, pub, comps, ctx: RenderContext) -> list[Rendered]:
-        from .libreoffice import available, libreoffice_layout
         from .templates import find_template
         template = find_template(pub, "docx", layouts.of(pub.settings).word_template)
-        cache: dict = {}  # each table's XML, drawn once for its department and reused for the whole book
+        cache: dict = {"spool": Spool()}  # each table's XML, drawn once for its department and reused for the whole book
+        try:
+            return self._render(pub, comps, ctx, template, cache)
+        finally:
+            cache["spool"].close()
+
+    def _render(self, pub, comps, ctx: RenderContext, template: Path, cache: dict) -> list[Rendered]:
+        from .libreoffice import available, libreoffice_layout
         # Every heading's bookmark id numbered up front, in the compilations' order: a share
         # (``--shard``) numbers them as the whole build does, whichever document is drawn first
         # (the whole book is, for LibreOffice's layout).
