@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpers import ROOT
-from ptgen import api, cache, checkpool
+from ptgen import api, cache, checkpool, parallel
 
 
 def _generate(out: Path, tables: int, departments: int) -> Path:
@@ -75,10 +75,10 @@ def test_two_cores_say_what_one_core_says_in_the_same_order(pub, monkeypatch):
 
 def test_the_shares_are_balanced_by_new_files_and_always_the_same():
     counts = {"a": 50, "b": 10, "c": 30, "d": 25, "e": 5}
-    mine, theirs = checkpool.split(counts)
+    mine, theirs = parallel.split(counts)
     assert mine | theirs == set(counts) and not mine & theirs
     assert abs(sum(counts[k] for k in mine) - sum(counts[k] for k in theirs)) <= 10
-    assert checkpool.split(dict(reversed(counts.items()))) == (mine, theirs)
+    assert parallel.split(dict(reversed(counts.items()))) == (mine, theirs)
 
 
 def test_few_new_files_are_read_by_this_process_alone(pub, monkeypatch):
@@ -108,12 +108,12 @@ def test_a_helper_that_dies_costs_time_not_findings(pub, monkeypatch):
 def test_a_helper_cut_short_is_not_trusted(pub, monkeypatch):
     one = _one_core(pub, monkeypatch)
     parent = os.getpid()
-    real_dumps = checkpool.pickle.dumps
+    real_dumps = parallel.pickle.dumps
 
     def cut(obj, *args, **kwargs):
         data = real_dumps(obj, *args, **kwargs)
         return data[: len(data) // 2] if os.getpid() != parent else data
-    monkeypatch.setattr(checkpool.pickle, "dumps", cut)
+    monkeypatch.setattr(parallel.pickle, "dumps", cut)
     two = api.check(pub, jobs=2)
     assert _said(two) == _said(one)
 

@@ -15,20 +15,12 @@ those files itself.
 from __future__ import annotations
 
 import os
-import pickle
 from pathlib import Path
 
-from . import lint
+from . import lint, parallel
 from .load import DEPARTMENT_FILE, UNIT_FILE, _rel, load
 
 MIN_NEW_FILES = 400  # below this, a second process costs more (fork, pickling, unpickling) than it saves
-
-
-def cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def _new_files(root: Path, store) -> dict[str, int]:
@@ -56,18 +48,6 @@ def _new_files(root: Path, store) -> dict[str, int]:
     return counts
 
 
-def split(counts: dict[str, int]) -> tuple[set[str], set[str]]:
-    """Two shares of departments with about as many files each (the largest first, each to the
-    lighter share; ties by name, so the split is the same every time)."""
-    shares: tuple[set[str], set[str]] = (set(), set())
-    load_ = [0, 0]
-    for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        k = 0 if load_[0] <= load_[1] else 1
-        shares[k].add(name)
-        load_[k] += n
-    return shares
-
-
 def _fill(root: Path, store, only: set[str], select, ignore) -> None:
     pub, _ = load(root, store, only=only)
     if pub is not None:
@@ -77,49 +57,30 @@ def _fill(root: Path, store, only: set[str], select, ignore) -> None:
 def prepare(root: Path, store, select=None, ignore=None, jobs: int | None = None) -> bool:
     """Fill ``store`` with this check's new files on two cores, when there are enough of them.
     True if it did."""
-    if store is None or (jobs or cores()) < 2 or not hasattr(os, "fork"):
+    if store is None or not parallel.can_share(jobs):
         return False
     counts = _new_files(root, store)
     if sum(counts.values()) < MIN_NEW_FILES or len(counts) < 2:
         return False
-    mine, theirs = split(counts)
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the helper: its share into its copy of the cache, sent back, then gone
-        code = 1
-        try:
-            os.close(r)
-            known = set(store.digests)
-            _fill(root, store, theirs, select, ignore)
-            hashed = {k: v for k, v in store.digests.items() if k not in known}  # not read again by the check
-            data = pickle.dumps((*store.made_here(), hashed), protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(w, "wb") as f:
-                f.write(data)
-            code = 0
-        finally:
-            os._exit(code)  # never back into the caller's code (nor its atexit handlers)
-    os.close(w)
+    mine, theirs = parallel.split(counts)
+
+    def theirs_into_the_cache():  # in the helper: its share into its copy of the cache, sent back
+        known = set(store.digests)
+        _fill(root, store, theirs, select, ignore)
+        hashed = {k: v for k, v in store.digests.items() if k not in known}  # not read again by the check
+        return (*store.made_here(), hashed)
+
+    helper = parallel.Helper(theirs_into_the_cache)
     try:
         store.keep_live = True  # this share's objects stay for the check: not unpickled again
         try:
             _fill(root, store, mine, select, ignore)
         finally:
             store.keep_live = False
-        with os.fdopen(r, "rb") as f:
-            data = f.read()
-        _, status = os.waitpid(pid, 0)
-        pid = 0
-        if os.waitstatus_to_exitcode(status) == 0:
-            try:
-                files, found, hashed = pickle.loads(data)
-            except Exception:  # noqa: BLE001 - cut short: the check reads those files itself
-                return True
-            store.adopt(files, found, hashed)
-        return True
-    finally:
-        if pid:  # interrupted (Ctrl-C): the helper goes too
-            try:
-                os.kill(pid, 9)
-                os.waitpid(pid, 0)
-            except OSError:
-                pass
+        got = helper.result()
+    except BaseException:
+        helper.stop()
+        raise
+    if got is not None:  # else the check reads those files itself
+        store.adopt(*got)
+    return True

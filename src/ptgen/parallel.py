@@ -1,0 +1,109 @@
+"""Work shared with one forked helper process, on a machine with two cores or more.
+
+A check of many new files (:mod:`ptgen.checkpool`) and the web pages of a big publication
+(:mod:`ptgen.render.html`) are pure Python on one core; ``fork`` gives a helper that starts with
+everything loaded.  The helper computes its share, sends the results back pickled through a pipe
+and leaves with ``os._exit``; this process does the other share meanwhile.  A helper that fails,
+dies or sends half is ignored: its share is then done here, so the results (and any error, which
+is then raised here) are those of one process.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+from typing import Callable, Hashable, Iterable, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def can_share(jobs: int | None = None) -> bool:
+    return (jobs or cores()) >= 2 and hasattr(os, "fork")
+
+
+def split(weights: dict[K, int]) -> tuple[set[K], set[K]]:
+    """Two shares of about the same weight (the heaviest first, each to the lighter share; ties
+    by key, so the split is the same every time)."""
+    shares: tuple[set[K], set[K]] = (set(), set())
+    load = [0, 0]
+    for key, w in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0])):
+        k = 0 if load[0] <= load[1] else 1
+        shares[k].add(key)
+        load[k] += w
+    return shares
+
+
+class Helper:
+    """``work()`` started in a forked helper at once; :meth:`result` waits for what it returns
+    (None if it failed, died or sent something cut short), :meth:`stop` ends it unheard."""
+
+    def __init__(self, work: Callable[[], object]):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                os.close(r)
+                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(w, "wb") as f:
+                    f.write(data)
+                code = 0
+            finally:
+                os._exit(code)  # never back into the caller's code (nor its atexit handlers)
+        os.close(w)
+        self._pid, self._pipe = pid, os.fdopen(r, "rb")
+
+    def result(self):
+        try:
+            data = self._pipe.read()
+            _, status = os.waitpid(self._pid, 0)
+        except BaseException:
+            self.stop()
+            raise
+        self._pid = 0
+        self._pipe.close()
+        if os.waitstatus_to_exitcode(status) != 0:
+            return None
+        try:
+            return pickle.loads(data)
+        except Exception:  # noqa: BLE001 - cut short
+            return None
+
+    def stop(self) -> None:
+        """Interrupted (Ctrl-C, an error here): the helper goes too."""
+        if self._pid:
+            try:
+                os.kill(self._pid, 9)
+                os.waitpid(self._pid, 0)
+            except OSError:
+                pass
+            self._pid = 0
+        self._pipe.close()
+
+
+def shared_map(func: Callable[[T], object], items: list[T], weights: Iterable[int], *, min_weight: int,
+               jobs: int | None = None) -> list:
+    """``[func(x) for x in items]``, the items split by ``weights`` between this process and a
+    forked helper when their total is at least ``min_weight``."""
+    weights = list(weights)
+    if len(items) < 2 or sum(weights) < min_weight or not can_share(jobs):
+        return [func(x) for x in items]
+    mine, theirs = split(dict(enumerate(weights)))
+    theirs_order = sorted(theirs)
+    helper = Helper(lambda: [func(items[k]) for k in theirs_order])
+    try:
+        here = {k: func(items[k]) for k in sorted(mine)}
+        got = helper.result()
+    except BaseException:
+        helper.stop()
+        raise
+    there = dict(zip(theirs_order, got)) if isinstance(got, list) and len(got) == len(theirs_order) else \
+        {k: func(items[k]) for k in theirs_order}  # the helper failed: its share here
+    return [here[k] if k in here else there[k] for k in range(len(items))]
