@@ -165,12 +165,21 @@ def chart(views: list[DepartmentView], pub: Publication) -> dict:
             "height": 26 * max(len(bars), 1) + 4}
 
 
-def render_html(pub: Publication, comps: list[tuple[str, Compilation]], only: set[str] | None = None) -> list[Rendered]:
+SHARED_FROM_TABLES = 300  # pages of fewer tables are drawn here alone: a helper would cost more than it saves
+
+
+def render_html(pub: Publication, comps: list[tuple[str, Compilation]], only: set[str] | None = None,
+                jobs: int | None = None) -> list[Rendered]:
     """Every page: one per department, the whole book, and index.html (which shows the whole book);
-    with ``only``, the departments named and (if the publication's name is in it) the book and index."""
+    with ``only``, the departments named and (if the publication's name is in it) the book and index.
+    The pages are drawn on two cores when there are many tables (:mod:`ptgen.parallel`: the whole
+    book, as many tables as all departments together, is about one share)."""
+    from .. import parallel
     env = environment(pub)
-    pages = [Rendered(f"{stem}.html", compilation_page(env, pub, comp).encode("utf-8"), comp) for stem, comp in comps
-             if only is None or stem in only]
+    wanted = [(stem, comp) for stem, comp in comps if only is None or stem in only]
+    drawn = parallel.shared_map(lambda c: compilation_page(env, pub, c[1]).encode("utf-8"), wanted,
+                                (len(comp.entries) for _, comp in wanted), min_weight=SHARED_FROM_TABLES, jobs=jobs)
+    pages = [Rendered(f"{stem}.html", data, comp) for (stem, comp), data in zip(wanted, drawn)]
     if only is None or pub.name in only:
         pages.append(Rendered("index.html", index_page(env, pub, comps).encode("utf-8"), comps[-1][1]))
     return pages
@@ -238,6 +247,6 @@ class HtmlRenderer(FormatRenderer):
         return 1
 
     def render(self, pub, comps, ctx: RenderContext) -> list[Rendered]:
-        pages = render_html(pub, comps, ctx.only)
+        pages = render_html(pub, comps, ctx.only, ctx.jobs)
         ctx.step("html")
         return pages
