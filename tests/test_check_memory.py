@@ -14,15 +14,20 @@ def test_the_rules_text_memo_is_dropped_once_the_check_is_done(tmp_path):
     assert "用于信息系统运行维护" in joined(docs[0]) and texts(docs[0])  # still there when asked again
 
 
-def test_a_cold_check_leaves_each_files_positions_packed_until_asked(tmp_path, monkeypatch):
-    """Positions are kept pickled (a tenth of the dict's memory) until a finding needs them; a cold
-    check (nothing cached yet) unpacked every file's by asking whether the packed ones were empty."""
+def test_a_check_keeps_no_positions_until_a_message_needs_them(tmp_path, monkeypatch):
+    """Where each value stands is read from the file when a finding needs it (yamlio.FilePositions):
+    a check kept every file's positions (a dict of ~100 entries per project) in memory and in its
+    cache, and used them only for the few files it had something to say about."""
     from ptgen import api
-    from ptgen.cache import LazyPositions
+    from ptgen.yamlio import FilePositions
     monkeypatch.setenv("PTGEN_CACHE_DIR", str(tmp_path / "cache"))
-    pub = api.check(make_publication(tmp_path / "pub")).publications[0]
-    sources = [doc.source for _, _, doc in pub.projects()]
-    assert sources and all(isinstance(s.positions, LazyPositions) for s in sources)
-    assert all(s.positions._blob is not None for s in sources)
-    line, col = sources[0].pos("purpose")
-    assert line > 1 and col >= 1  # and there when asked
+    root = make_publication(tmp_path / "pub")
+    for attempt in ("cold", "warm"):
+        pub = api.check(root).publications[0]
+        sources = [doc.source for _, _, doc in pub.projects()]
+        assert sources and all(isinstance(s.positions, FilePositions) for s in sources), attempt
+        assert all(s.positions.path is not None and not dict.__len__(s.positions) for s in sources), attempt
+        line, col = sources[0].pos("purpose")
+        assert line > 1 and col >= 1  # and there when asked
+        text = sources[0].path.read_text(encoding="utf-8").splitlines()
+        assert text[line - 1][col - 1:].startswith(pub.departments[0].units[0].projects[0].project.purpose[:4])

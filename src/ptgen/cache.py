@@ -9,8 +9,9 @@ hide errors.
 
 What it holds, and what an entry is keyed by:
 
-* for each content file, by its path and the hash of its bytes: the model read from it, where each
-  value stood, and the problems reading it (Y…, F…);
+* for each content file, by its path and the hash of its bytes: the model read from it and the
+  problems reading it (Y…, F…) — where each value stands is read from the file again when a
+  message needs it (``yamlio.FilePositions``);
 * for each project, by the hashes of its file, its unit's and its department's file and the rules
   selected: the findings of the per-project rules;
 * the whole cache by ptgen's version and code (the package's files), the hash of ``ptgen.yaml``
@@ -35,7 +36,7 @@ from typing import Any
 
 from . import yamlio
 
-FORMAT = "1"
+FORMAT = "2"  # 2: no positions (read from the file when asked: yamlio.FilePositions)
 MAGIC = b"PTGEN-CACHE\n"
 _code_key: str | None = None
 
@@ -134,59 +135,6 @@ def write(path: Path, key: str, payload: Any) -> None:
             pass
 
 
-class LazyPositions(dict):
-    """A file's positions (key path → line, column), unpickled when first asked for: most files'
-    positions are never needed (only where a rule finds something)."""
-
-    def __init__(self, blob: bytes):
-        super().__init__()
-        self._blob: bytes | None = blob
-
-    def _fill(self) -> None:
-        if self._blob is not None:
-            blob, self._blob = self._blob, None
-            self.update(pickle.loads(blob))
-
-    def __contains__(self, key) -> bool:
-        self._fill()
-        return super().__contains__(key)
-
-    def __getitem__(self, key):
-        self._fill()
-        return super().__getitem__(key)
-
-    def get(self, key, default=None):
-        self._fill()
-        return super().get(key, default)
-
-    def __iter__(self):
-        self._fill()
-        return super().__iter__()
-
-    def __len__(self) -> int:
-        self._fill()
-        return super().__len__()
-
-    def items(self):
-        self._fill()
-        return super().items()
-
-    def keys(self):
-        self._fill()
-        return super().keys()
-
-    def values(self):
-        self._fill()
-        return super().values()
-
-    def __reduce__(self):
-        self._fill()
-        return (dict, (dict(self),))
-
-    def blob(self) -> bytes:
-        return self._blob if self._blob is not None else pickle.dumps(dict(self), protocol=pickle.HIGHEST_PROTOCOL)
-
-
 class CheckCache:
     """The cache of one publication for one check (see the module's docstring)."""
 
@@ -242,7 +190,7 @@ class CheckCache:
 
     # --- files ---------------------------------------------------------------------------------
     def get_file(self, path: Path, rel: str, model: str):
-        """(object, positions, issues) read from ``path`` last time, if its bytes are the same."""
+        """(object, issues) read from ``path`` last time, if its bytes are the same."""
         d = self._digest(path)
         if d is None:
             return None
@@ -253,7 +201,7 @@ class CheckCache:
         if not isinstance(blob, bytes):
             return None
         try:
-            obj, positions, issues = pickle.loads(blob)
+            obj, issues = pickle.loads(blob)
         except Exception:  # noqa: BLE001 - a damaged entry is read again from the file
             return None
         self.files[key] = blob  # kept as it was: only what changed is pickled again
@@ -261,22 +209,19 @@ class CheckCache:
             stats.files_parsed += 1
         else:
             stats.files_hit += 1
-        return obj, LazyPositions(positions), issues
+        return obj, issues
 
-    def put_file(self, path: Path, rel: str, model: str, obj, positions, issues) -> LazyPositions | None:
-        """Keep what was read from ``path``; returns its positions as :class:`LazyPositions` (the
-        dict, pickled: a tenth of the memory of the dict until something asks for them)."""
+    def put_file(self, path: Path, rel: str, model: str, obj, issues) -> None:
+        """Keep what was read from ``path`` (the model and the problems reading it; where each value
+        stands is read from the file again when a message needs it)."""
         d = self._digest(path)
         stats.files_parsed += 1
         if d is None:
-            return None
-        blob = positions.blob() if isinstance(positions, LazyPositions) else \
-            pickle.dumps(dict(positions), protocol=pickle.HIGHEST_PROTOCOL)
-        self.files[(rel, model, d)] = pickle.dumps((obj, blob, list(issues)), protocol=pickle.HIGHEST_PROTOCOL)
+            return
+        self.files[(rel, model, d)] = pickle.dumps((obj, list(issues)), protocol=pickle.HIGHEST_PROTOCOL)
         self.changed = True
         if self.keep_live:
-            self.live[(rel, model, d)] = (obj, LazyPositions(blob), list(issues))
-        return LazyPositions(blob)
+            self.live[(rel, model, d)] = (obj, list(issues))
 
     # --- per-project findings ------------------------------------------------------------------
     def _lint_key(self, doc, unit, dept):

@@ -108,9 +108,10 @@ def _validate(model: type[BaseModel], data: Any, source: Source, report: Report)
 
 
 def _read(path: Path, root: Path, report: Report, raw: bytes | None = None) -> tuple[Any, Source] | None:
-    source = Source(path, _rel(path, root))
+    # The positions are read again from the file if a message needs them (yamlio.FilePositions).
+    source = Source(path, _rel(path, root), yamlio.FilePositions(path))
     try:
-        data, source.positions = yamlio.read(path) if raw is None else yamlio.parse(yamlio.decode(raw))
+        data = yamlio.parse_data(yamlio.decode(yamlio.read_bytes(path) if raw is None else raw))
     except yamlio.YamlProblem as p:
         report.add(Issue(source.rel, p.line, p.column, p.code, Severity.ERROR, p.message, p.text))
         return None
@@ -137,14 +138,12 @@ def load_file(path: Path, model: type[BaseModel], root: Path, report: Report, la
     rel = _rel(path, root)
     hit = cache.get_file(path, rel, model.__name__)
     if hit is not None:
-        obj, positions, issues = hit
+        obj, issues = hit
         report.extend(issues)
-        return obj, Source(path, rel, positions)
+        return obj, Source(path, rel, yamlio.FilePositions(path))
     start = len(report.issues)
     obj, source = _load_file(path, model, root, report, layout, cache.take_bytes(path))
-    kept = cache.put_file(path, rel, model.__name__, obj, source.positions, report.issues[start:])
-    if kept is not None:  # not ``or``: asking whether kept positions are empty unpacks them
-        source.positions = kept
+    cache.put_file(path, rel, model.__name__, obj, report.issues[start:])
     return obj, source
 
 

@@ -260,6 +260,103 @@ def parse(text: str) -> tuple[Any, dict[KeyPath, Pos]]:
     return _build(node, (), positions), positions
 
 
+def parse_data(text: str) -> Any:
+    """The data of YAML ``text``, as :func:`parse` gives it, without the positions (a check needs
+    them only where it finds something: :class:`FilePositions` reads them then)."""
+    try:
+        _scan_events(text)
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise _problem(exc, text) from None
+    if node is None:
+        raise YamlProblem("Y009", "文件是空的（或只有注释）。")
+    try:
+        return _data(node)
+    except _Refused:  # a key that is no text, or written twice: parse says where, and where first
+        parse(text)
+        raise AssertionError("parse accepted what _data refused") from None  # pragma: no cover
+
+
+class _Refused(Exception):
+    pass
+
+
+def _data(node: yaml.Node) -> Any:
+    kind = type(node)
+    if kind is _SCALAR:
+        value = node.value
+        if node.style == "|" and value.endswith("\n"):  # see _build
+            return value[:-1]
+        return value
+    if kind is _SEQUENCE:
+        return [_data(item) for item in node.value]
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        if type(key_node) is not _SCALAR or key_node.value in result:
+            raise _Refused
+        result[key_node.value] = _data(value_node)
+    return result
+
+
+class FilePositions(dict):
+    """Where each value of a content file stands (key path → line, column), read from the file
+    when first asked for: most files' positions are never needed, only where a rule finds
+    something.  If the file changed since it was checked, they are those of its new text."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path: Path | None = path
+
+    def _fill(self) -> None:
+        if self.path is not None:
+            path, self.path = self.path, None
+            try:
+                self.update(read(path)[1])
+            except (OSError, YamlProblem):  # gone or broken since: messages point at the file's start
+                pass
+
+    def __contains__(self, key) -> bool:
+        self._fill()
+        return super().__contains__(key)
+
+    def __getitem__(self, key):
+        self._fill()
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self._fill()
+        return super().get(key, default)
+
+    def __iter__(self):
+        self._fill()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._fill()
+        return super().__len__()
+
+    def items(self):
+        self._fill()
+        return super().items()
+
+    def keys(self):
+        self._fill()
+        return super().keys()
+
+    def values(self):
+        self._fill()
+        return super().values()
+
+    def __eq__(self, other) -> bool:
+        self._fill()
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self):
+        return (FilePositions, (self.path,)) if self.path is not None else (dict, (dict(self),))
+
+
 def _mark(node: yaml.Node) -> Pos:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
