@@ -246,8 +246,8 @@ def check_depth(text: str) -> None:
         raise _problem(exc, text) from None
 
 
-def parse(text: str) -> tuple[Any, dict[KeyPath, Pos]]:
-    """Parse YAML ``text`` into str/list/dict and a map from key path to (line, column)."""
+def _compose(text: str) -> yaml.Node:
+    """The node tree of ``text``; a :class:`YamlProblem` for anything content cannot be."""
     try:
         _scan_events(text)
         node = yaml.compose(text, Loader=_Loader)
@@ -255,6 +255,12 @@ def parse(text: str) -> tuple[Any, dict[KeyPath, Pos]]:
         raise _problem(exc, text) from None
     if node is None:
         raise YamlProblem("Y009", "文件是空的（或只有注释）。")
+    return node
+
+
+def parse(text: str) -> tuple[Any, dict[KeyPath, Pos]]:
+    """Parse YAML ``text`` into str/list/dict and a map from key path to (line, column)."""
+    node = _compose(text)
     positions: dict[KeyPath, Pos] = {}
     # No alias reaches this point: _scan_events refused every one (a file without "*" has none).
     return _build(node, (), positions), positions
@@ -263,13 +269,7 @@ def parse(text: str) -> tuple[Any, dict[KeyPath, Pos]]:
 def parse_data(text: str) -> Any:
     """The data of YAML ``text``, as :func:`parse` gives it, without the positions (a check needs
     them only where it finds something: :class:`FilePositions` reads them then)."""
-    try:
-        _scan_events(text)
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise _problem(exc, text) from None
-    if node is None:
-        raise YamlProblem("Y009", "文件是空的（或只有注释）。")
+    node = _compose(text)
     try:
         return _data(node)
     except _Refused:  # a key that is no text, or written twice: parse says where, and where first
