@@ -331,30 +331,30 @@ def _listed(names: list[str], source: Source, key: str, folder: Path, present: s
     seen: set[str] = set()
     inside = root.resolve()
     for i, name in enumerate(names):
-        line, col = source.pos(key, i)
+        def problem(code: str, message: str, text: str, i: int = i) -> None:
+            line, col = source.pos(key, i)  # looked up only for a problem: it may read the file again
+            report.add(Issue(source.rel, line, col, code, Severity.ERROR, message, text))
         why = _name_problem(name)
         if why:
             shown = name.encode("unicode_escape").decode("ascii") if "控制字符" in why else name
-            report.add(Issue(source.rel, line, col, "F005", Severity.ERROR,
-                             f"列表中的{what}“{shown}”{why}：这里只能写 {_rel(folder, root)} 里的一个名字。", shown))
+            problem("F005", f"列表中的{what}“{shown}”{why}：这里只能写 {_rel(folder, root)} 里的一个名字。", shown)
             continue
         if name in seen:
-            report.add(Issue(source.rel, line, col, "F003", Severity.ERROR, f"{what}“{name}”在列表中出现了两次。", name))
+            problem("F003", f"{what}“{name}”在列表中出现了两次。", name)
             continue
         seen.add(name)
         target = folder / name
         # ``folder`` is inside (checked when it was listed): so is an entry in it that is no link.
         maybe_links = ([target] if links is None or name in links else []) + ([target / meta] if meta else [])
         if any(os.path.islink(p) and not _inside(p, inside) for p in maybe_links):
-            report.add(Issue(source.rel, line, col, "F004", Severity.ERROR,
-                             f"列表中的{what}“{name}”是指向出版物文件夹以外的链接（符号链接）：ptgen 不会读取它。"
-                             "请把文件本身放进出版物文件夹，不要用链接。", name))
+            problem("F004", f"列表中的{what}“{name}”是指向出版物文件夹以外的链接（符号链接）：ptgen 不会读取它。"
+                            "请把文件本身放进出版物文件夹，不要用链接。", name)
             continue
         if name not in present:
             message = (f"列表中的{what}“{name}”在 {_rel(folder, root)} 里有，但不能作为{what}：它是 ptgen 的设置文件、"
                        "以“.”开头的隐藏项，或者类型不对（文件与文件夹弄反，或不是 .yaml 文件）。"
                        if os.path.lexists(target) else f"列表中的{what}“{name}”在文件夹 {_rel(folder, root)} 里找不到。")
-            report.add(Issue(source.rel, line, col, "F001", Severity.ERROR, message, name))
+            problem("F001", message, name)
             continue
         usable.append((i, name))
     for name in sorted(present - seen):
