@@ -20,12 +20,16 @@ def ptgen(cwd: Path, *args, timeout: float = 300):
 # Runs ptgen and writes its own peak resident memory (VmHWM, KB) last on stderr.  Not getrusage:
 # a child's ru_maxrss starts from its parent's (the pytest process, over 1 GB in a full run),
 # since Linux carries it across fork and exec; VmHWM belongs to the process's own memory.
+# ptgen's main() leaves with os._exit (no tear-down, no atexit): the peak is written there too.
 _PEAK = """
-import atexit, runpy, sys
+import atexit, os, runpy, sys
 def _peak():
     kb = next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM"))
     sys.stderr.write("\\nPEAK " + kb + "\\n")
+    sys.stderr.flush()
 atexit.register(_peak)
+_exit = os._exit
+os._exit = lambda code: (_peak(), _exit(code))
 sys.argv = ["ptgen", *sys.argv[1:]]
 runpy.run_module("ptgen", run_name="__main__")
 """
