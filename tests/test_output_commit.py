@@ -1,6 +1,7 @@
 """The file-set commit: old set or new set, never a mix; leftovers are cleaned up."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 
@@ -80,3 +81,43 @@ def test_paths_outside_the_root_are_refused(tmp_path):
     with pytest.raises(ValueError):
         output.commit(tmp_path / "root", {tmp_path / "elsewhere.txt": b"x"})
     assert not (tmp_path / "elsewhere.txt").exists()
+
+
+def test_a_file_given_as_content_is_copied_and_stays_where_it_was(tmp_path):
+    """An output can be a file ptgen already wrote (the PDF book, in the PDF cache): the commit
+    copies it beside its target, the file itself is left as it was."""
+    made = tmp_path / "cache" / "join-1.pdf"
+    made.parent.mkdir()
+    made.write_bytes(b"%PDF " + bytes(range(256)) * 5000)  # more than one buffer's worth
+    root = tmp_path / "out"
+    output.commit(root, {root / "pdf" / "book.pdf": made, root / "a.txt": b"1"})
+    assert (root / "pdf" / "book.pdf").read_bytes() == made.read_bytes()
+    assert made.exists() and not (root / "pdf" / "book.pdf").samefile(made)
+    assert output.data_digest(made) == hashlib.sha256(made.read_bytes()).hexdigest()
+    assert output.data_size(made) == len(made.read_bytes()) and output.data_bytes(made) == made.read_bytes()
+    assert [p.name for p in root.rglob("*.tmp")] == []
+
+
+def test_a_file_given_as_content_that_cannot_be_read_leaves_the_old_set(tmp_path):
+    root = tmp_path / "out"
+    root.mkdir()
+    (root / "1.txt").write_text("old1")
+    (root / "2.pdf").write_text("old2")
+    with pytest.raises(FileNotFoundError):
+        output.commit(root, {root / "1.txt": b"new1", root / "2.pdf": tmp_path / "vanished.pdf"})
+    assert (root / "1.txt").read_text() == "old1" and (root / "2.pdf").read_text() == "old2"
+    assert sorted(p.name for p in root.iterdir()) == ["1.txt", "2.pdf"]
+
+
+def test_writing_a_file_piece_by_piece_is_atomic(tmp_path):
+    target = tmp_path / "book.pdf"
+    target.write_bytes(b"old")
+    with pytest.raises(OSError):
+        with output.writing(target) as f:
+            f.write(b"half")
+            raise OSError(28, "No space left on device")
+    assert target.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["book.pdf"]
+    with output.writing(target) as f:
+        f.write(b"new ")
+        f.write(b"book")
+    assert target.read_bytes() == b"new book" and sorted(p.name for p in tmp_path.iterdir()) == ["book.pdf"]

@@ -234,7 +234,7 @@ def assemble(parts: list[Path], out_dir: Path, verify: bool = False, jobs: int |
                                 if fmt in formats and name.startswith(f"{pub.name}/"):
                                     comp = comps.get(Path(rel).stem, comps[pub.name])
                                     result.outputs.append(builder.Output(fmt, Path(out_dir) / rel, comp,
-                                                                         (p.folder / rel).read_bytes()))
+                                                                         p.folder / rel))  # copied at the commit
                         run.built.append(BuiltPublication(pub, result))
                     builder.write(out_dir, [(b.publication, b.result) for b in run.built], formats, keys)
                 except BaseException:

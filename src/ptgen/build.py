@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 
 from .errors import UserError
 from .model import Publication
-from .output import commit, environment_error, recover
+from .output import Data, commit, data_digest, environment_error, recover
 from .render.formats import RenderContext, check_names, default_jobs, renderer_class  # noqa: F401 (default_jobs: API)
 from .render.layout import Compilation, compile_publication, printable
 from .render.libreoffice import docx_to_pdf, libreoffice_pages, soffice  # noqa: F401 (moved there; API)
@@ -33,7 +33,7 @@ class Output:
     format: str
     path: Path
     compilation: Compilation
-    data: bytes = b""
+    data: Data = b""  # its bytes, or a file ptgen wrote holding them (the PDFs: a file in the PDF cache)
 
 
 @dataclass
@@ -226,18 +226,18 @@ def existing(out_dir: Path, pub: Publication, formats: list[str]) -> BuildResult
 
 
 def write(out_dir: Path, results: list[tuple[Publication, BuildResult]], formats: list[str],
-          inputs: dict[str, str] | None = None, extra: dict[Path, bytes] | None = None) -> list[Path]:
+          inputs: dict[str, str] | None = None, extra: dict[Path, Data] | None = None) -> list[Path]:
     """Write the outputs of one build into ``out_dir`` as one set (:func:`ptgen.output.commit`),
     with the manifest.  Outputs ptgen wrote earlier into the same ``<format>/<publication>/``
     folders that this build no longer makes (a department that was removed) are deleted — only
     if they are still as ptgen wrote them; nothing else is touched.  Returns what was removed."""
     out_dir = Path(out_dir)
-    files: dict[Path, bytes] = {}
+    files: dict[Path, Data] = {}
     for _, result in results:
         files.update({o.path: o.data for o in result.outputs})
     files.update(extra or {})  # a part's own files (ptgen.shard)
     check_paths(out_dir, [os.path.relpath(p, out_dir) for p in files])
-    made = {Path(os.path.relpath(p, out_dir)).as_posix(): _sha256(data) for p, data in files.items()}
+    made = {Path(os.path.relpath(p, out_dir)).as_posix(): data_digest(data) for p, data in files.items()}
     scopes = tuple(f"{fmt}/{pub.name}/" for pub, _ in results for fmt in formats)
     manifest = read_manifest(out_dir)
     remove = []

@@ -316,6 +316,7 @@ def _print_build(run: "api.BuildRun", path: Path | None) -> None:
     """What a build did; ``path`` is the content it checked (None: the content the parts of
     ``assemble`` were built from)."""
     from .build import table_count
+    from .output import data_size
     report = run.check.report
     if run.blocked:
         print_report(report, OutputFormat.human)
@@ -337,7 +338,7 @@ def _print_build(run: "api.BuildRun", path: Path | None) -> None:
             out.print(f"[bold]{escape(pub.settings.title)}[/bold]：{built.tables} 张表，"
                       f"{len(pub.departments)} 个主管部门，用时 {built.seconds:.1f} 秒")
         for o in ([] if run.up_to_date else built.outputs):
-            out.print(f"  写入 {escape(str(o.path))}（{table_count(pub, o.compilation)} 张表，{len(o.data) / 1024:.0f} KB）")
+            out.print(f"  写入 {escape(str(o.path))}（{table_count(pub, o.compilation)} 张表，{data_size(o.data) / 1024:.0f} KB）")
         for note in built.warnings:
             out.print(f"[yellow]注意：[/yellow]{escape(note)}")
         if b.problems is not None:

@@ -8,6 +8,8 @@ database commits a transaction:
 
 1. every new file is written in full to a temporary name beside its target (this is where a full
    disk or a crash can stop us; the old files are untouched, and the temporary files are removed);
+   a file's content is bytes, or a file already written elsewhere (:data:`Data`: the PDF book, too
+   big to hold in memory), copied from there;
 2. a journal (``.ptgen-commit.json`` in the set's root folder) lists every rename and removal,
    then the renames and removals are done and the journal removed.
 
@@ -25,14 +27,38 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator, Union
 
 JOURNAL = ".ptgen-commit.json"
 # Temporary names are ``.<target name>.<random>.ptgen.tmp``: recognisably ptgen's, so a later run
 # removes leftovers without ever touching a file somebody else made.
 _TMP_RE = re.compile(r"^\..+\.[0-9a-f]{12}\.ptgen\.tmp$")
+
+
+# A file's content: its bytes, or the path of a complete file holding them (made by ptgen, e.g. in a
+# cache; read, copied, never moved or changed).  The 10,000-page PDF book is ~100 MB: held as bytes
+# until the commit, it and the departments' PDFs were a third of a province's build's memory.
+Data = Union[bytes, Path]
+
+
+def data_bytes(data: Data) -> bytes:
+    return data.read_bytes() if isinstance(data, Path) else data
+
+
+def data_size(data: Data) -> int:
+    return data.stat().st_size if isinstance(data, Path) else len(data)
+
+
+def data_digest(data: Data) -> str:
+    """SHA-256 (hex) of the content, a file read a megabyte at a time."""
+    import hashlib
+    if not isinstance(data, Path):
+        return hashlib.sha256(data).hexdigest()
+    with open(data, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _umask() -> int:
@@ -50,18 +76,30 @@ def is_temp_name(name: str) -> bool:
     return bool(_TMP_RE.match(name))
 
 
-def _write_temp(path: Path, data: bytes) -> Path:
+@contextlib.contextmanager
+def _temp_file(path: Path) -> Iterator[tuple[Path, BinaryIO]]:
+    """A new temporary file beside ``path``, open for writing; synced to the disk once written,
+    removed if writing fails."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_name(path)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 & ~_umask())
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield tmp, f
             f.flush()
             os.fsync(f.fileno())
     except BaseException:
         _unlink(tmp)
         raise
+
+
+def _write_temp(path: Path, data: Data) -> Path:
+    with _temp_file(path) as (tmp, f):
+        if isinstance(data, Path):
+            with open(data, "rb") as src:
+                shutil.copyfileobj(src, f, 1 << 20)
+        else:
+            f.write(data)
     return tmp
 
 
@@ -72,7 +110,17 @@ def _unlink(path: Path) -> None:
 
 def write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of one."""
-    tmp = _write_temp(path, data)
+    with writing(path) as f:
+        f.write(data)
+
+
+@contextlib.contextmanager
+def writing(path: Path) -> Iterator[BinaryIO]:
+    """A file object whose content becomes ``path`` once the block ends, as :func:`write_bytes`
+    writes (for what is written piece by piece: never whole in memory).  If the block raises,
+    ``path`` is untouched and no temporary file is left."""
+    with _temp_file(path) as (tmp, f):
+        yield f
     try:
         os.replace(tmp, path)
     except BaseException:
@@ -107,7 +155,7 @@ def _inside(root: Path, path: Path) -> str:
     return rel
 
 
-def commit(root: Path, files: dict[Path, bytes], remove: Iterable[Path] = ()) -> None:
+def commit(root: Path, files: dict[Path, Data], remove: Iterable[Path] = ()) -> None:
     """Write ``files`` and delete ``remove`` under ``root`` as one change (see the module docstring).
 
     Every path must lie inside ``root``.  Raises whatever writing raised (``OSError`` for a full

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from .errors import UsageError, UserError
 from .model import Publication
+from .output import Data, data_digest
 
 PART_FILE = "ptgen-part.json"
 CONTENT_FILE = "ptgen-content.zip"
@@ -104,17 +105,17 @@ def _sha256(data: bytes) -> str:
 
 
 def part_outputs(out_dir: Path, k: int, n: int, formats: list[str], update_toc: bool, pubs: list[Publication],
-                 share: dict[str, list[str]], made: dict[str, dict], files: dict[Path, bytes]) -> dict[Path, bytes]:
-    """The files a part adds to the departments' files (``files``, path → bytes): the part's
+                 share: dict[str, list[str]], made: dict[str, dict], files: dict[Path, Data]) -> dict[Path, Data]:
+    """The files a part adds to the departments' files (``files``, path → content): the part's
     description, the content and (PDF) the departments' documents.  ``made``: publication name →
     what the build made besides its files (:attr:`ptgen.build.BuildResult.made`)."""
     from . import __version__
     out_dir = Path(out_dir)
-    extra: dict[Path, bytes] = {}
+    extra: dict[Path, Data] = {}
     for name, docs in made.items():
         for stem, pdf in (docs.get("pdf") or {}).items():
             for suffix in (".pdf", ".json"):
-                extra[out_dir / DOCUMENTS / name / f"{stem}{suffix}"] = Path(pdf).with_suffix(suffix).read_bytes()
+                extra[out_dir / DOCUMENTS / name / f"{stem}{suffix}"] = Path(pdf).with_suffix(suffix)  # copied at the commit
     archive = content_archive(pubs)
     extra[out_dir / CONTENT_FILE] = archive
     listed = {**files, **extra}
@@ -122,7 +123,7 @@ def part_outputs(out_dir: Path, k: int, n: int, formats: list[str], update_toc: 
         "ptgen-part": FORMAT, "ptgen": __version__, "part": k, "parts": n, "formats": formats,
         "update_toc": update_toc, "content": _sha256(archive),
         "publications": {pub.name: share.get(pub.name, []) for pub in pubs},
-        "files": {Path(os.path.relpath(p, out_dir)).as_posix(): _sha256(data) for p, data in sorted(listed.items())},
+        "files": {Path(os.path.relpath(p, out_dir)).as_posix(): data_digest(data) for p, data in sorted(listed.items())},
     }
     extra[out_dir / PART_FILE] = json.dumps(description, ensure_ascii=False, indent=1).encode("utf-8")
     return extra

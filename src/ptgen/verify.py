@@ -18,6 +18,7 @@ import zipfile
 from dataclasses import dataclass
 
 from .layouts import field_title, field_value
+from .output import data_bytes
 from .render.layout import Compilation, layout_of, money
 from .render.richtext import markdown
 
@@ -164,5 +165,5 @@ def verify(outputs, settings) -> list[Mismatch]:
     problems: list[Mismatch] = []
     for o in outputs:
         if o.format in FORMATS and o.path.name != "index.html":
-            problems += check_output(o.format, str(o.path), o.data, o.compilation, settings)
+            problems += check_output(o.format, str(o.path), data_bytes(o.data), o.compilation, settings)
     return problems

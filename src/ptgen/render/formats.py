@@ -24,6 +24,7 @@ from ..errors import UsageError
 
 if TYPE_CHECKING:
     from ..model import Publication
+    from ..output import Data
     from .layout import Compilation
 
 # Format name → "module:class" of its renderer, in the order a build makes (and lists) them.
@@ -50,9 +51,10 @@ def default_jobs() -> int:
 
 
 class Rendered(NamedTuple):
-    """One rendered file: its name in ``<format>/<publication>/``, its bytes, and the compilation it shows."""
+    """One rendered file: its name in ``<format>/<publication>/``, its bytes (or a file ptgen wrote
+    that holds them: :data:`ptgen.output.Data`), and the compilation it shows."""
     name: str
-    data: bytes
+    data: "Data"
     compilation: "Compilation"
 
 

@@ -11,13 +11,13 @@ and the next build.  The department's contents come after its tables in the docu
 WeasyPrint knows every page number when it lays them out (``target-counter``); the whole book's
 cover and contents are laid out once every department is, with the page numbers they got.
 pikepdf joins the parts — putting each front first — and writes the outline (department → unit →
-table), the named destinations (= bookmark names) and the page labels.
+table), the named destinations (= bookmark names) and the page labels, in the render server's
+children too, each PDF straight into a file of the cache, which the build's output copies.
 """
 from __future__ import annotations
 
 import gc
 import hashlib
-import io
 import json
 import logging
 import os
@@ -30,7 +30,7 @@ from ..errors import SetupError, UserError
 from ..model import Publication
 from .formats import FormatRenderer, RenderContext, Rendered, default_jobs
 from .forkserver import Renderer, import_weasyprint
-from ..output import temp_name, write_bytes
+from ..output import temp_name, write_bytes, writing
 from .html import DepartmentView, body_html, departments, front_html
 from .layout import Compilation
 
@@ -262,6 +262,13 @@ def _laid_out(html: str, base_url: str):
     return document
 
 
+# A document of this many pages is rid of the layout's garbage (reference cycles: the collector is
+# off meanwhile) before it is written.  The 10,000-table book's contents (250 pages) left 240 MB of
+# it, and writing then took the process over 1 GB (1,048 MB; 890 MB with it collected); collecting
+# costs ~1.7 s there (of 22 s).  A department's document (53 pages of the bench: ~0.3 GB) is not.
+COLLECT_PAGES = 100
+
+
 def _render(html: str, out: Path) -> Chunk:
     """Render ``html`` to ``out`` (.pdf) and ``out``.json (pages, anchors).  Runs in a child process."""
     gc.disable()  # the layout makes millions of objects and no cycles worth collecting meanwhile
@@ -269,6 +276,8 @@ def _render(html: str, out: Path) -> Chunk:
     logging.getLogger("weasyprint").addHandler(watch)
     doc = _laid_out(html, str(out.parent))
     _no_missing_glyphs(watch)
+    if len(doc.pages) >= COLLECT_PAGES:
+        gc.collect()
     anchors: dict[str, int] = {}
     for i, page in enumerate(doc.pages):
         for name in page.anchors:
@@ -298,33 +307,29 @@ class ChunkCache:
         self.folder = folder
         self.version = version("weasyprint")  # without importing it: the render server does that
         self.used: set[Path] = set()
-        self._paths: dict[str, Path] = {}
         folder.mkdir(parents=True, exist_ok=True)
 
     def path(self, html: str) -> Path:
-        # Memoised: the parent asks about the same pages every 50 ms while the departments
-        # render, and hashing megabytes of HTML each time would take a core from them.
-        p = self._paths.get(html)
-        if p is None:
-            key = hashlib.sha256(f"{CACHE_VERSION}\0{self.version}\0{html}".encode("utf-8")).hexdigest()[:32]
-            p = self._paths[html] = self.folder / f"{key}.pdf"
+        """The entry of ``html`` (its PDF; its layout beside it, .json).  Callers keep the entry,
+        not the HTML: a province's 200 departments' HTML is ~0.1 GB."""
+        key = hashlib.sha256(f"{CACHE_VERSION}\0{self.version}\0{html}".encode("utf-8")).hexdigest()[:32]
+        p = self.folder / f"{key}.pdf"
         self.used.add(p)
         return p
 
-    def get(self, html: str) -> Chunk | None:
-        p = self.path(html)
-        if p.exists() and p.with_suffix(".json").exists():
-            meta = json.loads(p.with_suffix(".json").read_text(encoding="utf-8"))
-            return Chunk(p, meta["pages"], meta["anchors"])
+    def get(self, entry: Path) -> Chunk | None:
+        """The document of ``entry`` (a :meth:`path`), once complete."""
+        if entry.exists():
+            return self.layout_of(entry)
         return None
 
-    def layout_of(self, html: str) -> Chunk | None:
+    def layout_of(self, entry: Path) -> Chunk | None:
         """Pages and anchors as soon as the layout is done (the PDF may still be being written)."""
-        meta = self.path(html).with_suffix(".json")
-        if not meta.exists():
+        try:
+            data = json.loads(entry.with_suffix(".json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
             return None
-        data = json.loads(meta.read_text(encoding="utf-8"))
-        return Chunk(self.path(html), data["pages"], data["anchors"])
+        return Chunk(entry, data["pages"], data["anchors"])
 
     def prune(self) -> None:
         """Drop the entries this build did not use, so the cache does not grow forever.  Only
@@ -406,12 +411,14 @@ def _joined(front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk,
 
 
 def join(front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk, range]], title: str, author: str,
-         when: str) -> bytes:
+         when: str, dest: Path) -> None:
     """Front matter (``pages`` of ``front``) + the departments' pages (``range`` of each chunk) →
-    one PDF with outline, named destinations and page labels.
+    one PDF with outline, named destinations and page labels, written to ``dest`` (atomically; if
+    joining fails, ``dest`` is untouched and no temporary file is left).
 
     pikepdf (qpdf) copies the pages as they are; joining the 1,000-page book takes well under a
-    second, where pypdf took seconds per 100 pages."""
+    second, where pypdf took seconds per 100 pages.  The book is written to the file as it is made:
+    held in memory, a 10,000-table book (~100 MB) was there twice, as bytes and as their copy."""
     import warnings
 
     from pikepdf import ObjectStreamMode, PageCopyWarning
@@ -420,12 +427,13 @@ def join(front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk, ra
         # pikepdf warns that copied pages lose their named destinations: they are written below.
         warnings.simplefilter("ignore", PageCopyWarning)
         out, sources = _joined(front, pages, parts, title, author, when)
-        buf = io.BytesIO()
-        # The file identifier is a hash of the content: the same content gives the same bytes.
-        out.save(buf, deterministic_id=True, object_stream_mode=ObjectStreamMode.generate)
-    for pdf in (out, *sources):
-        pdf.close()
-    return buf.getvalue()
+        try:
+            with writing(dest) as f:
+                # The file identifier is a hash of the content: the same content gives the same bytes.
+                out.save(f, deterministic_id=True, object_stream_mode=ObjectStreamMode.generate)
+        finally:
+            for pdf in (out, *sources):
+                pdf.close()
 
 
 def pdf_date(iso: str) -> str:
@@ -450,8 +458,9 @@ class PdfBuild:
         self.cache = ChunkCache(cache_dir)
         self.views = [departments(comp, pub)[0] for _, comp in comps[:-1]]  # one per department
         self.whole_views = departments(comps[-1][1], pub)
-        self.htmls: dict[str, str] = {}  # department anchor → its document
-        self.front_html = ""  # the whole book's cover and contents
+        self.entries: dict[str, Path] = {}  # department anchor → its document's cache entry
+        self.layouts: dict[str, Chunk] = {}  # department anchor → its layout, once known
+        self.front: Path | None = None  # the whole book's cover and contents (its cache entry)
         self.errors: list[tuple[str, str | None]] = []
         self.rendered: list[str] = []  # department anchors, in the order their render finished
         self.submitted: set[str] = set()  # departments rendered by this build (the others came from the cache)
@@ -482,12 +491,13 @@ class PdfBuild:
             d, (stem, comp) = self.views[k], self.comps[k]
             if not (self.book or stem in self.only):
                 continue
-            html = self.htmls[d.heading.anchor] = body_html(
+            html = body_html(
                 self.pub, comp, [d], front={"title": comp.title, "subtitle": comp.subtitle, "toc": toc_entries([d])})
-            if self.cache.get(html) is None and stem in self.given:
-                self._take(self.given[stem], self.cache.path(html))
-            if self.cache.get(html) is None and not self.errors:
-                self.renderer.submit(d.heading.anchor, html, self.cache.path(html))
+            entry = self.entries[d.heading.anchor] = self.cache.path(html)
+            if self.cache.get(entry) is None and stem in self.given:
+                self._take(self.given[stem], entry)
+            if self.cache.get(entry) is None and not self.errors:
+                self.renderer.submit(d.heading.anchor, html, entry)
                 self.submitted.add(d.heading.anchor)
             self._collect(0)  # keep the renderer fed while the rest is being made
 
@@ -501,7 +511,7 @@ class PdfBuild:
     def documents(self) -> dict[str, Path]:
         """Each department's document (file stem → its .pdf in the cache, beside its .json), for the parts."""
         stems = {d.heading.anchor: stem for d, (stem, _) in zip(self.views, self.comps)}
-        return {stems[a]: self.cache.path(html) for a, html in self.htmls.items()}
+        return {stems[a]: entry for a, entry in self.entries.items()}
 
     def _collect(self, timeout: float) -> None:
         for done in self.renderer.poll(timeout):
@@ -514,18 +524,24 @@ class PdfBuild:
     def _front(self) -> bool:
         """Submit the whole book's cover and contents once every department is laid out (it is
         laid out while they are still being written).  True once submitted."""
-        if self.front_html:
+        if self.front is not None:
             return True
-        layouts = {a: self.cache.layout_of(html) for a, html in self.htmls.items()}
-        if any(c is None for c in layouts.values()):
-            return False
+        # Asked every 50 ms while the departments render: each layout is read once, when it appears
+        # (reading all of them each time grew with the square of the departments).
+        for a, entry in self.entries.items():
+            if a not in self.layouts:
+                layout = self.cache.layout_of(entry)
+                if layout is None:
+                    return False
+                self.layouts[a] = layout
         whole = self.comps[-1][1]
-        self.front_html = front_html(self.pub, whole, toc_entries(self.whole_views, layouts))
-        if self.cache.get(self.front_html) is None:
+        html = front_html(self.pub, whole, toc_entries(self.whole_views, self.layouts))
+        self.front = self.cache.path(html)
+        if self.cache.get(self.front) is None:
             # It starts while the departments are being written: one process more than the cores.
             self._extra = 1
             self.renderer.limit += self._extra
-            self.renderer.submit("front", self.front_html, self.cache.path(self.front_html))
+            self.renderer.submit("front", html, self.front)
         return True
 
     def finish(self, progress=None) -> list[Rendered]:
@@ -535,7 +551,7 @@ class PdfBuild:
         stems = {d.heading.anchor: stem for d, (stem, _) in zip(self.views, self.comps)}
         # Found in the cache: not rendered by this build (one that finished before ``finish`` is
         # in the cache too, but its render is reported when it is collected).
-        cached = [a for a, html in self.htmls.items() if a not in self.submitted and self.cache.get(html)]
+        cached = [a for a, entry in self.entries.items() if a not in self.submitted and self.cache.get(entry)]
         told: set[str] = set()
 
         def tell() -> None:
@@ -561,11 +577,13 @@ class PdfBuild:
         tell()
         return self._join(progress)
 
-    def _join(self, progress) -> list[Rendered]:
+    def joins(self) -> list[tuple[str, Compilation, tuple]]:
+        """What each PDF of this build is joined from: (file stem, compilation, the arguments of
+        :func:`join` but its destination), one per department, then the whole book."""
         from .docx import source_date
         cache = self.cache
-        chunks = {a: cache.get(html) for a, html in self.htmls.items()}
-        front = cache.get(self.front_html)
+        chunks = {a: cache.get(entry) for a, entry in self.entries.items()}
+        front = cache.get(self.front) if self.front is not None else None
         when = pdf_date(source_date().strftime("%Y-%m-%dT%H:%M:%SZ"))
 
         def body(d: DepartmentView) -> range:  # a department's document: its tables, then its front
@@ -584,27 +602,110 @@ class PdfBuild:
                 front_doc, pages = front, range(0, front.pages)
                 parts = [(d, chunks[d.heading.anchor], body(d)) for d in self.whole_views]
             title = comp.title + (f" · {comp.subtitle}" if comp.subtitle else "")
-            data = _cached_join(cache, front_doc, pages, parts, title, self.pub.settings.region, when)
-            out.append(Rendered(f"{stem}.pdf", data, comp))
-            if progress:
-                progress(f"pdf {stem}")
-        cache.prune()
+            out.append((stem, comp, (front_doc, pages, parts, title, self.pub.settings.region, when)))
+        return out
+
+    def _join(self, progress) -> list[Rendered]:
+        """Each PDF joined, in the render server's children (two at a time), not here: joining the
+        10,000-table book holds its pages' objects and those of the 200 documents they come from
+        (~0.55 GB), which this process, holding the publication (~0.65 GB), could not add without
+        going over 1 GB.  Already joined (nothing changed): taken from the cache."""
+        out, waiting = [], {}
+        for stem, comp, args in self.joins():
+            joined = _join_entry(self.cache, *args)
+            if not joined.exists():
+                self.renderer.submit(("join", stem), describe_join(*args), joined)
+                waiting[("join", stem)] = True
+            out.append(Rendered(f"{stem}.pdf", joined, comp))  # the file, not its bytes: see ptgen.output.Data
+        told = 0
+
+        def tell() -> None:  # in the order of the files, as each one and those before it are there
+            nonlocal told
+            while told < len(out) and ("join", out[told].name[:-4]) not in waiting:
+                if progress:
+                    progress(f"pdf {out[told].name[:-4]}")
+                told += 1
+        while True:
+            tell()
+            if self.renderer.idle:
+                break
+            for done in self.renderer.poll(0.05):
+                if done.error:
+                    self.renderer.cancel()
+                    self.errors.append(done.error)
+                waiting.pop(done.key, None)
+        if self.errors:
+            message, hint = self.errors[0]
+            raise UserError("生成 PDF 失败：" + message, hint=hint)
+        self.cache.prune()
         return out
 
 
-def _cached_join(cache: ChunkCache, front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk, range]],
-                 title: str, author: str, when: str) -> bytes:
-    """:func:`join`, cached too: after a one-project change only its department and the whole book
-    are joined again."""
+def _join_entry(cache: ChunkCache, front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk, range]],
+                title: str, author: str, when: str) -> Path:
+    """Where the cache keeps what :func:`join` makes of these: after a one-project change only its
+    department and the whole book are joined again."""
     key = hashlib.sha256("\0".join([CACHE_VERSION, front.pdf.name, str(pages), *(c.pdf.name for _, c, _ in parts),
                                      title, author, when]).encode("utf-8")).hexdigest()[:32]
     joined = cache.folder / f"join-{key}.pdf"
     cache.used.add(joined)
-    if joined.exists():
-        return joined.read_bytes()
-    data = join(front, pages, parts, title, author, when)
-    write_bytes(joined, data)
-    return data
+    return joined
+
+
+def _cached_join(cache: ChunkCache, front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk, range]],
+                 title: str, author: str, when: str) -> Path:
+    """:func:`join`, here, cached.  The joined PDF, a file in the cache."""
+    joined = _join_entry(cache, front, pages, parts, title, author, when)
+    if not joined.exists():
+        join(front, pages, parts, title, author, when, joined)
+    return joined
+
+
+# -- a join, described for the render server's child that makes it ------------------------------------
+
+JOIN_MAGIC = "{\"ptgen-join\""  # how a join's description starts (a document's HTML starts with "<")
+
+
+def describe_join(front: Chunk, pages: range, parts: list[tuple[DepartmentView, Chunk, range]], title: str,
+                  author: str, when: str) -> str:
+    """The arguments of :func:`join` as JSON text: what of each department its outline needs."""
+    def chunk(c: Chunk) -> dict:
+        return {"pdf": str(c.pdf), "pages": c.pages, "anchors": c.anchors}
+
+    def heading(h) -> list:
+        return [h.text, h.anchor]
+    return json.dumps({
+        "ptgen-join": 1, "front": chunk(front), "pages": [pages.start, pages.stop],
+        "parts": [{"section": d.section, "heading": heading(d.heading), "chunk": chunk(c), "body": [b.start, b.stop],
+                   "units": [{"heading": heading(u.heading), "entries": [heading(e.heading) for e in u.entries]}
+                             for u in d.units]} for d, c, b in parts],
+        "title": title, "author": author, "when": when}, ensure_ascii=False)
+
+
+def join_described(text: str, dest: Path) -> None:
+    """:func:`join` from :func:`describe_join`'s text, into ``dest``."""
+    from types import SimpleNamespace as NS
+    job = json.loads(text)
+
+    def chunk(c: dict) -> Chunk:
+        return Chunk(Path(c["pdf"]), c["pages"], c["anchors"])
+
+    def heading(h: list) -> NS:
+        return NS(text=h[0], anchor=h[1])
+    parts = [(NS(section=p["section"], heading=heading(p["heading"]),
+                 units=[NS(heading=heading(u["heading"]), entries=[NS(heading=heading(e)) for e in u["entries"]])
+                        for u in p["units"]]),
+              chunk(p["chunk"]), range(*p["body"])) for p in job["parts"]]
+    join(chunk(job["front"]), range(*job["pages"]), parts, job["title"], job["author"], job["when"], dest)
+
+
+def _work(text: str, out: Path) -> None:
+    """What a child of the render server does: lay a document out (its HTML), or join PDFs (a
+    join's description).  Runs in a child process."""
+    if text.startswith(JOIN_MAGIC):
+        join_described(text, out)
+    else:
+        _render(text, out)
 
 
 def department_pdf(pub: Publication, comp: Compilation, cache_dir: Path, server: Renderer) -> bytes:
@@ -615,26 +716,27 @@ def department_pdf(pub: Publication, comp: Compilation, cache_dir: Path, server:
     cache = ChunkCache(cache_dir)
     d = departments(comp, pub)[0]
     html = body_html(pub, comp, [d], front={"title": comp.title, "subtitle": comp.subtitle, "toc": toc_entries([d])})
-    if cache.get(html) is None:
-        server.submit(d.heading.anchor, html, cache.path(html))
+    entry = cache.path(html)
+    if cache.get(entry) is None:
+        server.submit(d.heading.anchor, html, entry)
         while not server.idle:
             for done in server.poll(0.1):
                 if done.error:
                     message, hint = done.error
                     raise UserError("生成 PDF 失败：" + message, hint=hint)
-    c = cache.get(html)
+    c = cache.get(entry)
     if c is None:
         raise UserError("生成 PDF 失败：排版结果没有生成。")
     body = range(0, c.anchors.get("pdf-front", c.pages))
     when = pdf_date(source_date().strftime("%Y-%m-%dT%H:%M:%SZ"))
     return _cached_join(cache, c, range(body.stop, c.pages), [(d, c, body)], f"{comp.title} · {comp.subtitle}"
-                        if comp.subtitle else comp.title, pub.settings.region, when)
+                        if comp.subtitle else comp.title, pub.settings.region, when).read_bytes()
 
 
 def renderer(jobs: int = 2) -> Renderer:
     """The render server for PDFs (start it early: it imports WeasyPrint meanwhile)."""
     # Looked up when a child renders, so a replaced ``_render`` (the tests inject failures) is used.
-    return Renderer(lambda html, out: _render(html, out), jobs)
+    return Renderer(lambda text, out: _work(text, out), jobs)
 
 
 class PdfRenderer(FormatRenderer):
