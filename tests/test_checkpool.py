@@ -59,10 +59,10 @@ def test_two_cores_say_what_one_core_says_in_the_same_order(pub, monkeypatch):
     one = _one_core(pub, monkeypatch)
     assert {"Y001", "Y003", "V00", "N01"} <= {i.code for i in one.report.issues}, _said(one)
     calls = []
-    real = checkpool.prepare
-    monkeypatch.setattr(checkpool, "prepare", lambda *a, **k: calls.append(real(*a, **k)) or calls[-1])
+    real = checkpool._start
+    monkeypatch.setattr(checkpool, "_start", lambda *a, **k: calls.append(real(*a, **k)) or calls[-1])
     two = api.check(pub, jobs=2)
-    assert calls == [True]  # the work was shared
+    assert len(calls) == 1 and calls[0] is not None  # the work was shared
     assert _said(two) == _said(one)
     assert _model(two) == _model(one)
     files = sum(1 for _ in pub.rglob("*.yaml")) - 1  # ptgen.yaml is read apart from the cache
@@ -71,6 +71,13 @@ def test_two_cores_say_what_one_core_says_in_the_same_order(pub, monkeypatch):
     again = api.check(pub, jobs=2)  # what both processes made is in the cache
     assert _said(again) == _said(one)
     assert cache.stats.files_parsed == 0 and cache.stats.files_hit == files
+
+
+def test_this_process_takes_the_departments_read_first_up_to_about_half():
+    counts = {"a": 50, "b": 10, "c": 30, "d": 25, "e": 5, "x": 7}
+    mine, theirs = checkpool.split_in_order(counts, ["c", "a", "e", "b", "d"])  # x is not listed: last
+    assert (mine, theirs) == ({"c", "a"}, {"e", "b", "d", "x"})
+    assert checkpool.split_in_order({"a": 90, "b": 1}, ["a", "b"]) == ({"a"}, {"b"})  # never an empty share here
 
 
 def test_the_shares_are_balanced_by_new_files_and_always_the_same():

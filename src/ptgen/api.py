@@ -42,13 +42,13 @@ def check(path: Path, select: set[str] | None = None, ignore: set[str] | None = 
     with _without_gc():
         for root in roots:
             store = cache.open_check(root, select, ignore)  # what earlier checks learnt (see ptgen.cache)
-            checkpool.prepare(root, store, select, ignore, jobs)
-            pub, report = load(root, store)
-            if pub is None:
-                result.unloadable.append(root)
-            else:
-                result.publications.append(pub)
-                report.extend(lint.run(pub, select, ignore, store).issues)
+            with checkpool.sharing(root, store, select, ignore, jobs):
+                pub, report = load(root, store)
+                if pub is None:
+                    result.unloadable.append(root)
+                else:
+                    result.publications.append(pub)
+                    report.extend(lint.run(pub, select, ignore, store).issues)
             if store is not None:
                 store.save()
                 result.digests[root] = store.digests  # not the store: its entries would stay in memory

@@ -197,6 +197,8 @@ class CheckCache:
         key = (rel, model, d)
         if key in self.live:
             return self.live.pop(key)
+        if self.helper is not None and key not in self._old_files:
+            self.wait_for_helper()
         blob = self._old_files.get(key)
         if not isinstance(blob, bytes):
             return None
@@ -235,6 +237,8 @@ class CheckCache:
         key = self._lint_key(doc, unit, dept)
         if key in self.live_lint:
             return self.live_lint.pop(key)
+        if self.helper is not None and key not in self._old_lint:
+            self.wait_for_helper()
         blob = self._old_lint.get(key) if key else None
         if not isinstance(blob, bytes):
             return None
@@ -260,6 +264,14 @@ class CheckCache:
 
     # --- the work of another process (ptgen.checkpool) ----------------------------------------
     keep_live = False  # while True, what is read and linted stays as objects for the check that follows
+    helper = None  # a parallel.Helper whose entries are taken where the check first misses one
+
+    def wait_for_helper(self) -> None:
+        """Take the helper's entries (if it failed, the check reads its files itself)."""
+        helper, self.helper = self.helper, None
+        got = helper.result() if helper is not None else None
+        if got is not None:
+            self.adopt(*got)
 
     def made_here(self) -> tuple[dict, dict]:
         """The entries this cache made (not those it found): what a helper process sends back."""
