@@ -134,3 +134,56 @@ def test_each_process_reads_its_share_and_the_check_finds_both_ready(pub):
     assert here and helper and not here & helper
     assert len(here) + len(helper) == files
     assert {k[0].split("/")[1] for k in here}.isdisjoint({k[0].split("/")[1] for k in helper})  # by department
+
+
+def test_a_file_changed_while_its_share_is_read_is_kept_by_what_was_read(pub, monkeypatch):
+    """The shares are counted (and, with a cache, hashed) before the helper starts; a file saved
+    meanwhile was parsed in its new form but kept under its old hash, and every later check, the
+    edit undone, read the new text from the cache (found by a second read of the diff)."""
+    api.check(pub, jobs=2)  # a cache to start from
+    projects = sorted(p for p in pub.rglob("p[0-9]*.yaml"))
+    for p in projects:  # every department has new files again
+        p.write_text(p.read_text(encoding="utf-8") + "# 修改\n", encoding="utf-8")
+    victim = projects[-1]  # in the helper's share (read last)
+    before = victim.read_text(encoding="utf-8")
+    real = checkpool._new_files
+
+    def counted_then_saved(root, store):
+        counts = real(root, store)
+        victim.write_text(before.replace("description: ", "description: 编辑中", 1), encoding="utf-8")
+        return counts
+    monkeypatch.setattr(checkpool, "_new_files", counted_then_saved)
+    api.check(pub, jobs=2)
+    monkeypatch.setattr(checkpool, "_new_files", real)
+    victim.write_text(before, encoding="utf-8")  # the edit undone
+    again = api.check(pub, jobs=2)
+    assert _model(again) == _model(_one_core(pub, monkeypatch))
+    assert "编辑中" not in str(_model(again))
+
+
+def test_a_helper_that_cannot_be_started_costs_time_not_findings(pub, monkeypatch):
+    one = _one_core(pub, monkeypatch)
+    fds = len(os.listdir("/proc/self/fd"))
+
+    def no_fork():
+        raise OSError(12, "Cannot allocate memory")
+    monkeypatch.setattr(parallel.os, "fork", no_fork)
+    two = api.check(pub, jobs=2)
+    assert _said(two) == _said(one)
+    assert len(os.listdir("/proc/self/fd")) == fds  # the pipe closed
+
+
+def test_two_cores_count_cache_hits_as_one_core(pub, monkeypatch):
+    api.check(pub, jobs=2)
+    firsts = {}
+    for p in sorted(pub.rglob("p[0-9]*.yaml")):
+        firsts.setdefault(p.parts[-3], p)
+    for p in firsts.values():  # one changed file per department: every department has new files
+        p.write_text(p.read_text(encoding="utf-8") + "# 修改\n", encoding="utf-8")
+    api.check(pub, jobs=2)
+    two = (cache.stats.files_hit, cache.stats.projects_hit, cache.stats.files_parsed, cache.stats.projects_linted)
+    for p in firsts.values():
+        p.write_text(p.read_text(encoding="utf-8") + "# 又改\n", encoding="utf-8")
+    api.check(pub, jobs=1)
+    one = (cache.stats.files_hit, cache.stats.projects_hit, cache.stats.files_parsed, cache.stats.projects_linted)
+    assert two == one and one[0] > 0

@@ -211,15 +211,19 @@ class CheckCache:
             stats.files_parsed += 1
         else:
             stats.files_hit += 1
+        if self.keep_live:  # read for a share (ptgen.checkpool): the check takes it from there, uncounted
+            self.live[key] = (obj, issues)
         return obj, issues
 
-    def put_file(self, path: Path, rel: str, model: str, obj, issues) -> None:
+    def put_file(self, path: Path, rel: str, model: str, obj, issues, raw: bytes | None) -> None:
         """Keep what was read from ``path`` (the model and the problems reading it; where each value
-        stands is read from the file again when a message needs it)."""
-        d = self._digest(path)
+        stands is read from the file again when a message needs it), by the hash of ``raw``, the
+        bytes it was read from: a file that changed since it was first hashed is kept as parsed."""
         stats.files_parsed += 1
-        if d is None:
+        if raw is None:
             return
+        d = digest(raw)
+        self.digests[self._of_path.setdefault(path, os.path.abspath(path))] = d  # this check's view of it
         self.files[(rel, model, d)] = pickle.dumps((obj, list(issues)), protocol=pickle.HIGHEST_PROTOCOL)
         self.changed = True
         if self.keep_live:
@@ -251,6 +255,8 @@ class CheckCache:
             stats.projects_linted += 1
         else:
             stats.projects_hit += 1
+        if self.keep_live:
+            self.live_lint[key] = found
         return found
 
     def put_project(self, doc, unit, dept, found: dict) -> None:

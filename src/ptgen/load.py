@@ -157,8 +157,14 @@ def load_file(path: Path, model: type[BaseModel], root: Path, report: Report, la
         report.extend(issues)
         return obj, Source(path, rel, yamlio.FilePositions(path))
     start = len(report.issues)
-    obj, source = _load_file(path, model, root, report, layout, cache.take_bytes(path))
-    cache.put_file(path, rel, model.__name__, obj, report.issues[start:])
+    raw = cache.take_bytes(path)
+    if raw is None:  # hashed earlier (the share of ptgen.checkpool): what is parsed is kept by its own hash
+        try:
+            raw = yamlio.read_bytes(path)
+        except (OSError, yamlio.YamlProblem):
+            raw = None  # _read reads it again and says what is wrong
+    obj, source = _load_file(path, model, root, report, layout, raw)
+    cache.put_file(path, rel, model.__name__, obj, report.issues[start:], raw)
     return obj, source
 
 

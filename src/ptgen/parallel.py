@@ -45,8 +45,14 @@ class Helper:
     (None if it failed, died or sent something cut short), :meth:`stop` ends it unheard."""
 
     def __init__(self, work: Callable[[], object]):
+        self._pid, self._pipe = 0, None
         r, w = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no memory or no process left for a helper: the work is done here
+            os.close(r)
+            os.close(w)
+            return
         if pid == 0:
             code = 1
             try:
@@ -61,6 +67,8 @@ class Helper:
         self._pid, self._pipe = pid, os.fdopen(r, "rb")
 
     def result(self):
+        if self._pipe is None:  # never started
+            return None
         try:
             data = self._pipe.read()
             _, status = os.waitpid(self._pid, 0)
@@ -85,7 +93,8 @@ class Helper:
             except OSError:
                 pass
             self._pid = 0
-        self._pipe.close()
+        if self._pipe is not None:
+            self._pipe.close()
 
 
 def shared_map(func: Callable[[T], object], items: list[T], weights: Iterable[int], *, min_weight: int,
