@@ -102,6 +102,18 @@ def test_a_link_inside_the_publication_stays_allowed(tmp_path):
     assert not [i for i in issues_of(r) if i["code"].startswith("F")]
 
 
+def test_a_link_in_a_loop_and_a_dotted_yaml_name_in_a_unit_folder_are_reported_not_fatal(tmp_path):
+    """A unit folder is read with one os.scandir: a link in a loop (ELOOP) made the whole check stop,
+    and "..yaml" was not taken for a YAML file (os.path.splitext) so it went unreported (a second
+    read of the diff found both)."""
+    root = make_publication(tmp_path / "pub")
+    (root / "353/353101/loop.yaml").symlink_to("loop.yaml")
+    (root / "353/353101/..yaml").write_text("name: 漏列的项目\n", encoding="utf-8")
+    r = run_check(root, "--format", "json")
+    assert r.returncode == 1 and "错误：" not in r.stderr, r.stderr
+    assert [(i["code"], i["text"]) for i in issues_of(r) if i["code"].startswith("F")] == [("F002", "..yaml")]
+
+
 @pytest.mark.parametrize("templates", ["../outside", "/tmp", "linked_folder", "linked_file"])
 def test_templates_outside_the_publication_are_refused_and_never_rendered(tmp_path, templates):
     settings = 'title: 测试出版物\nyear: "2025"\nregion: 天津市\ndepartments:\n  - "353"\ntemplates: {}\nlayout: tianjin\n'

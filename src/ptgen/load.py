@@ -335,7 +335,11 @@ def _project_files(folder: Path) -> tuple[set[str], set[str]]:
         for e in entries:
             if e.is_symlink():
                 links.add(e.name)
-            if e.is_file() and os.path.splitext(e.name)[1] in (".yaml", ".yml") and e.name not in META_FILES:
+            try:
+                is_file = e.is_file()
+            except OSError:  # a link in a loop (ELOOP) is no file, as for Path.is_file
+                is_file = False
+            if is_file and e.name.endswith((".yaml", ".yml")) and e.name not in META_FILES:
                 files.add(e.name)
     return files, links
 
