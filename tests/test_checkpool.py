@@ -148,8 +148,8 @@ def test_a_file_changed_while_its_share_is_read_is_kept_by_what_was_read(pub, mo
     before = victim.read_text(encoding="utf-8")
     real = checkpool._new_files
 
-    def counted_then_saved(root, store):
-        counts = real(root, store)
+    def counted_then_saved(*args):
+        counts = real(*args)
         victim.write_text(before.replace("description: ", "description: 编辑中", 1), encoding="utf-8")
         return counts
     monkeypatch.setattr(checkpool, "_new_files", counted_then_saved)
@@ -187,3 +187,23 @@ def test_two_cores_count_cache_hits_as_one_core(pub, monkeypatch):
     api.check(pub, jobs=1)
     one = (cache.stats.files_hit, cache.stats.projects_hit, cache.stats.files_parsed, cache.stats.projects_linted)
     assert two == one and one[0] > 0
+
+
+def test_counting_the_new_files_reads_nothing_outside_the_publication(pub, tmp_path, monkeypatch):
+    """The count hashes the files it can (with a cache); a link out of the publication, a listed
+    department that is a link or a path, are the check's to refuse: the count must not read them."""
+    api.check(pub, jobs=2)  # a cache: the count hashes
+    outside = tmp_path / "outside"
+    (outside / "u").mkdir(parents=True)
+    (outside / "u" / "secret.yaml").write_text("name: 机密\n", encoding="utf-8")
+    first = sorted(pub.rglob("p[0-9]*.yaml"))[0]
+    (first.parent / "linked.yaml").symlink_to(outside / "u" / "secret.yaml")
+    (pub / "999").symlink_to(outside)
+    read = []
+    real = cache.yamlio.read_bytes
+    monkeypatch.setattr(cache.yamlio, "read_bytes", lambda p: read.append(Path(p)) or real(p))
+    store = cache.open_check(pub)
+    order = checkpool._reading_order(pub) + ["999", "../outside", "/etc"]
+    counts = checkpool._new_files(pub, store, order)
+    assert read and all(Path(p).resolve().is_relative_to(pub.resolve()) for p in read), read
+    assert set(counts) == {first.parts[-3]}  # the link counted as new, without reading it

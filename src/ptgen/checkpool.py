@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import lint, parallel, yamlio
-from .load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, _rel, load
+from .load import DEPARTMENT_FILE, SETTINGS_FILE, UNIT_FILE, _name_problem, _rel, load
 
 MIN_NEW_FILES = 400  # below this, a second process costs more (fork, pickling, unpickling) than it saves
 # This process's part of the new files: a little over half, since the helper also pickles and sends
@@ -29,29 +29,47 @@ MIN_NEW_FILES = 400  # below this, a second process costs more (fork, pickling, 
 MY_SHARE = 0.51
 
 
-def _new_files(root: Path, store) -> dict[str, int]:
-    """Each department folder's number of content files that are not in the cache."""
+def _new_files(root: Path, store, departments: list[str]) -> dict[str, int]:
+    """Each listed department folder's number of content files (its own, its units') that are not
+    in the cache.  Links are counted without being read: the check reads only those that stay in
+    the publication, and this count must not read the others either."""
     known = store._old_files
     counts: dict[str, int] = {}
-    for dept in os.scandir(root):
-        if not dept.is_dir(follow_symlinks=False) or dept.name.startswith("."):
+    for dept in dict.fromkeys(departments):
+        folder = os.path.join(root, dept)
+        if _name_problem(dept) or os.path.islink(folder):  # the check refuses these; nothing is read here
             continue
         n = 0
-        for dirpath, dirnames, filenames in os.walk(dept.path):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            for name in filenames:
-                if not name.endswith((".yaml", ".yml")):
-                    continue
-                if not known:
-                    n += 1
-                    continue
-                path = Path(dirpath, name)
-                model = {DEPARTMENT_FILE: "Department", UNIT_FILE: "Unit"}.get(name, "Project")
-                if (_rel(path, root), model, store._digest(path)) not in known:
-                    n += 1
+        for entry in _content_files(folder):
+            if not known or entry.is_symlink():
+                n += 1
+                continue
+            model = {DEPARTMENT_FILE: "Department", UNIT_FILE: "Unit"}.get(entry.name, "Project")
+            if (_rel(Path(entry.path), root), model, store._digest(Path(entry.path))) not in known:
+                n += 1
         if n:
-            counts[dept.name] = n
+            counts[dept] = n
     return counts
+
+
+def _content_files(dept: str):
+    """The YAML files of a department folder and of its unit folders (``os.DirEntry``)."""
+    try:
+        with os.scandir(dept) as entries:
+            top = list(entries)
+    except OSError:  # not there, or not a folder: the check says so
+        return
+    for e in top:
+        if e.name.startswith("."):
+            continue
+        if e.name.endswith((".yaml", ".yml")):
+            yield e
+        elif e.is_dir(follow_symlinks=False):
+            try:
+                with os.scandir(e.path) as files:
+                    yield from [f for f in files if f.name.endswith((".yaml", ".yml"))]
+            except OSError:
+                continue
 
 
 def _fill(root: Path, store, only: set[str], select, ignore) -> None:
@@ -89,10 +107,11 @@ def _start(root: Path, store, select, ignore, jobs: int | None) -> parallel.Help
     """The helper started on its share and this process's share read, when worth it."""
     if store is None or not parallel.can_share(jobs):
         return None
-    counts = _new_files(root, store)
+    order = _reading_order(root)
+    counts = _new_files(root, store, order)
     if sum(counts.values()) < MIN_NEW_FILES or len(counts) < 2:
         return None
-    mine, theirs = split_in_order(counts, _reading_order(root))
+    mine, theirs = split_in_order(counts, order)
     if not theirs:
         return None
 
