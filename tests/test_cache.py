@@ -113,7 +113,7 @@ def _forged(tianjin: Path, tmp_path: Path, key: str) -> Path:
     payload = cache.read(path, store.key)
     assert payload is not None
     import pickle
-    payload["files"] = {k: pickle.dumps(pickle.loads(v)[:2] + ([],)) for k, v in payload["files"].items()}
+    payload["files"] = {k: pickle.dumps(pickle.loads(v)[:1] + ([],)) for k, v in payload["files"].items()}
     payload["lint"] = {k: pickle.dumps({}) for k in payload["lint"]}
     cache.write(path, key, payload)
     return path
@@ -172,3 +172,19 @@ def _cold_ignoring(root: Path, monkeypatch) -> list[tuple]:
     with monkeypatch.context() as m:
         m.setenv("PTGEN_CACHE_DIR", "off")
         return _issues(api.check(root, ignore={"X"}))
+
+
+def test_entries_of_another_shape_are_made_again(tianjin, tmp_path, monkeypatch):
+    """A whole, well-keyed cache whose entries unpickle to something else than this version writes
+    (a file's (model, problems), a project's findings by rule) is read and checked again, never unpacked."""
+    cold = _cold(tianjin, monkeypatch)
+    api.check(tianjin)
+    path = _cache_file(tmp_path)
+    key = cache.CheckCache(tianjin, None, None).key
+    payload = cache.read(path, key)
+    import pickle
+    payload["files"] = {k: pickle.dumps(pickle.loads(v) + ([],)) for k, v in payload["files"].items()}
+    payload["lint"] = {k: pickle.dumps([]) for k in payload["lint"]}
+    cache.write(path, key, payload)
+    assert _issues(api.check(tianjin)) == cold
+    assert cache.stats.loaded and cache.stats.files_hit == 0 and cache.stats.projects_hit == 0

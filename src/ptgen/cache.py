@@ -157,7 +157,7 @@ class CheckCache:
         self.files: dict = {}
         self.lint: dict = {}
         self.digests: dict[str, str | None] = {}  # absolute path → hash of the bytes, this check
-        self._live: set[tuple] = set()  # (project, digests of its files) as they are now
+        self._current: set[tuple] = set()  # (project, digests of its files) as they are now
         self.changed = not stats.loaded
         self._last: tuple[str, bytes] | None = None
         self._of_path: dict[Path, str] = {}  # a path as given → its absolute form (a key of digests)
@@ -194,26 +194,32 @@ class CheckCache:
         d = self._digest(path)
         if d is None:
             return None
-        key = (rel, model, d)
-        if key in self.live:
-            return self.live.pop(key)
-        if self.helper is not None and key not in self._old_files:
+        return self._take((rel, model, d), self.live, self._old_files, self.files, "files_parsed", "files_hit",
+                          lambda v: isinstance(v, tuple) and len(v) == 2)
+
+    def _take(self, key, live: dict, old: dict, kept: dict, made: str, hit: str, shape):
+        """The entry ``key``: one this process read or made for the check (``live``: at hand, counted
+        already), else the cache's or the helper's (``old``), unpickled and kept for the next cache;
+        None if there is none, it is damaged or not of the ``shape`` this version writes (made again)."""
+        if key in live:
+            return live.pop(key)
+        if self.helper is not None and key not in old:
             self.wait_for_helper()
-        blob = self._old_files.get(key)
+        blob = old.get(key)
         if not isinstance(blob, bytes):
             return None
         try:
-            obj, issues = pickle.loads(blob)
-        except Exception:  # noqa: BLE001 - a damaged entry is read again from the file
+            value = pickle.loads(blob)
+        except Exception:  # noqa: BLE001 - a damaged entry is made again
             return None
-        self.files[key] = blob  # kept as it was: only what changed is pickled again
-        if key in self._adopted:
-            stats.files_parsed += 1
-        else:
-            stats.files_hit += 1
+        if not shape(value):
+            return None
+        kept[key] = blob  # kept as it was: only what changed is pickled again
+        counter = made if key in self._adopted else hit  # the helper's were made in this check
+        setattr(stats, counter, getattr(stats, counter) + 1)
         if self.keep_live:  # read for a share (ptgen.checkpool): the check takes it from there, uncounted
-            self.live[key] = (obj, issues)
-        return obj, issues
+            live[key] = value
+        return value
 
     def put_file(self, path: Path, rel: str, model: str, obj, issues, raw: bytes | None) -> None:
         """Keep what was read from ``path`` (the model and the problems reading it; where each value
@@ -234,30 +240,15 @@ class CheckCache:
         ds = [self._digest(x.source.path) for x in (doc, unit, dept)]
         if None in ds:
             return None
-        self._live.add((doc.source.rel, *ds))
+        self._current.add((doc.source.rel, *ds))
         return (doc.source.rel, *ds, self.rules_key)
 
     def get_project(self, doc, unit, dept) -> dict | None:
         key = self._lint_key(doc, unit, dept)
-        if key in self.live_lint:
-            return self.live_lint.pop(key)
-        if self.helper is not None and key not in self._old_lint:
-            self.wait_for_helper()
-        blob = self._old_lint.get(key) if key else None
-        if not isinstance(blob, bytes):
+        if key is None:
             return None
-        try:
-            found = pickle.loads(blob)
-        except Exception:  # noqa: BLE001 - checked again
-            return None
-        self.lint[key] = blob
-        if key in self._adopted:
-            stats.projects_linted += 1
-        else:
-            stats.projects_hit += 1
-        if self.keep_live:
-            self.live_lint[key] = found
-        return found
+        return self._take(key, self.live_lint, self._old_lint, self.lint, "projects_linted", "projects_hit",
+                          lambda v: isinstance(v, dict))
 
     def put_project(self, doc, unit, dept, found: dict) -> None:
         stats.projects_linted += 1
@@ -303,7 +294,7 @@ class CheckCache:
         if self.path is None:
             return
         # The findings for other rule selections (check --select …) stay while their files are the same.
-        lint = {k: v for k, v in self._old_lint.items() if isinstance(k, tuple) and k[:4] in self._live}
+        lint = {k: v for k, v in self._old_lint.items() if isinstance(k, tuple) and k[:4] in self._current}
         lint.update(self.lint)
         if not self.changed and len(self.files) == len(self._old_files) and len(lint) == len(self._old_lint):
             return
