@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Callable, ContextManager, Iterator
 from . import cache, checkpool, layouts, lint
 from .errors import UsageError, UserError
 from .load import find_publications, load
+from .output import machine_errors
 from .model import Publication
 from .report import Report, locate
 
@@ -145,7 +145,7 @@ def build(path: Path, out_dir: Path, formats: list[str], strict: bool = False, f
         if shard is not None:
             from . import shard as shards
             share = shards.plan(run.check.publications, shard[1])[shard[0] - 1]
-        try:
+        with machine_errors(out_dir):  # writing the PDF cache, LibreOffice's folder …: the machine, not ptgen
             # Every output of every publication: none may share a path or leave --out, --force or not.
             builder.check_paths(out_dir, [rel for pub in run.check.publications
                                           for rel in builder.planned(pub, formats)])
@@ -181,11 +181,6 @@ def build(path: Path, out_dir: Path, formats: list[str], strict: bool = False, f
                 except BaseException:
                     registry.abort(services)  # their children stop before the lock cleans up after them
                     raise
-        except OSError as exc:  # writing the PDF cache, LibreOffice's folder …: the machine, not ptgen
-            if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
-                raise
-            from .output import environment_error
-            raise environment_error(exc, out_dir) from exc
     return _verified(run, verify)
 
 
@@ -219,7 +214,7 @@ def assemble(parts: list[Path], out_dir: Path, verify: bool = False, jobs: int |
                 for pub in pubs for fmt in formats}
         builder.check_paths(out_dir, [rel for pub in pubs for rel in builder.planned(pub, formats)])
         services = registry.services(formats, stack, jobs)
-        try:
+        with machine_errors(out_dir):
             with builder.locked(out_dir, on_wait=on_wait):
                 try:
                     for pub in pubs:
@@ -240,11 +235,6 @@ def assemble(parts: list[Path], out_dir: Path, verify: bool = False, jobs: int |
                 except BaseException:
                     registry.abort(services)
                     raise
-        except OSError as exc:
-            if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
-                raise
-            from .output import environment_error
-            raise environment_error(exc, out_dir) from exc
         return _verified(run, verify)
 
 

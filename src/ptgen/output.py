@@ -241,8 +241,6 @@ def _journal_ok(root: Path, journal: dict) -> bool:
 def describe_os_error(exc: OSError) -> str:
     """A Chinese sentence for an operating-system error (disk full, read-only, no permission, …):
     the path it is about and what is wrong with it — the environment, not ptgen, is at fault."""
-    import errno
-
     path = exc.filename2 or exc.filename
     if not isinstance(path, (str, bytes, os.PathLike)):
         path = None  # os.fdopen gives the descriptor's number, not a name
@@ -273,11 +271,22 @@ def describe_os_error(exc: OSError) -> str:
     return messages.get(exc.errno, default)
 
 
+@contextlib.contextmanager
+def machine_errors(out_dir: Path | str):
+    """Inside, an OSError of the machine (a full disk or quota, a read-only or forbidden folder: in
+    writing --out, the PDF cache, LibreOffice's folder …) becomes :func:`environment_error`'s
+    sentence about ``out_dir``; any other propagates as it is (a bug, not the machine)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
+        raise environment_error(exc, out_dir) from exc
+
+
 def environment_error(exc: OSError, path: Path | str):
     """What is wrong with the machine when writing into ``path`` (a build's ``--out``) failed: the
     shared sentence of :func:`describe_os_error`, and what to do about it."""
-    import errno
-
     from .errors import UserError
     if exc.filename is None and exc.filename2 is None:
         exc.filename = str(path)
