@@ -49,6 +49,14 @@ def _model(result) -> list:
             for pub in result.publications for _, _, doc in pub.projects()]
 
 
+def _shared(root: Path, store, **kwargs) -> bool:
+    """Whether the work was shared, the helper heard from (the shares ready as the check finds them)."""
+    with checkpool.sharing(root, store, **kwargs) as shared:
+        if shared:
+            store.wait_for_helper()
+    return shared
+
+
 def _one_core(root: Path, monkeypatch):
     with monkeypatch.context() as m:
         m.setenv("PTGEN_CACHE_DIR", "off")
@@ -82,18 +90,18 @@ def test_this_process_takes_the_departments_read_first_up_to_about_half():
 
 def test_the_shares_are_balanced_by_new_files_and_always_the_same():
     counts = {"a": 50, "b": 10, "c": 30, "d": 25, "e": 5}
-    mine, theirs = parallel.split(counts)
+    mine, theirs = parallel.balance(counts)
     assert mine | theirs == set(counts) and not mine & theirs
     assert abs(sum(counts[k] for k in mine) - sum(counts[k] for k in theirs)) <= 10
-    assert parallel.split(dict(reversed(counts.items()))) == (mine, theirs)
+    assert parallel.balance(dict(reversed(counts.items()))) == [mine, theirs]
 
 
 def test_few_new_files_are_read_by_this_process_alone(pub, monkeypatch):
     monkeypatch.setattr(checkpool, "MIN_NEW_FILES", 400)
     store = cache.open_check(pub)
-    assert checkpool.prepare(pub, store) is False
+    assert _shared(pub, store) is False
     monkeypatch.setattr(checkpool, "MIN_NEW_FILES", 1)
-    assert checkpool.prepare(pub, store, jobs=1) is False  # one core: nothing to share
+    assert _shared(pub, store, jobs=1) is False  # one core: nothing to share
 
 
 def test_a_helper_that_dies_costs_time_not_findings(pub, monkeypatch):
@@ -127,7 +135,7 @@ def test_a_helper_cut_short_is_not_trusted(pub, monkeypatch):
 
 def test_each_process_reads_its_share_and_the_check_finds_both_ready(pub):
     store = cache.open_check(pub)
-    assert checkpool.prepare(pub, store, jobs=2)
+    assert _shared(pub, store, jobs=2)
     files = sum(1 for _ in pub.rglob("*.yaml")) - 1
     helper = {k for k in store._adopted if k in store._old_files}
     here = set(store.live)

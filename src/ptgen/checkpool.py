@@ -148,12 +148,3 @@ def sharing(root: Path, store, select=None, ignore=None, jobs: int | None = None
         if helper is not None:
             store.helper = None
             helper.stop()  # already heard from, or the check was interrupted: it goes
-
-
-def prepare(root: Path, store, select=None, ignore=None, jobs: int | None = None) -> bool:
-    """Fill ``store`` with this check's new files on two cores, when there are enough of them, and
-    wait for the helper.  True if the work was shared."""
-    with sharing(root, store, select, ignore, jobs) as shared:
-        if shared:
-            store.wait_for_helper()
-    return shared

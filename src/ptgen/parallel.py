@@ -28,13 +28,13 @@ def can_share(jobs: int | None = None) -> bool:
     return (jobs or cores()) >= 2 and hasattr(os, "fork")
 
 
-def split(weights: dict[K, int]) -> tuple[set[K], set[K]]:
-    """Two shares of about the same weight (the heaviest first, each to the lighter share; ties
-    by key, so the split is the same every time)."""
-    shares: tuple[set[K], set[K]] = (set(), set())
-    load = [0, 0]
+def balance(weights: dict[K, int], n: int = 2) -> list[set[K]]:
+    """``n`` shares of about the same weight: the heaviest first (ties by key), each to the lightest
+    share so far (ties to the first), so the same weights always give the same shares."""
+    shares: list[set[K]] = [set() for _ in range(n)]
+    load = [0] * n
     for key, w in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0])):
-        k = 0 if load[0] <= load[1] else 1
+        k = min(range(n), key=lambda i: (load[i], i))
         shares[k].add(key)
         load[k] += w
     return shares
@@ -104,7 +104,7 @@ def shared_map(func: Callable[[T], object], items: list[T], weights: Iterable[in
     weights = list(weights)
     if len(items) < 2 or sum(weights) < min_weight or not can_share(jobs):
         return [func(x) for x in items]
-    mine, theirs = split(dict(enumerate(weights)))
+    mine, theirs = balance(dict(enumerate(weights)))
     theirs_order = sorted(theirs)
     helper = Helper(lambda: [func(items[k]) for k in theirs_order])
     try:

@@ -50,18 +50,12 @@ def parse(text: str) -> tuple[int, int]:
 def plan(pubs: list[Publication], n: int) -> list[dict[str, list[str]]]:
     """Part k (0-based) → publication name → its department folders in that part (published order).
     Balanced by table count; the same content and N always give the same plan."""
-    units = []
-    for pi, pub in enumerate(pubs):
-        for di, d in enumerate(pub.departments):
-            units.append((sum(len(u.projects) for u in d.units), pi, di))
-    loads = [0] * n
-    shares: list[dict[str, list[int]]] = [{} for _ in range(n)]
-    for tables, pi, di in sorted(units, key=lambda u: (-u[0], u[1], u[2])):
-        k = min(range(n), key=lambda i: (loads[i], i))
-        loads[k] += tables
-        shares[k].setdefault(pubs[pi].name, []).append(di)
-    return [{name: [pubs[[p.name for p in pubs].index(name)].departments[di].folder for di in sorted(dis)]
-             for name, dis in share.items()} for share in shares]
+    from .parallel import balance
+    tables = {(pi, di): sum(len(u.projects) for u in d.units)
+              for pi, pub in enumerate(pubs) for di, d in enumerate(pub.departments)}
+    return [{pub.name: [d.folder for di, d in enumerate(pub.departments) if (pi, di) in share]
+             for pi, pub in enumerate(pubs) if any(key[0] == pi for key in share)}
+            for share in balance(tables, n)]
 
 
 # --- the content a part carries ------------------------------------------------------------------

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, ClassVar, ContextManager, NamedTuple
@@ -47,7 +46,8 @@ def names() -> tuple[str, ...]:
 
 
 def default_jobs() -> int:
-    return min(2, os.cpu_count() or 1)
+    from ..parallel import cores
+    return min(2, cores())
 
 
 class Rendered(NamedTuple):
