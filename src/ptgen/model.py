@@ -7,6 +7,7 @@ Indicator values are kept exactly as written; :mod:`ptgen.values` parses them fo
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -262,7 +263,7 @@ class Source:
 
     path: Path
     rel: str
-    positions: dict[KeyPath, Pos] = field(default_factory=dict)
+    positions: Mapping[KeyPath, Pos] = field(default_factory=dict)  # yamlio.FilePositions: read when asked
 
     def pos(self, *path: str | int) -> Pos:
         """Line and column of the value at ``path``, else of its nearest parent."""

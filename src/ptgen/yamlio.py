@@ -13,6 +13,7 @@ import io
 import os
 import re
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -298,63 +299,31 @@ def _data(node: yaml.Node) -> Any:
     return result
 
 
-class FilePositions(dict):
+class FilePositions(Mapping):
     """Where each value of a content file stands (key path → line, column), read from the file
     when first asked for: most files' positions are never needed, only where a rule finds
     something.  If the file changed since it was checked, they are those of its new text."""
 
     def __init__(self, path: Path):
-        super().__init__()
-        self.path: Path | None = path
+        self.path = path
+        self._read: dict[KeyPath, Pos] | None = None
 
-    def _fill(self) -> None:
-        if self.path is not None:
-            path, self.path = self.path, None
+    def _positions(self) -> dict[KeyPath, Pos]:
+        if self._read is None:
             try:
-                self.update(read(path)[1])
+                self._read = read(self.path)[1]
             except (OSError, YamlProblem):  # gone or broken since: messages point at the file's start
-                pass
+                self._read = {}
+        return self._read
 
-    def __contains__(self, key) -> bool:
-        self._fill()
-        return super().__contains__(key)
-
-    def __getitem__(self, key):
-        self._fill()
-        return super().__getitem__(key)
-
-    def get(self, key, default=None):
-        self._fill()
-        return super().get(key, default)
+    def __getitem__(self, key) -> Pos:
+        return self._positions()[key]
 
     def __iter__(self):
-        self._fill()
-        return super().__iter__()
+        return iter(self._positions())
 
     def __len__(self) -> int:
-        self._fill()
-        return super().__len__()
-
-    def items(self):
-        self._fill()
-        return super().items()
-
-    def keys(self):
-        self._fill()
-        return super().keys()
-
-    def values(self):
-        self._fill()
-        return super().values()
-
-    def __eq__(self, other) -> bool:
-        self._fill()
-        return super().__eq__(other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __reduce__(self):
-        return (FilePositions, (self.path,)) if self.path is not None else (dict, (dict(self),))
+        return len(self._positions())
 
 
 def _mark(node: yaml.Node) -> Pos:
