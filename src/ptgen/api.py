@@ -294,7 +294,7 @@ def is_publication(path: Path) -> bool:
 
 
 # How to compare two publications (the diff command's messages about it end with this).
-TWO_PUBLICATIONS_HINT = ("例如 ptgen diff content/tianjin-2025 content/tianjin-2026；"
+TWO_PUBLICATIONS_HINT = ("例如 ptgen diff content/去年的出版物 content/今年的出版物；"
                          "比较 git 版本时写版本名，例如 ptgen diff HEAD~1。")
 
 
