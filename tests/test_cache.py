@@ -113,7 +113,7 @@ def _forged(tianjin: Path, tmp_path: Path, key: str) -> Path:
     payload = cache.read(path, store.key)
     assert payload is not None
     import pickle
-    payload["files"] = {k: pickle.dumps(pickle.loads(v)[:1] + ([],)) for k, v in payload["files"].items()}
+    payload["files"] = {k: pickle.dumps(pickle.loads(v)[:2] + ([],)) for k, v in payload["files"].items()}
     payload["lint"] = {k: pickle.dumps({}) for k in payload["lint"]}
     cache.write(path, key, payload)
     return path
@@ -188,3 +188,53 @@ def test_entries_of_another_shape_are_made_again(tianjin, tmp_path, monkeypatch)
     cache.write(path, key, payload)
     assert _issues(api.check(tianjin)) == cold
     assert cache.stats.loaded and cache.stats.files_hit == 0 and cache.stats.projects_hit == 0
+
+
+# --- files known by their stat, projects unpickled when read ---------------------------------------
+
+def test_settled_files_are_known_by_their_stat_and_not_read(tianjin, monkeypatch):
+    monkeypatch.setattr(cache, "SETTLED", 0)  # the copied files count as settled at once
+    cold = _cold(tianjin, monkeypatch)
+    api.check(tianjin)
+    assert _issues(api.check(tianjin)) == cold
+    assert cache.stats.files_hashed == 0 and cache.stats.files_hit > 29
+
+
+def test_a_file_changed_within_the_same_size_and_time_is_still_read(tianjin, monkeypatch):
+    """Same size, modification time put back: the change time (and so the stat) still differs."""
+    import os
+    monkeypatch.setattr(cache, "SETTLED", 0)
+    api.check(tianjin)
+    victim = next(p for p in _projects(tianjin) if "value: ≥" in p.read_text(encoding="utf-8"))
+    before = victim.stat()
+    text = victim.read_text(encoding="utf-8")
+    victim.write_text(text.replace("value: ≥", "value: ≤", 1), encoding="utf-8")  # both 3 bytes in UTF-8
+    os.utime(victim, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (victim.stat().st_size, victim.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    result = api.check(tianjin)
+    assert cache.stats.files_parsed == 1
+    doc = next(d for _, _, d in result.publications[0].projects() if d.source.path == victim)
+    assert any(ind.value.startswith("≤") for ind in doc.project.indicators)
+    assert _issues(result) == _cold(tianjin, monkeypatch)
+
+
+def test_files_changed_just_now_are_hashed_again(tianjin, monkeypatch):
+    """A file modified less than SETTLED seconds before it was hashed is not known by its stat:
+    a second change within the clock's granularity could leave the stat the same."""
+    api.check(tianjin)  # the files were copied just now
+    api.check(tianjin)
+    assert cache.stats.files_hashed > 29 and cache.stats.files_parsed == 0
+
+
+def test_a_warm_check_unpickles_no_project_and_each_is_the_same_when_read(tianjin, monkeypatch):
+    with monkeypatch.context() as m:
+        m.setenv("PTGEN_CACHE_DIR", "off")
+        cold = api.check(tianjin).publications[0]
+    api.check(tianjin)
+    warm = api.check(tianjin).publications[0]
+    docs = [doc for _, _, doc in warm.projects()]
+    assert len(docs) == len(list(cold.projects())) > 20
+    assert all("project" not in doc.__dict__ for doc in docs)  # still pickled after the whole check
+    assert [(d.bookmark, d.ident) for d in docs] == [(p.project.bookmark, p.project.id) for _, _, p in cold.projects()]
+    assert [d.project for d in docs] == [p.project for _, _, p in cold.projects()]  # read now
+    assert all("project" in doc.__dict__ and "_facts" not in doc.__dict__ for doc in docs)

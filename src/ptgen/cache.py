@@ -9,11 +9,18 @@ hide errors.
 
 What it holds, and what an entry is keyed by:
 
-* for each content file, by its path and the hash of its bytes: the model read from it and the
-  problems reading it (Y…, F…) — where each value stands is read from the file again when a
-  message needs it (``yamlio.FilePositions``);
+* for each content file, by its path and the hash of its bytes: the model read from it (pickled
+  on its own, so a project is unpickled only when something reads it: :class:`Later`), what the
+  rules across files read of it (``ProjectDoc.facts``) and the problems reading it (Y…, F…) —
+  where each value stands is read from the file again when a message needs it
+  (``yamlio.FilePositions``);
 * for each project, by the hashes of its file, its unit's and its department's file and the rules
   selected: the findings of the per-project rules;
+* for each content file, by its path: its size, modification and change times, inode and device
+  number when it was last hashed, with that hash.  A file whose ``stat`` still gives all five is
+  not read again to be hashed (as git's index and mypy's cache do); a file changed less than
+  :data:`SETTLED` seconds before it was hashed is hashed again next time, since a second change
+  within the file system's timestamp granularity could leave all five the same;
 * the whole cache by ptgen's version and code (the package's files), the hash of ``ptgen.yaml``
   and of the publication's own layout definitions (settings, form and framework).  Anything
   different there and the whole cache is dropped.
@@ -30,13 +37,17 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import yamlio
 
-FORMAT = "2"  # 2: no positions (read from the file when asked: yamlio.FilePositions)
+FORMAT = "3"  # 2: no positions (read from the file when asked: yamlio.FilePositions); 3: stat signatures,
+# each model pickled on its own inside its entry (Later)
+# A file's stat is trusted for its hash only if it was last modified this long before it was hashed.
+SETTLED = 2.0
 MAGIC = b"PTGEN-CACHE\n"
 _code_key: str | None = None
 
@@ -45,6 +56,7 @@ _code_key: str | None = None
 class Stats:
     """What the last :class:`CheckCache` did (read by the tests and ``bench/``)."""
     files_hit: int = 0
+    files_hashed: int = 0  # read to be hashed (not known by their stat)
     files_parsed: int = 0
     projects_hit: int = 0
     projects_linted: int = 0
@@ -135,6 +147,22 @@ def write(path: Path, key: str, payload: Any) -> None:
             pass
 
 
+class Later:
+    """A model as the cache keeps it, unpickled when called (``ProjectDoc.later``); ``facts``:
+    what the rules across files read of it, at hand without unpickling."""
+    __slots__ = ("blob", "facts")
+
+    def __init__(self, blob: bytes, facts):
+        self.blob, self.facts = blob, facts
+
+    def __call__(self):
+        return pickle.loads(self.blob)
+
+
+def _entry_shape(v) -> bool:
+    return isinstance(v, tuple) and len(v) == 3 and (v[0] is None or isinstance(v[0], bytes)) and isinstance(v[2], list)
+
+
 class CheckCache:
     """The cache of one publication for one check (see the module's docstring)."""
 
@@ -154,6 +182,8 @@ class CheckCache:
         old = old if isinstance(old, dict) else {}
         self._old_files: dict = old.get("files", {}) if isinstance(old.get("files"), dict) else {}
         self._old_lint: dict = old.get("lint", {}) if isinstance(old.get("lint"), dict) else {}
+        self._old_sigs: dict = old.get("sigs", {}) if isinstance(old.get("sigs"), dict) else {}
+        self.sigs: dict[str, tuple] = {}  # absolute path → (stat signature, hash): see _digest
         self.files: dict = {}
         self.lint: dict = {}
         self.digests: dict[str, str | None] = {}  # absolute path → hash of the bytes, this check
@@ -175,12 +205,27 @@ class CheckCache:
         k = self._of_path[path] = os.path.abspath(path)
         if k not in self.digests:
             try:
+                st = os.stat(k)
+            except OSError:
+                st = None
+            sig = None if st is None else (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+            known = self._old_sigs.get(k)
+            if sig is not None and isinstance(known, tuple) and len(known) == 2 and known[0] == sig:
+                self.digests[k] = known[1]  # the same file, untouched since it was hashed
+                self.sigs[k] = known
+                return known[1]
+            stats.files_hashed += 1
+            try:
                 data = yamlio.read_bytes(path)
             except (OSError, yamlio.YamlProblem):
                 self.digests[k] = None
             else:
-                self.digests[k] = digest(data)
+                self.digests[k] = d = digest(data)
                 self._last = (k, data)  # a file not in the cache is parsed next: it need not be read twice
+                # Stat first, read after: a change in between leaves a signature that no longer
+                # matches, so the file is hashed again next time.
+                if sig is not None and time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > SETTLED * 1e9:
+                    self.sigs[k] = (sig, d)
         return self.digests[k]
 
     def take_bytes(self, path: Path) -> bytes | None:
@@ -189,13 +234,26 @@ class CheckCache:
         return last[1] if last is not None and last[0] == os.path.abspath(path) else None
 
     # --- files ---------------------------------------------------------------------------------
-    def get_file(self, path: Path, rel: str, model: str):
-        """(object, issues) read from ``path`` last time, if its bytes are the same."""
+    def get_file(self, path: Path, rel: str, model: str, later: bool = False):
+        """(object, issues) read from ``path`` last time, if its bytes are the same.  ``later``: the
+        object may be a :class:`Later` (the model still pickled) when it has facts."""
         d = self._digest(path)
         if d is None:
             return None
-        return self._take((rel, model, d), self.live, self._old_files, self.files, "files_parsed", "files_hit",
-                          lambda v: isinstance(v, tuple) and len(v) == 2)
+        got = self._take((rel, model, d), self.live, self._old_files, self.files, "files_parsed", "files_hit",
+                         _entry_shape)
+        if got is None or len(got) == 2:  # made in this process: (object, issues) themselves
+            return got
+        blob, facts, issues = got
+        if blob is None:
+            return None, issues
+        if later and facts is not None:
+            return Later(blob, facts), issues
+        try:
+            return pickle.loads(blob), issues
+        except Exception:  # noqa: BLE001 - a damaged entry: the file is read again
+            self.files.pop((rel, model, d), None)
+            return None
 
     def _take(self, key, live: dict, old: dict, kept: dict, made: str, hit: str, shape):
         """The entry ``key``: one this process read or made for the check (``live``: at hand, counted
@@ -221,16 +279,18 @@ class CheckCache:
             live[key] = value
         return value
 
-    def put_file(self, path: Path, rel: str, model: str, obj, issues, raw: bytes | None) -> None:
-        """Keep what was read from ``path`` (the model and the problems reading it; where each value
-        stands is read from the file again when a message needs it), by the hash of ``raw``, the
-        bytes it was read from: a file that changed since it was first hashed is kept as parsed."""
+    def put_file(self, path: Path, rel: str, model: str, obj, issues, raw: bytes | None, facts=None) -> None:
+        """Keep what was read from ``path`` (the model, its ``facts`` and the problems reading it;
+        where each value stands is read from the file again when a message needs it), by the hash
+        of ``raw``, the bytes it was read from: a file that changed since it was first hashed is
+        kept as parsed."""
         stats.files_parsed += 1
         if raw is None:
             return
         d = digest(raw)
         self.digests[self._of_path.setdefault(path, os.path.abspath(path))] = d  # this check's view of it
-        self.files[(rel, model, d)] = pickle.dumps((obj, list(issues)), protocol=pickle.HIGHEST_PROTOCOL)
+        blob = None if obj is None else pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        self.files[(rel, model, d)] = pickle.dumps((blob, facts, list(issues)), protocol=pickle.HIGHEST_PROTOCOL)
         self.changed = True
         if self.keep_live:
             self.live[(rel, model, d)] = (obj, list(issues))
@@ -275,12 +335,14 @@ class CheckCache:
         return ({k: v for k, v in self.files.items() if k not in self._old_files},
                 {k: v for k, v in self.lint.items() if k not in self._old_lint})
 
-    def adopt(self, files: dict, lint: dict, digests: dict | None = None) -> None:
+    def adopt(self, files: dict, lint: dict, digests: dict | None = None, sigs: dict | None = None) -> None:
         """Take the entries another process made in this check as if they had been in the cache
         (the check that follows finds them; they count as read and linted, not as hits), and the
-        hashes of the files it read."""
+        hashes (and stat signatures) of the files it read."""
         for k, v in (digests or {}).items():
             self.digests.setdefault(k, v)
+        for k, v in (sigs or {}).items():
+            self.sigs.setdefault(k, v)
         self._old_files.update(files)
         self._old_lint.update(lint)
         self._adopted.update(files)
@@ -296,9 +358,10 @@ class CheckCache:
         # The findings for other rule selections (check --select …) stay while their files are the same.
         lint = {k: v for k, v in self._old_lint.items() if isinstance(k, tuple) and k[:4] in self._current}
         lint.update(self.lint)
-        if not self.changed and len(self.files) == len(self._old_files) and len(lint) == len(self._old_lint):
+        if not self.changed and len(self.files) == len(self._old_files) and len(lint) == len(self._old_lint) \
+                and self.sigs == self._old_sigs:
             return
-        write(self.path, self.key, {"files": self.files, "lint": lint})
+        write(self.path, self.key, {"files": self.files, "lint": lint, "sigs": self.sigs})
 
 
 def open_check(root: Path, select: set[str] | None = None, ignore: set[str] | None = None) -> CheckCache | None:

@@ -119,7 +119,7 @@ def _start(root: Path, store, select, ignore, jobs: int | None) -> parallel.Help
         known = set(store.digests)
         _fill(root, store, theirs, select, ignore)
         hashed = {k: v for k, v in store.digests.items() if k not in known}  # not read again by the check
-        return (*store.made_here(), hashed)
+        return (*store.made_here(), hashed, {k: v for k, v in store.sigs.items() if k in hashed})
 
     helper = parallel.Helper(theirs_into_the_cache)
     try:

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from . import layouts, yamlio
+from .cache import Later
 from .layouts import Layout
 from .model import (BookmarkScheme, Budget, Department, DepartmentDoc, Indicator, Money, Project,
                     ProjectDoc, Publication, Settings, Source, Unit, UnitDoc)
@@ -151,7 +152,7 @@ def load_file(path: Path, model: type[BaseModel], root: Path, report: Report, la
     if cache is None:
         return _load_file(path, model, root, report, layout)
     rel = _rel(path, root)
-    hit = cache.get_file(path, rel, model.__name__)
+    hit = cache.get_file(path, rel, model.__name__, later=model is Project)
     if hit is not None:
         obj, issues = hit
         report.extend(issues)
@@ -164,7 +165,8 @@ def load_file(path: Path, model: type[BaseModel], root: Path, report: Report, la
         except (OSError, yamlio.YamlProblem):
             raw = None  # _read reads it again and says what is wrong
     obj, source = _load_file(path, model, root, report, layout, raw)
-    cache.put_file(path, rel, model.__name__, obj, report.issues[start:], raw)
+    facts = ProjectDoc.facts(obj) if model is Project and obj is not None else None
+    cache.put_file(path, rel, model.__name__, obj, report.issues[start:], raw, facts)
     return obj, source
 
 
@@ -464,7 +466,9 @@ def load(root: Path, cache=None, only: set[str] | None = None) -> tuple[Publicat
             for _, fname in _listed(unit.projects, usrc, "projects", udir, files, "项目文件", root, report,
                                     links=links):
                 project, psrc = load_file(udir / fname, Project, root, report, layout, cache)
-                if project is not None:
+                if isinstance(project, Later):  # still pickled in the cache: read when first asked for
+                    udoc.projects.append(ProjectDoc.later(project, psrc, project.facts))
+                elif project is not None:
                     udoc.projects.append(ProjectDoc(project, psrc))
     pub.unreadable = len(report.errors)
     return pub, report

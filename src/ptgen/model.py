@@ -7,7 +7,7 @@ Indicator values are kept exactly as written; :mod:`ptgen.values` parses them fo
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -279,6 +279,39 @@ class Source:
 class ProjectDoc:
     project: Project
     source: Source
+
+    # A project from the check cache (ptgen.cache) stays pickled until something reads its model:
+    # a check whose files did not change never does, so it does not unpickle 10,000 projects to
+    # compare two names of each.  Those names (what the rules across files read) come with it.
+    @staticmethod
+    def facts(project: Project) -> tuple[str, str | None]:
+        """What the rules across files read of every project: its bookmark and its identity."""
+        return project.bookmark, project.id
+
+    @classmethod
+    def later(cls, read: Callable[[], Project], source: Source, facts: tuple[str, str | None]) -> ProjectDoc:
+        """A project whose model ``read()`` gives when it is first asked for."""
+        doc = cls.__new__(cls)
+        doc.__dict__.update(source=source, _read=read, _facts=facts)
+        return doc
+
+    def __getattr__(self, name: str):  # only for what is not set: the project of a doc made by later()
+        if name == "project" and "_read" in self.__dict__:
+            project = self.__dict__["project"] = self.__dict__.pop("_read")()
+            del self.__dict__["_facts"]
+            return project
+        raise AttributeError(name)
+
+    @property
+    def bookmark(self) -> str:
+        facts = self.__dict__.get("_facts")
+        return facts[0] if facts is not None else self.project.bookmark
+
+    @property
+    def ident(self) -> str | None:
+        """The project's identity (``id``)."""
+        facts = self.__dict__.get("_facts")
+        return facts[1] if facts is not None else self.project.id
 
 
 @dataclass

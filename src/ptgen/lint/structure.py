@@ -146,7 +146,7 @@ class BookmarkUnique(Rule):
     def check_publication(self, pub):
         first: dict[str, str] = {}
         for _, _, doc in pub.projects():
-            name = doc.project.bookmark
+            name = doc.bookmark
             if not name:
                 continue
             if name in first:

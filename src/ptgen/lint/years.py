@@ -58,7 +58,7 @@ class DuplicateIdentity(Rule):
     def check_publication(self, pub):
         first: dict[str, str] = {}
         for _, _, doc in pub.projects():
-            ident = doc.project.id
+            ident = doc.ident
             if not ident:
                 continue
             if ident in first:
