@@ -1,5 +1,4 @@
 """The ``ptgen`` command: a thin layer over :mod:`ptgen.api`."""
-from __future__ import annotations
 
 import contextlib
 import os

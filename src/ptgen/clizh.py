@@ -48,11 +48,12 @@ def _choices(text: str) -> str:
 
 # The bundled click's hard-coded English, as (pattern, replacement) applied in order. A
 # replacement may be a function (for nested messages, translated again).
-_RULES: list[tuple[re.Pattern, str | Callable[[re.Match], str]]] = []
+# Compiled when first used (re's own cache): most runs never translate a message of click's.
+_RULES: list[tuple[str, int, str | Callable[[re.Match], str]]] = []
 
 
 def _rule(pattern: str, repl: str | Callable[[re.Match], str], flags: int = 0) -> None:
-    _RULES.append((re.compile(pattern, flags), repl))
+    _RULES.append((pattern, flags, repl))
 
 
 _rule(r"^Usage: ", "用法：", re.M)
@@ -88,8 +89,8 @@ _rule(r"^Could not open file '(.*)': (.*)$", r"无法打开文件 \1：\2")
 
 def translate(text: str) -> str:
     """The bundled click's English words in ``text`` → Chinese (text that is already Chinese is kept)."""
-    for pattern, repl in _RULES:
-        text = pattern.sub(repl, text)
+    for pattern, flags, repl in _RULES:
+        text = re.sub(pattern, repl, text, flags=flags)
     return text
 
 

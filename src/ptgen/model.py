@@ -78,7 +78,7 @@ def _restore(cls: type, values: dict, fields_set: set) -> BaseModel:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     def __reduce__(self):
         # The check cache pickles every project (16 rows each): its values and which were set,

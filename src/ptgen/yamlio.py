@@ -9,6 +9,7 @@ that ``import`` (and later ``fmt``) write.
 from __future__ import annotations
 
 import errno
+import functools
 import io
 import os
 import re
@@ -19,8 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from ruamel.yaml import YAML
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from .model import KeyPath, Pos
 
@@ -148,15 +147,14 @@ _PROBLEMS_ZH = [
     (r"whitespace|expected ' '", "这里缺少空格"),
     (r"duplicate key", "字段写了两次"),
 ]
-_PROBLEMS_RE = [(re.compile(needle), zh) for needle, zh in _PROBLEMS_ZH]
 # A field name typed with a full-width colon: ``purpose：值`` (field names are ASCII words).
 _FULLWIDTH_KEY = re.compile(r"^[ ]*(?:-[ ]+)?[A-Za-z_][A-Za-z0-9_]*[ ]*(：)")
 
 
 def _zh_problem(problem: str | None, context: str | None = None) -> str:
     said = f"{context or ''} | {problem or ''}"
-    for needle, zh in _PROBLEMS_RE:
-        if needle.search(said):
+    for needle, zh in _PROBLEMS_ZH:  # compiled when first needed (re's cache): most checks meet none
+        if re.search(needle, said):
             return zh.replace("{depth}", str(MAX_DEPTH))
     return "YAML 无法识别这里的写法，" + _QUOTE_IT
 
@@ -372,7 +370,16 @@ def read(path: Path) -> tuple[Any, dict[KeyPath, Pos]]:
 _PLAIN_SAFE = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n]*$")
 
 
+@functools.cache
+def _ruamel_strings() -> tuple[type, type]:
+    """ruamel's quoted and block strings, imported when ptgen first writes YAML: a check only
+    reads (with PyYAML), and importing ruamel took a twentieth of a check with a warm cache."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+    return DoubleQuotedScalarString, LiteralScalarString
+
+
 def _scalar(value: str, *, force_quote: bool = False):
+    DoubleQuotedScalarString, LiteralScalarString = _ruamel_strings()  # noqa: N806 - the classes
     lines = value.split("\n")
     # A literal block only where it keeps the text exactly and survives editors that trim lines.
     if len(lines) > 1 and value.strip("\n") and all(l == l.strip() for l in lines) and "\r" not in value:
@@ -405,6 +412,7 @@ def prepare(data: Any, quote_keys: frozenset[str] = frozenset()) -> Any:
 
 def dump(data: Any, header: str | None = None, quote_keys: frozenset[str] = frozenset()) -> str:
     """Canonical YAML text of ``data`` (dicts keep their key order)."""
+    from ruamel.yaml import YAML
     y = YAML()
     y.width = 100000  # never fold: a fold inside Chinese text would insert a space
     y.indent(mapping=2, sequence=4, offset=2)
