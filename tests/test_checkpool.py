@@ -200,6 +200,7 @@ def test_two_cores_count_cache_hits_as_one_core(pub, monkeypatch):
 def test_counting_the_new_files_reads_nothing_outside_the_publication(pub, tmp_path, monkeypatch):
     """The count hashes the files it can (with a cache); a link out of the publication, a listed
     department that is a link or a path, are the check's to refuse: the count must not read them."""
+    monkeypatch.setattr(cache, "SETTLED", 3600)  # no file known by its stat: the count reads to hash
     api.check(pub, jobs=2)  # a cache: the count hashes
     outside = tmp_path / "outside"
     (outside / "u").mkdir(parents=True)
@@ -215,3 +216,13 @@ def test_counting_the_new_files_reads_nothing_outside_the_publication(pub, tmp_p
     counts = checkpool._new_files(pub, store, order)
     assert read and all(Path(p).resolve().is_relative_to(pub.resolve()) for p in read), read
     assert set(counts) == {first.parts[-3]}  # the link counted as new, without reading it
+
+
+def test_a_warm_check_of_the_current_folder_counts_no_new_file(pub, monkeypatch):
+    """``ptgen check .``: the count names files as the check does (``301/…``, not ``./301/…``), so
+    a check whose files did not change finds them all in the cache and starts no helper."""
+    monkeypatch.chdir(pub)
+    api.check(Path("."), jobs=2)
+    store = cache.open_check(Path("."))
+    assert cache.stats.loaded
+    assert checkpool._new_files(Path("."), store, checkpool._reading_order(Path("."))) == {}

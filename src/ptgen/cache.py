@@ -198,7 +198,7 @@ class CheckCache:
         self.live_lint: dict = {}
         self._adopted: set = set()
 
-    def _digest(self, path: Path) -> str | None:
+    def _digest(self, path: Path | str) -> str | None:
         known = self._of_path.get(path)  # a project's unit and department are asked for again and again
         if known is not None:
             return self.digests[known]

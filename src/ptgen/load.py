@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from . import layouts, yamlio
 from .cache import Later
@@ -122,11 +122,12 @@ def _read(path: Path, root: Path, report: Report, raw: bytes | None = None) -> t
     return data, source
 
 
-def _rel(path: Path, root: Path) -> str:
+def _rel(path: Path | str, root: Path) -> str:
     """``path`` as messages name it: from the publication folder's parent (``pub/301/…``)."""
     s, base = str(path), _base(root)
     if s.startswith(base):  # every file loaded: cut as text (pathlib's relative_to was 10% of a warm check)
         return s[len(base):].replace(os.sep, "/")
+    path = Path(path)
     try:
         return path.relative_to(root.parent).as_posix()
     except ValueError:
@@ -183,7 +184,7 @@ def _load_file(path: Path, model: type[BaseModel], root: Path, report: Report, l
 
 # --- the fields a form has beyond the common ones ------------------------------------------------
 
-_MONEY = TypeAdapter(Money)
+_MONEY = TypeAdapter(Money, config=ConfigDict(defer_build=True))  # built when a form's money field is first read
 
 
 def with_extras(data: dict, layout: Layout) -> tuple[dict, list[str]]:
