@@ -239,3 +239,124 @@ def test_a_warm_check_unpickles_no_project_and_each_is_the_same_when_read(tianji
     assert [(d.bookmark, d.ident) for d in docs] == [(p.project.bookmark, p.project.id) for _, _, p in cold.projects()]
     assert [d.project for d in docs] == [p.project for _, _, p in cold.projects()]  # read now
     assert all("project" in doc.__dict__ and "_facts" not in doc.__dict__ for doc in docs)
+
+
+# --- the file of models ------------------------------------------------------------------------
+
+def _models_files(tmp_path: Path) -> list[Path]:
+    return sorted((tmp_path / "cache" / "check").glob("*.models"))
+
+
+def _change_every_project(root: Path, mark: str) -> None:
+    for p in _projects(root):
+        p.write_text(p.read_text(encoding="utf-8") + f"# {mark}\n", encoding="utf-8")
+
+
+def test_one_change_appends_one_model_and_rewrites_only_the_small_index(tianjin, tmp_path):
+    api.check(tianjin)
+    [pack] = _models_files(tmp_path)
+    size, index = pack.stat().st_size, _cache_file(tmp_path).stat().st_size
+    assert index < size  # the models are most of the cache
+    victim = _projects(tianjin)[3]
+    victim.write_text(victim.read_text(encoding="utf-8").replace("value: ", "value: ≥", 1), encoding="utf-8")
+    api.check(tianjin)
+    assert _models_files(tmp_path) == [pack]  # the same file, grown by one model
+    assert 500 < pack.stat().st_size - size < 20000
+
+
+@pytest.mark.parametrize("damage", ["cut", "gone", "other"])
+def test_a_file_of_models_cut_short_or_missing_is_not_trusted(tianjin, tmp_path, monkeypatch, damage):
+    cold = _cold(tianjin, monkeypatch)
+    api.check(tianjin)
+    [pack] = _models_files(tmp_path)
+    if damage == "cut":
+        pack.write_bytes(pack.read_bytes()[: pack.stat().st_size // 2])
+    elif damage == "gone":
+        pack.unlink()
+    else:  # a file of models, but not the one the cache names
+        pack.rename(pack.with_name(pack.name.replace(pack.name.split(".")[1], "0" * 16)))
+    result = api.check(tianjin)
+    assert _issues(result) == cold
+    assert cache.stats.files_parsed > 0
+    assert [d.project for _, _, d in result.publications[0].projects()] == \
+        [d.project for _, _, d in _cold_pub(tianjin, monkeypatch).projects()]
+    api.check(tianjin)
+    assert cache.stats.files_parsed == 0 and cache.stats.files_hit > 29  # made whole again
+
+
+def _from_cache(result) -> list:
+    """Each project's model as the cache holds it (never read again from its file)."""
+    return [d.__dict__["_read"].later() for _, _, d in result.publications[0].projects()]
+
+
+def _cold_pub(root: Path, monkeypatch):
+    with monkeypatch.context() as m:
+        m.setenv("PTGEN_CACHE_DIR", "off")
+        return api.check(root).publications[0]
+
+
+def test_a_damaged_model_is_read_again_from_its_file(tianjin, tmp_path, monkeypatch):
+    """The check itself does not read the models; a project whose model turns out damaged when
+    it is read is read from its file again (the same bytes as were checked)."""
+    api.check(tianjin)
+    [pack] = _models_files(tmp_path)
+    data = bytearray(pack.read_bytes())
+    for i in range(100, len(data), 97):  # garble every model
+        data[i] ^= 0x55
+    pack.write_bytes(bytes(data))
+    result = api.check(tianjin)
+    assert cache.stats.files_hit > 29  # the check needed none of them
+    docs = [d for _, _, d in result.publications[0].projects()]
+    assert [d.project for d in docs] == [d.project for _, _, d in _cold_pub(tianjin, monkeypatch).projects()]
+
+
+def test_a_damaged_model_of_a_file_changed_since_the_check_is_an_error(tianjin, tmp_path):
+    from ptgen.errors import UserError
+    api.check(tianjin)
+    [pack] = _models_files(tmp_path)
+    data = bytearray(pack.read_bytes())
+    for i in range(100, len(data), 97):
+        data[i] ^= 0x55
+    pack.write_bytes(bytes(data))
+    result = api.check(tianjin)
+    doc = next(d for _, _, d in result.publications[0].projects())
+    doc.source.path.write_text(doc.source.path.read_text(encoding="utf-8") + "# 改了\n", encoding="utf-8")
+    with pytest.raises(UserError, match="在检查之后改动了"):
+        doc.project
+
+
+def test_models_appended_by_another_check_meanwhile_keep_their_places(tianjin, tmp_path, monkeypatch):
+    """Another check appended to the file of models after this one opened it: this check's new
+    models still land where its cache says they are."""
+    api.check(tianjin)
+    [pack] = _models_files(tmp_path)
+    store = cache.open_check(tianjin)
+    with open(pack, "ab") as f:
+        f.write(b"x" * 12345)  # what the other check appended
+    victim = _projects(tianjin)[5]
+    victim.write_text(victim.read_text(encoding="utf-8") + "# 另一处改动\n", encoding="utf-8")
+    from ptgen import lint
+    from ptgen.load import load
+    pub, _ = load(tianjin, store)
+    lint.run(pub, None, None, store)
+    store.save()
+    result = api.check(tianjin)
+    assert cache.stats.files_parsed == 0
+    assert _from_cache(result) == [d.project for _, _, d in _cold_pub(tianjin, monkeypatch).projects()]
+
+
+def test_a_file_of_models_mostly_unused_is_written_anew(tianjin, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "PACK_SLACK", 0)
+    api.check(tianjin)
+    [first] = _models_files(tmp_path)
+    _change_every_project(tianjin, "一")
+    api.check(tianjin)  # as many models appended as are used: not yet more than twice
+    assert _models_files(tmp_path) == [first]
+    _change_every_project(tianjin, "二")
+    result = api.check(tianjin)  # now it would be: written anew, the old one removed
+    [second] = _models_files(tmp_path)
+    assert second != first and not first.exists()
+    assert _issues(result) == _cold(tianjin, monkeypatch)
+    result = api.check(tianjin)
+    assert cache.stats.files_parsed == 0
+    assert _from_cache(result) == [d.project for _, _, d in _cold_pub(tianjin, monkeypatch).projects()]

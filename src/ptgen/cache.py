@@ -1,19 +1,19 @@
 """The cache of parsed and checked content: what ``ptgen check`` (and so ``ptgen build``) learnt
 about each file, reused while the file's bytes stay the same.
 
-Each publication has one cache file, in the user's cache folder (``$PTGEN_CACHE_DIR``, else
-``$XDG_CACHE_HOME/ptgen``, else ``~/.cache/ptgen``; ``PTGEN_CACHE_DIR=off`` turns it off), named
-after the publication folder's absolute path.  It is never inside the content: it holds pickled
+Each publication has one cache file and one file of models beside it, in the user's cache folder
+(``$PTGEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/ptgen``, else ``~/.cache/ptgen``;
+``PTGEN_CACHE_DIR=off`` turns it off), named after the publication folder's absolute path.  It is never inside the content: it holds pickled
 Python objects, and a cache that came with the content (a pull request, in CI) could run code or
 hide errors.
 
 What it holds, and what an entry is keyed by:
 
-* for each content file, by its path and the hash of its bytes: the model read from it (pickled
-  on its own, so a project is unpickled only when something reads it: :class:`Later`), what the
-  rules across files read of it (``ProjectDoc.facts``) and the problems reading it (Y…, F…) —
-  where each value stands is read from the file again when a message needs it
-  (``yamlio.FilePositions``);
+* for each content file, by its path and the hash of its bytes: where the model read from it is
+  in the file of models (it is read and unpickled only when something asks for it:
+  :class:`Later`), what the rules across files read of it (``ProjectDoc.facts``) and the problems
+  reading it (Y…, F…) — where each value stands is read from the file again when a message needs
+  it (``yamlio.FilePositions``);
 * for each project, by the hashes of its file, its unit's and its department's file and the rules
   selected: the findings of the per-project rules;
 * for each content file, by its path: its size, modification and change times, inode and device
@@ -28,15 +28,24 @@ What it holds, and what an entry is keyed by:
 Rules that look across files (duplicate bookmarks and identities, totals, …: ``scope =
 "publication"``) run on every check over the whole publication, cached or not.
 
-The file is written whole to a temporary name and renamed into place; it starts with a magic
-line, the key it was made for and the SHA-256 of the rest.  A cache that is cut short, garbled,
-from another version or for other settings is ignored (and replaced): never trusted.
+The cache file is written whole to a temporary name and renamed into place; it starts with a
+magic line, the key it was made for and the SHA-256 of the rest.  A cache that is cut short,
+garbled, from another version or for other settings is ignored (and replaced): never trusted.
+
+The models (nine tenths of the bytes) are in a file of their own (:class:`_Pack`), so a check
+with one file changed reads and writes a tenth of the cache: the new models are appended to it
+(``O_APPEND``: two checks at once each get their own place), and the cache file that is renamed
+into place afterwards is what makes them part of the cache.  Each model's place comes with a
+hash of its bytes, checked when it is read; a file of models cut short or damaged is never
+trusted (its entries are made again, or the project is read from its file again).  When the
+file holds more than twice what is still used, it is written anew under a new name.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import pickle
+import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,11 +53,13 @@ from typing import Any
 
 from . import yamlio
 
-FORMAT = "3"  # 2: no positions (read from the file when asked: yamlio.FilePositions); 3: stat signatures,
-# each model pickled on its own inside its entry (Later)
+FORMAT = "4"  # 2: no positions (read from the file when asked: yamlio.FilePositions); 3: stat signatures,
+# each model pickled on its own inside its entry (Later); 4: the models in a file of their own (_Pack)
 # A file's stat is trusted for its hash only if it was last modified this long before it was hashed.
 SETTLED = 2.0
 MAGIC = b"PTGEN-CACHE\n"
+PACK_MAGIC = b"PTGEN-MODELS\n"
+PACK_SLACK = 1 << 20  # a file of models is written anew when it holds more than twice what is used, and this
 _code_key: str | None = None
 
 
@@ -133,34 +144,107 @@ def write(path: Path, key: str, payload: Any) -> None:
     """Write the cache file whole under a temporary name, then rename it into place.  A cache
     that cannot be written (a read-only home, a full disk) is simply not written."""
     data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-    blob = MAGIC + key.encode("ascii") + b"\n" + hashlib.sha256(data).digest() + data
+    _write_whole(path, [MAGIC + key.encode("ascii") + b"\n" + hashlib.sha256(data).digest(), data])
+
+
+def _write_whole(path: Path, parts: list[bytes]) -> bool:
+    """``parts`` written to a temporary name and renamed to ``path``; False (nothing there) if it failed."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as f:
-            f.write(blob)
+            f.writelines(parts)
         os.replace(tmp, path)
+        return True
     except OSError:
         try:
             tmp.unlink()
         except OSError:
             pass
+        return False
+
+
+def _check(blob: bytes) -> bytes:
+    return hashlib.blake2b(blob, digest_size=8).digest()
+
+
+class _Pack:
+    """A publication's file of models: a magic line and its name, then pickled models one after
+    another.  A model is found by ``(offset, length, hash)``; the file only grows (until it is
+    written anew under another name), so a place once written keeps its bytes."""
+
+    def __init__(self, path: Path, ident: str, fd: int, size: int):
+        self.path, self.ident, self.fd, self.size = path, ident, fd, size
+
+    @staticmethod
+    def name(stem: str, ident: str) -> str:
+        return f"{stem}.{ident}.models"
+
+    @staticmethod
+    def head(ident: str) -> bytes:
+        return PACK_MAGIC + ident.encode("ascii") + b"\n"
+
+    @classmethod
+    def open(cls, folder: Path, stem: str, ident) -> _Pack | None:
+        """The file of models ``ident`` if it is there and is one, else None."""
+        if not isinstance(ident, str) or not ident.isalnum():
+            return None
+        path = folder / cls.name(stem, ident)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            head = cls.head(ident)
+            if os.pread(fd, len(head), 0) == head:
+                return cls(path, ident, fd, os.fstat(fd).st_size)
+        except OSError:
+            pass
+        os.close(fd)
+        return None
+
+    def holds(self, ref) -> bool:
+        """Whether ``ref`` is a place inside this file (its bytes are checked when read)."""
+        return (isinstance(ref, tuple) and len(ref) == 3 and isinstance(ref[0], int) and isinstance(ref[1], int)
+                and isinstance(ref[2], bytes) and 0 < ref[0] and 0 <= ref[1] and ref[0] + ref[1] <= self.size)
+
+    def read(self, ref) -> bytes | None:
+        """The bytes at ``ref``, or None if they cannot be read or are not what was written."""
+        offset, length, check = ref
+        try:
+            blob = os.pread(self.fd, length, offset)
+        except OSError:
+            return None
+        return blob if len(blob) == length and _check(blob) == check else None
+
+    def __del__(self):
+        try:
+            os.close(self.fd)
+        except (OSError, AttributeError, TypeError):
+            pass
+
+
+class Damaged(Exception):
+    """A model the cache holds that can no longer be read as it was written."""
 
 
 class Later:
-    """A model as the cache keeps it, unpickled when called (``ProjectDoc.later``); ``facts``:
-    what the rules across files read of it, at hand without unpickling."""
-    __slots__ = ("blob", "facts")
+    """A model as the cache keeps it, unpickled when called (``ProjectDoc.later``): its bytes, or
+    its place in the file of models (``pack``); ``facts``: what the rules across files read of it,
+    at hand without unpickling; ``digest``: the hash of the file it was read from."""
+    __slots__ = ("blob", "pack", "facts", "digest")
 
-    def __init__(self, blob: bytes, facts):
-        self.blob, self.facts = blob, facts
+    def __init__(self, blob, pack: _Pack | None, facts, digest: str):
+        self.blob, self.pack, self.facts, self.digest = blob, pack, facts, digest
 
     def __call__(self):
-        return pickle.loads(self.blob)
-
-
-def _entry_shape(v) -> bool:
-    return isinstance(v, tuple) and len(v) == 3 and (v[0] is None or isinstance(v[0], bytes)) and isinstance(v[2], list)
+        blob = self.blob if self.pack is None else self.pack.read(self.blob)
+        if blob is None:
+            raise Damaged(self.digest)
+        try:
+            return pickle.loads(blob)
+        except Exception as exc:  # noqa: BLE001 - whatever is wrong with it, it is not used
+            raise Damaged(self.digest) from exc
 
 
 class CheckCache:
@@ -170,7 +254,8 @@ class CheckCache:
         self.root = Path(root)
         folder = root_folder()
         real = os.path.realpath(self.root)
-        self.path = folder / "check" / f"{digest(real.encode('utf-8'))}.pickle" if folder else None
+        self.stem = digest(real.encode("utf-8"))
+        self.path = folder / "check" / f"{self.stem}.pickle" if folder else None
         h = hashlib.sha256(code_key().encode())
         for p in [self.root / "ptgen.yaml", *sorted((self.root / "layouts").glob("*.yaml"))]:
             h.update(f"{p.name}\0{file_digest(p)}\n".encode("utf-8"))
@@ -183,6 +268,11 @@ class CheckCache:
         self._old_files: dict = old.get("files", {}) if isinstance(old.get("files"), dict) else {}
         self._old_lint: dict = old.get("lint", {}) if isinstance(old.get("lint"), dict) else {}
         self._old_sigs: dict = old.get("sigs", {}) if isinstance(old.get("sigs"), dict) else {}
+        # An entry whose model is in a file of models that is not there (or not this one) is not
+        # of the shape this cache takes (_entry_shape): it is made again.
+        self._pack = _Pack.open(self.path.parent, self.stem, old.get("pack")) if self.path and self._old_files else None
+        self._packed = 0  # bytes of the file of models that the entries kept use
+        self._made: set = set()  # entries whose model is in the entry itself (this check's, the helper's)
         self.sigs: dict[str, tuple] = {}  # absolute path → (stat signature, hash): see _digest
         self.files: dict = {}
         self.lint: dict = {}
@@ -240,20 +330,26 @@ class CheckCache:
         d = self._digest(path)
         if d is None:
             return None
-        got = self._take((rel, model, d), self.live, self._old_files, self.files, "files_parsed", "files_hit",
-                         _entry_shape)
+        key = (rel, model, d)
+        got = self._take(key, self.live, self._old_files, self.files, "files_parsed", "files_hit", self._entry_shape)
         if got is None or len(got) == 2:  # made in this process: (object, issues) themselves
             return got
-        blob, facts, issues = got
-        if blob is None:
+        where, facts, issues = got
+        if where is None:
             return None, issues
+        pack = self._pack if isinstance(where, tuple) else None
         if later and facts is not None:
-            return Later(blob, facts), issues
+            return Later(where, pack, facts, d), issues
         try:
-            return pickle.loads(blob), issues
-        except Exception:  # noqa: BLE001 - a damaged entry: the file is read again
-            self.files.pop((rel, model, d), None)
+            return Later(where, pack, facts, d)(), issues
+        except Damaged:  # the file is read again
+            self.files.pop(key, None)
             return None
+
+    def _entry_shape(self, v) -> bool:
+        """A file's entry: (its model's bytes, or their place in the file of models, or None; facts; issues)."""
+        return (isinstance(v, tuple) and len(v) == 3 and isinstance(v[2], list)
+                and (v[0] is None or isinstance(v[0], bytes) or (self._pack is not None and self._pack.holds(v[0]))))
 
     def _take(self, key, live: dict, old: dict, kept: dict, made: str, hit: str, shape):
         """The entry ``key``: one this process read or made for the check (``live``: at hand, counted
@@ -273,6 +369,8 @@ class CheckCache:
         if not shape(value):
             return None
         kept[key] = blob  # kept as it was: only what changed is pickled again
+        if kept is self.files and isinstance(value[0], tuple):
+            self._packed += value[0][1]
         counter = made if key in self._adopted else hit  # the helper's were made in this check
         setattr(stats, counter, getattr(stats, counter) + 1)
         if self.keep_live:  # read for a share (ptgen.checkpool): the check takes it from there, uncounted
@@ -291,6 +389,7 @@ class CheckCache:
         self.digests[self._of_path.setdefault(path, os.path.abspath(path))] = d  # this check's view of it
         blob = None if obj is None else pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
         self.files[(rel, model, d)] = pickle.dumps((blob, facts, list(issues)), protocol=pickle.HIGHEST_PROTOCOL)
+        self._made.add((rel, model, d))
         self.changed = True
         if self.keep_live:
             self.live[(rel, model, d)] = (obj, list(issues))
@@ -361,7 +460,98 @@ class CheckCache:
         if not self.changed and len(self.files) == len(self._old_files) and len(lint) == len(self._old_lint) \
                 and self.sigs == self._old_sigs:
             return
-        write(self.path, self.key, {"files": self.files, "lint": lint, "sigs": self.sigs})
+        got = self._models()
+        if got is None:
+            return  # the models could not be written: the cache stays as it was
+        files, pack, compacted = got
+        write(self.path, self.key, {"files": files, "lint": lint, "sigs": self.sigs, "pack": pack.ident if pack else None})
+        if compacted:  # the files of models no cache names any more
+            for old in self.path.parent.glob(_Pack.name(self.stem, "*")):
+                if pack is None or old.name != pack.path.name:
+                    try:
+                        old.unlink()
+                    except OSError:
+                        pass
+
+    def _models(self):
+        """The entries to keep, each model at its place in the file of models: the new ones
+        appended, or, when the file holds more than twice what is used (or there is none), every
+        one written to a new file.  ``(entries, file of models, whether it is a new file)``, or
+        None when the models cannot be written."""
+        made = {k: pickle.loads(v) for k, v in self.files.items() if k in self._made or k in self._adopted}
+        new = {k: e for k, e in made.items() if isinstance(e[0], bytes)}
+        grow = sum(len(e[0]) for e in new.values())
+        if not new:
+            return self.files, self._pack, False
+        files = dict(self.files)
+        pack = self._pack
+        if pack is not None and pack.size + grow <= 2 * (self._packed + grow) + PACK_SLACK:
+            places = self._append(pack, [e[0] for e in new.values()])
+            if places is None:
+                return None
+        else:
+            pack, places = self._compact(files, new)
+            if pack is None:
+                return None
+        for (k, (_, facts, issues)), place in zip(new.items(), places):
+            files[k] = pickle.dumps((place, facts, issues), protocol=pickle.HIGHEST_PROTOCOL)
+        return files, pack, pack is not self._pack
+
+    @staticmethod
+    def _append(pack: _Pack, blobs: list[bytes]) -> list[tuple] | None:
+        """Append ``blobs`` to ``pack`` in one write (O_APPEND: the end is found as the write
+        starts, so another check appending at the same time gets another place); their places."""
+        data = b"".join(blobs)
+        try:
+            fd = os.open(pack.path, os.O_WRONLY | os.O_APPEND)
+        except OSError:
+            return None
+        try:
+            if os.write(fd, data) != len(data):
+                return None  # cut short (a full disk): no cache names those bytes
+            offset = os.lseek(fd, 0, os.SEEK_CUR) - len(data)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        places = []
+        for blob in blobs:
+            places.append((offset, len(blob), _check(blob)))
+            offset += len(blob)
+        return places
+
+    def _compact(self, files: dict, new: dict) -> tuple[_Pack | None, list[tuple]]:
+        """Write every model the kept entries use, then ``new``'s, to a new file of models (under
+        a temporary name, renamed into place); the old entries in ``files`` are rewritten with their
+        new places (one whose model cannot be read is dropped).  The new file and ``new``'s places."""
+        ident = secrets.token_hex(8)
+        path = self.path.parent / _Pack.name(self.stem, ident)
+        parts = [_Pack.head(ident)]
+        size = len(parts[0])
+        for k, v in list(files.items()):
+            if k in new:
+                continue
+            e = pickle.loads(v)
+            if isinstance(e[0], tuple):
+                blob = self._pack.read(e[0]) if self._pack is not None else None
+                if blob is None:
+                    del files[k]  # its model is damaged: the file is read again next time
+                    continue
+                files[k] = pickle.dumps(((size, len(blob), e[0][2]), e[1], e[2]), protocol=pickle.HIGHEST_PROTOCOL)
+                parts.append(blob)
+                size += len(blob)
+        places = []
+        for blob, _, _ in new.values():
+            places.append((size, len(blob), _check(blob)))
+            parts.append(blob)
+            size += len(blob)
+        if not _write_whole(path, parts):
+            return None, []
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return None, []
+        return _Pack(path, ident, fd, size), places
 
 
 def open_check(root: Path, select: set[str] | None = None, ignore: set[str] | None = None) -> CheckCache | None:

@@ -18,7 +18,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from . import layouts, yamlio
-from .cache import Later
+from .cache import Damaged, Later, digest
+from .errors import UserError
 from .layouts import Layout
 from .model import (BookmarkScheme, Budget, Department, DepartmentDoc, Indicator, Money, Project,
                     ProjectDoc, Publication, Settings, Source, Unit, UnitDoc)
@@ -468,11 +469,36 @@ def load(root: Path, cache=None, only: set[str] | None = None) -> tuple[Publicat
                                     links=links):
                 project, psrc = load_file(udir / fname, Project, root, report, layout, cache)
                 if isinstance(project, Later):  # still pickled in the cache: read when first asked for
-                    udoc.projects.append(ProjectDoc.later(project, psrc, project.facts))
+                    udoc.projects.append(ProjectDoc.later(_Reread(project, psrc, root, layout), psrc, project.facts))
                 elif project is not None:
                     udoc.projects.append(ProjectDoc(project, psrc))
     pub.unreadable = len(report.errors)
     return pub, report
+
+
+class _Reread:
+    """A project's model from the cache (:class:`ptgen.cache.Later`); if the cache's copy turns
+    out damaged when it is read, the project's file again, as long as it is still what was checked."""
+
+    def __init__(self, later: Later, source: Source, root: Path, layout: Layout | None):
+        self.later, self.source, self.root, self.layout = later, source, root, layout
+
+    def __call__(self) -> Project:
+        try:
+            return self.later()
+        except Damaged:
+            pass
+        changed = UserError(f"{self.source.rel} 在检查之后改动了（或无法读取）：请重新运行。")
+        try:
+            raw = yamlio.read_bytes(self.source.path)
+        except (OSError, yamlio.YamlProblem):
+            raise changed from None
+        if digest(raw) != self.later.digest:
+            raise changed
+        project, _ = _load_file(self.source.path, Project, self.root, Report(), self.layout, raw)
+        if project is None:  # the same bytes were a valid project when checked
+            raise changed
+        return project
 
 
 def find_publications(path: Path) -> list[Path]:
