@@ -308,6 +308,12 @@ def test_a_damaged_model_is_read_again_from_its_file(tianjin, tmp_path, monkeypa
     assert cache.stats.files_hit > 29  # the check needed none of them
     docs = [d for _, _, d in result.publications[0].projects()]
     assert [d.project for d in docs] == [d.project for _, _, d in _cold_pub(tianjin, monkeypatch).projects()]
+    assert not pack.exists()  # found damaged: never trusted again
+    api.check(tianjin)
+    assert cache.stats.files_parsed >= len(docs)  # every project's entry made again
+    result = api.check(tianjin)
+    assert cache.stats.files_parsed == 0
+    assert _from_cache(result) == [d.project for _, _, d in _cold_pub(tianjin, monkeypatch).projects()]
 
 
 def test_a_damaged_model_of_a_file_changed_since_the_check_is_an_error(tianjin, tmp_path):
@@ -347,6 +353,7 @@ def test_models_appended_by_another_check_meanwhile_keep_their_places(tianjin, t
 
 def test_a_file_of_models_mostly_unused_is_written_anew(tianjin, tmp_path, monkeypatch):
     monkeypatch.setattr(cache, "PACK_SLACK", 0)
+    monkeypatch.setattr(cache, "STALE_PACK", -1)  # the old file goes at once (no other check is running)
     api.check(tianjin)
     [first] = _models_files(tmp_path)
     _change_every_project(tianjin, "一")
@@ -360,3 +367,70 @@ def test_a_file_of_models_mostly_unused_is_written_anew(tianjin, tmp_path, monke
     result = api.check(tianjin)
     assert cache.stats.files_parsed == 0
     assert _from_cache(result) == [d.project for _, _, d in _cold_pub(tianjin, monkeypatch).projects()]
+
+
+def _begun(root: Path, change: Path):
+    """A check that has opened the cache and checked (``change`` changed first), not yet saved."""
+    from ptgen import lint
+    from ptgen.load import load
+    change.write_text(change.read_text(encoding="utf-8") + "# 改动\n", encoding="utf-8")
+    store = cache.open_check(root)
+    pub, _ = load(root, store)
+    lint.run(pub, None, None, store)
+    return store
+
+
+def test_a_check_saving_after_another_wrote_a_new_file_of_models_keeps_its_own(tianjin, tmp_path, monkeypatch):
+    """Check B opened the file of models; check A, started later, wrote a new one and its cache
+    file; B then appends to the file it opened and names it: that file must still be there."""
+    api.check(tianjin)
+    b = _begun(tianjin, _projects(tianjin)[0])
+    with monkeypatch.context() as m:
+        m.setattr(cache, "PACK_SLACK", -10**9)  # A writes its models anew
+        other = _projects(tianjin)[1]
+        other.write_text(other.read_text(encoding="utf-8") + "# A\n", encoding="utf-8")
+        api.check(tianjin)
+    assert len(_models_files(tmp_path)) == 2  # A's and the one B opened, kept for B
+    b.save()
+    result = api.check(tianjin)
+    assert cache.stats.loaded and cache.stats.files_parsed <= 1  # A's change only (B's cache file won)
+    mine = next(result.publications[0].projects())[2]
+    assert mine.__dict__["_read"].later() == next(_cold_pub(tianjin, monkeypatch).projects())[2].project
+
+
+def test_a_file_of_models_removed_while_a_check_ran_is_not_named(tianjin, tmp_path, monkeypatch):
+    api.check(tianjin)
+    b = _begun(tianjin, _projects(tianjin)[0])
+    [pack] = _models_files(tmp_path)
+    pack.unlink()  # another check removed it meanwhile
+    b.save()
+    [new] = _models_files(tmp_path)
+    assert new != pack
+    result = api.check(tianjin)
+    assert cache.stats.files_parsed == 0
+    assert _from_cache(result) == [d.project for _, _, d in _cold_pub(tianjin, monkeypatch).projects()]
+
+
+def test_files_of_models_are_removed_only_when_the_cache_file_naming_another_is_written(tianjin, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "STALE_PACK", -1)
+    monkeypatch.setattr(cache, "PACK_SLACK", -10**9)
+    api.check(tianjin)
+    [first] = _models_files(tmp_path)
+    monkeypatch.setattr(cache, "write", lambda *a: False)  # the disk full when the cache file is written
+    _change_every_project(tianjin, "满")
+    api.check(tianjin)
+    assert first.exists()  # the cache file still names it
+
+
+def test_a_copy_of_a_lazy_project_does_not_share_the_open_file_of_models(tianjin, monkeypatch):
+    import copy
+    import gc
+    api.check(tianjin)
+    result = api.check(tianjin)
+    docs = [d for _, _, d in result.publications[0].projects()]
+    cold = [d.project for _, _, d in _cold_pub(tianjin, monkeypatch).projects()]
+    copies = [copy.deepcopy(d) for d in docs]
+    assert [c.project for c in copies[:3]] == cold[:3]
+    del copies
+    gc.collect()  # the copies gone: the originals still read their models from the cache
+    assert [d.__dict__["_read"].later() for d in docs] == cold

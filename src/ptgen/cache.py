@@ -37,8 +37,11 @@ with one file changed reads and writes a tenth of the cache: the new models are 
 (``O_APPEND``: two checks at once each get their own place), and the cache file that is renamed
 into place afterwards is what makes them part of the cache.  Each model's place comes with a
 hash of its bytes, checked when it is read; a file of models cut short or damaged is never
-trusted (its entries are made again, or the project is read from its file again).  When the
-file holds more than twice what is still used, it is written anew under a new name.
+trusted (its entries are made again, or the project is read from its file again, and a file
+of models found damaged is removed).  When new models would make the file hold more than twice
+what is still used (and another MiB), every model in use is written to a new file under a new
+name; a file no cache file names is removed a minute after it was last written (a check started
+earlier may still be appending to it).
 """
 from __future__ import annotations
 
@@ -61,6 +64,7 @@ SETTLED = 2.0
 MAGIC = b"PTGEN-CACHE\n"
 PACK_MAGIC = b"PTGEN-MODELS\n"
 PACK_SLACK = 1 << 20  # a file of models is written anew when it holds more than twice what is used, and this
+STALE_PACK = 60.0  # seconds: a file of models no cache names is removed once nobody wrote to it for this long
 _code_key: str | None = None
 
 
@@ -141,11 +145,11 @@ def read(path: Path, key: str) -> Any:
         return None
 
 
-def write(path: Path, key: str, payload: Any) -> None:
+def write(path: Path, key: str, payload: Any) -> bool:
     """Write the cache file whole under a temporary name, then rename it into place.  A cache
-    that cannot be written (a read-only home, a full disk) is simply not written."""
+    that cannot be written (a read-only home, a full disk) is simply not written (False)."""
     data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-    _write_whole(path, [MAGIC + key.encode("ascii") + b"\n" + hashlib.sha256(data).digest(), data])
+    return _write_whole(path, [MAGIC + key.encode("ascii") + b"\n" + hashlib.sha256(data).digest(), data])
 
 
 def _write_whole(path: Path, parts: list[bytes]) -> bool:
@@ -220,6 +224,14 @@ class _Pack:
             return None
         return blob if len(blob) == length and _check(blob) == check else None
 
+    def discard(self) -> None:
+        """Remove this file of models (found damaged): the cache file naming it is then ignored."""
+        try:
+            if os.stat(self.path).st_ino == os.fstat(self.fd).st_ino:
+                os.unlink(self.path)
+        except OSError:
+            pass
+
     def __del__(self):
         try:
             os.close(self.fd)
@@ -242,12 +254,19 @@ class Later:
 
     def __call__(self):
         blob = self.blob if self.pack is None else self.pack.read(self.blob)
-        if blob is None:
-            raise Damaged(self.digest)
         try:
+            if blob is None:
+                raise Damaged(self.digest)
             return pickle.loads(blob)
         except Exception as exc:  # noqa: BLE001 - whatever is wrong with it, it is not used
+            if self.pack is not None:
+                self.pack.discard()  # the next check makes its entries again
             raise Damaged(self.digest) from exc
+
+    def __reduce__(self):
+        # A copy (pickle, deepcopy) holds the bytes, not the open file of models.
+        blob = self.blob if self.pack is None else self.pack.read(self.blob)
+        return Later, (b"" if blob is None else blob, None, self.facts, self.digest)
 
 
 class CheckCache:
@@ -466,30 +485,43 @@ class CheckCache:
         got = self._models()
         if got is None:
             return  # the models could not be written: the cache stays as it was
-        files, pack, compacted = got
-        write(self.path, self.key, {"files": files, "lint": lint, "sigs": self.sigs, "pack": pack.ident if pack else None})
-        if compacted:  # the files of models no cache names any more
-            for old in self.path.parent.glob(_Pack.name(self.stem, "*")):
-                if pack is None or old.name != pack.path.name:
-                    try:
-                        old.unlink()
-                    except OSError:
-                        pass
+        files, pack = got
+        if write(self.path, self.key, {"files": files, "lint": lint, "sigs": self.sigs,
+                                       "pack": pack.ident if pack else None}):
+            self._sweep(pack)
+
+    def _sweep(self, pack: _Pack | None) -> None:
+        """Remove the files of models this cache no longer names and nobody has written to for a
+        minute.  Not at once: another check started before this one may still append to the
+        file it opened and name it in the cache file it writes (its models would be lost)."""
+        now = time.time()
+        for old in self.path.parent.glob(_Pack.name(self.stem, "*")):
+            if pack is not None and old.name == pack.path.name:
+                continue
+            try:
+                if now - old.stat().st_mtime > STALE_PACK:
+                    old.unlink()
+            except OSError:
+                pass
 
     def _models(self):
         """The entries to keep, each model at its place in the file of models: the new ones
-        appended, or, when the file holds more than twice what is used (or there is none), every
-        one written to a new file.  ``(entries, file of models, whether it is a new file)``, or
-        None when the models cannot be written."""
+        appended, or, when the file would then hold more than twice what is used and another
+        :data:`PACK_SLACK` (or there is none, or it was removed), every one written to a new file.
+        ``(entries, file of models)``, or None when the models cannot be written."""
         made = {k: self._made[k] if k in self._made else pickle.loads(v)
                 for k, v in self.files.items() if k in self._made or k in self._adopted}
         new = {k: e for k, e in made.items() if isinstance(e[0], bytes)}
         grow = sum(len(e[0]) for e in new.values())
-        if not new:
-            return self.files, self._pack, False
-        files = dict(self.files)
         pack = self._pack
-        if pack is not None and pack.size + grow <= 2 * (self._packed + grow) + PACK_SLACK:
+        try:  # removed since it was opened (another check wrote a new one): the models go to a new one
+            gone = pack is not None and os.fstat(pack.fd).st_nlink == 0
+        except OSError:
+            gone = True
+        if not new and not gone:
+            return self.files, pack
+        files = dict(self.files)
+        if pack is not None and not gone and pack.size + grow <= 2 * (self._packed + grow) + PACK_SLACK:
             places = self._append(pack, [e[0] for e in new.values()])
             if places is None:
                 return None
@@ -499,7 +531,7 @@ class CheckCache:
                 return None
         for (k, (_, facts, issues)), place in zip(new.items(), places):
             files[k] = pickle.dumps((place, facts, issues), protocol=pickle.HIGHEST_PROTOCOL)
-        return files, pack, pack is not self._pack
+        return files, pack
 
     @staticmethod
     def _append(pack: _Pack, blobs: list[bytes]) -> list[tuple] | None:
