@@ -138,10 +138,6 @@ def read_manifest(out_dir: Path) -> dict[str, str]:
         return {}
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 # --- a build in which nothing changed -----------------------------------------------------------
 
 def inputs_key(pub: Publication, fmt: str, update_toc: bool = False, digests: dict[str, str | None] | None = None) -> str:
@@ -180,7 +176,7 @@ def inputs_key(pub: Publication, fmt: str, update_toc: bool = False, digests: di
     for folder in folders:
         for p in sorted(Path(folder).rglob("*")) if Path(folder).is_dir() else []:
             if p.is_file() and "__pycache__" not in p.parts:
-                add(p.relative_to(folder).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
+                add(p.relative_to(folder).as_posix(), data_digest(p))
     return h.hexdigest()
 
 
@@ -205,7 +201,7 @@ def up_to_date(out_dir: Path, pubs: list[Publication], formats: list[str], keys:
         for rel in planned(pub, formats):
             path = Path(out_dir) / rel
             try:
-                if rel not in manifest or path.is_symlink() or _sha256(path.read_bytes()) != manifest[rel]:
+                if rel not in manifest or path.is_symlink() or data_digest(path) != manifest[rel]:
                     return False
             except OSError:
                 return False
@@ -247,7 +243,7 @@ def write(out_dir: Path, results: list[tuple[Publication, BuildResult]], formats
         del manifest[rel]
         path = out_dir / rel
         with contextlib.suppress(OSError):
-            if path.is_file() and not path.is_symlink() and _sha256(path.read_bytes()) == digest:
+            if path.is_file() and not path.is_symlink() and data_digest(path) == digest:
                 remove.append(path)
     manifest.update(made)
     recorded = {k: v for k, v in read_inputs(out_dir).items() if f"{k}/" not in scopes}

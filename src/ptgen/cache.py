@@ -175,6 +175,15 @@ def _check(blob: bytes) -> int:
     return zlib.crc32(blob)
 
 
+def _places(offset: int, blobs: list[bytes]) -> list[tuple[int, int, int]]:
+    """Where ``blobs`` are, written one after another from ``offset``: (offset, length, check) each."""
+    places = []
+    for blob in blobs:
+        places.append((offset, len(blob), _check(blob)))
+        offset += len(blob)
+    return places
+
+
 class _Pack:
     """A publication's file of models: a magic line and its name, then pickled models one after
     another.  A model is found by ``(offset, length, hash)``; the file only grows (until it is
@@ -550,11 +559,7 @@ class CheckCache:
             return None
         finally:
             os.close(fd)
-        places = []
-        for blob in blobs:
-            places.append((offset, len(blob), _check(blob)))
-            offset += len(blob)
-        return places
+        return _places(offset, blobs)
 
     def _compact(self, files: dict, new: dict) -> tuple[_Pack | None, list[tuple]]:
         """Write every model the kept entries use, then ``new``'s, to a new file of models (under
@@ -576,11 +581,10 @@ class CheckCache:
                 files[k] = pickle.dumps(((size, len(blob), e[0][2]), e[1], e[2]), protocol=pickle.HIGHEST_PROTOCOL)
                 parts.append(blob)
                 size += len(blob)
-        places = []
-        for blob, _, _ in new.values():
-            places.append((size, len(blob), _check(blob)))
-            parts.append(blob)
-            size += len(blob)
+        blobs = [blob for blob, _, _ in new.values()]
+        places = _places(size, blobs)
+        parts += blobs
+        size += sum(map(len, blobs))
         if not _write_whole(path, parts):
             return None, []
         try:

@@ -19,7 +19,6 @@ outline and named destinations) and the web index from the content the parts car
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -94,10 +93,6 @@ def content_archive(pubs: list[Publication]) -> bytes:
     return buf.getvalue()
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def part_outputs(out_dir: Path, k: int, n: int, formats: list[str], update_toc: bool, pubs: list[Publication],
                  share: dict[str, list[str]], made: dict[str, dict], files: dict[Path, Data]) -> dict[Path, Data]:
     """The files a part adds to the departments' files (``files``, path → content): the part's
@@ -115,7 +110,7 @@ def part_outputs(out_dir: Path, k: int, n: int, formats: list[str], update_toc: 
     listed = {**files, **extra}
     description = {
         "ptgen-part": FORMAT, "ptgen": __version__, "part": k, "parts": n, "formats": formats,
-        "update_toc": update_toc, "content": _sha256(archive),
+        "update_toc": update_toc, "content": data_digest(archive),
         "publications": {pub.name: share.get(pub.name, []) for pub in pubs},
         "files": {Path(os.path.relpath(p, out_dir)).as_posix(): data_digest(data) for p, data in sorted(listed.items())},
     }
@@ -177,7 +172,7 @@ def read_parts(folders: list[Path]) -> list[Part]:
     for p in parts:
         for rel, digest in p.about["files"].items():
             path = p.folder / rel
-            if not _safe(rel) or not path.is_file() or _sha256(path.read_bytes()) != digest:
+            if not _safe(rel) or not path.is_file() or data_digest(path) != digest:
                 raise UserError(f"部分 {p.folder} 里的 {rel} 缺失或与记录的内容不同（下载不完整，或被改动过），没有生成任何文件。",
                                 hint="重新生成或重新下载这个部分。")
     return sorted(parts, key=lambda p: int(p.about["part"]))
@@ -191,7 +186,7 @@ def _safe(rel: str) -> bool:
 def unpack_content(part: Part, into: Path) -> Path:
     """The content the parts were built from, written into ``into``; the folder holding the publications."""
     data = (part.folder / CONTENT_FILE).read_bytes()
-    if _sha256(data) != part.about["content"]:
+    if data_digest(data) != part.about["content"]:
         raise UserError(f"部分 {part.folder} 里的 {CONTENT_FILE} 与记录的内容不同，没有生成任何文件。")
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         for info in zf.infolist():
